@@ -631,14 +631,16 @@ def _leaf_items(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _citation(scenario: Scenario, path: str) -> tuple[str, str]:
-    best: tuple[int, str, str] | None = None
+    found = []
     for kind, table in (("seed", scenario.sources), ("assumption", scenario.assumptions)):
-        for key, note in table.items():
-            if path == key or path.startswith(key + "."):
-                if best is None or len(key) > best[0]:
-                    best = (len(key), kind, note)
-    if best:
-        return best[1], best[2]
+        keys = [key for key in table if path == key or path.startswith(key + ".")]
+        if keys:
+            key = max(keys, key=len)
+            found.append((len(key), kind, table[key]))
+    if found:
+        longest = max(length for length, _, _ in found)
+        best = [(kind, note) for length, kind, note in found if length == longest]
+        return " + ".join(k for k, _ in best), " | ".join(n for _, n in best)
     description = _schema_description(path)
     if description:
         kind = "seed" if description.startswith("seed") else "assumption" if description.startswith("assumption") else "default"

@@ -1,0 +1,28 @@
+# Two commands do everything on a fresh machine with Python 3.11: `make run` and `make test`.
+# Each creates .venv inside the repository and installs the project into it first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dask]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gridgov compare params/luzhou_baseline.yaml params/luzhou_2034.yaml --replications 4 --seed 2034 --out outputs/luzhou
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
