@@ -24,7 +24,7 @@ from .cases import CaseSource
 from .handling import COMMUNITY, DEPARTMENT, GRID, NOT_YET, Handling, Station, Worker
 from .scenario import Scenario
 from .streams import Streams
-from .territory import Territory, build_territory
+from .territory import Territory, allocate, build_territory
 from .workforce import Calendar, assign_posts, grid_head_count_segments
 
 ARRIVAL_BLOCK_DAYS = 7
@@ -167,12 +167,20 @@ class District:
         h.department_stations = [
             Station(DEPARTMENT, d, discipline, calendar, 1.0) for d, calendar in enumerate(self.department_calendars)
         ]
-        for station in community_stations:
-            h.staff(station, wf.community_workers_per_community)
+        for station, staff in zip(community_stations, self._community_staff()):
+            h.staff(station, int(staff))
         for station, department in zip(h.department_stations, s.departments.values()):
             h.staff(station, department.staff)
         self.grid_workers: list[Worker] = []
         self._staff_grid_posts(wf.grid_workers)
+
+    def _community_staff(self) -> np.ndarray:
+        """Community workers per community: equal, or the same total shared by case load (households)."""
+        wf, n = self.scenario.workforce, self.territory.n_communities
+        if wf.community_worker_allocation == "per_community":
+            return np.full(n, wf.community_workers_per_community)
+        load = np.bincount(self.territory.grid_community, weights=self.territory.grid_load, minlength=n)
+        return allocate(wf.community_workers_per_community * n, load, minimum=1)
 
     def _staff_grid_posts(self, head_count: int) -> None:
         wf = self.scenario.workforce

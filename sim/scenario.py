@@ -144,6 +144,11 @@ class Workforce(Strict):
         description="assumption: 60 % of a grid worker's shift is available for cases; the rest is patrol, meetings and paperwork",
     )
     community_workers_per_community: int = Field(ge=1, le=10_000)
+    community_worker_allocation: Literal["per_community", "by_households"] = Field(
+        "per_community",
+        description="assumption: every community has the same staff (per_community); by_households shares the same "
+        "total among communities in proportion to their case load (households), at least one each",
+    )
     community_worker_hours: list[WorkingHours] = Field(default_factory=office_hours, min_length=1)
     community_case_time_share: float = Field(
         0.5,
