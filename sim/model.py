@@ -124,7 +124,14 @@ class CaseColumns:
             self.columns[name] = grown
 
     def finished(self) -> dict[str, np.ndarray]:
-        out = {name: column[: self.n].copy() for name, column in self.columns.items()}
+        """Hand the columns over, trimmed to the cases logged; the log is empty afterwards."""
+        # Trim one column at a time, dropping the full-capacity one as we go: peak memory is the
+        # log plus one column, not two copies of the log.
+        out = {}
+        for name in list(self.columns):
+            column = self.columns.pop(name)
+            out[name] = column if len(column) == self.n else column[: self.n].copy()
+            del column
         for name in ("started_h", "whistled_h", "accepted_h"):
             out[name][out[name] == NOT_YET] = np.nan
         return out
