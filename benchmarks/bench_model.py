@@ -86,11 +86,11 @@ def item_reference(customers: int, seed: int = 0) -> dict:
             yield env.timeout(rng.expovariate(ARRIVAL_RATE))
             env.process(customer(env, servers))
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     env.process(source(env, servers))
     env.run()
-    seconds = time.perf_counter() - start
-    return {"cases": len(waits), "seconds": seconds, "mean_wait_h": sum(waits) / len(waits)}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"cases": len(waits), "seconds": seconds, "cpu_seconds": cpu, "mean_wait_h": sum(waits) / len(waits)}
 
 
 def item_mmc(customers: int, seed: int = 0) -> dict:
@@ -99,13 +99,14 @@ def item_mmc(customers: int, seed: int = 0) -> dict:
 
     horizon = max(2, math.ceil(customers / (ARRIVAL_RATE * 24)))
     scenario = mmc_scenario(SERVERS, ARRIVAL_RATE, SERVICE_RATE, horizon, 1)
-    start = time.perf_counter()
     from sim.model import run_replication
 
+    start, cpu = time.perf_counter(), time.process_time()
     raw = run_replication(scenario, seed, 0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     waits = _waits((scenario, seed, 0))  # same replication again, only to report the mean wait
-    return {"cases": int(len(raw.cases["arrived_h"])), "seconds": seconds, "mean_wait_h": float(waits.mean())}
+    return {"cases": int(len(raw.cases["arrived_h"])), "seconds": seconds, "cpu_seconds": cpu,
+            "mean_wait_h": float(waits.mean())}
 
 
 def scaled_scenario(scale: float, days: int, drain_days: int | None = None):
@@ -145,12 +146,12 @@ def item_full(scale: float, days: int, seed: int = 0) -> dict:
     scenario = scaled_scenario(scale, days)
     households = build_territory(scenario.territory, Streams(seed, 0)).households
     base_rss = _rss_now()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run = simulate(scenario, seed, 0, case_log=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     cases = round(run.kpis["cases_per_day"] * (scenario.horizon_days - scenario.warm_up_days))
     total = _count_cases(scenario, seed)
-    return {"households": households, "cases": total, "cases_in_window": cases, "seconds": seconds,
+    return {"households": households, "cases": total, "cases_in_window": cases, "seconds": seconds, "cpu_seconds": cpu,
             "base_rss_bytes": base_rss, "on_time_rate": run.kpis["on_time_rate"]}
 
 
@@ -215,21 +216,24 @@ def measure(item: str, **kwargs) -> dict:
 
 
 def run(sizes: dict, seed: int, say) -> dict:
+    load_before = os.getloadavg()[0]
     ref = measure("reference", customers=sizes["ref_customers"], seed=seed)
     ref_rate = ref["cases"] / ref["seconds"]
     say(f"1. reference, idiomatic SimPy M/M/{SERVERS} (lambda {ARRIVAL_RATE:g}/h, mu {SERVICE_RATE:g}/h): "
-        f"{ref['cases']:,} customers in {ref['seconds']:.2f} s = {ref_rate:,.0f} customers/s")
+        f"{ref['cases']:,} customers in {ref['seconds']:.2f} s = {ref_rate:,.0f} customers/s "
+        f"(CPU {ref['cpu_seconds']:.2f} s; load average {load_before:.1f} on {os.cpu_count()} cores)")
 
     mmc = measure("mmc", customers=sizes["mmc_customers"], seed=seed)
     mmc_rate = mmc["cases"] / mmc["seconds"]
     say(f"2. model, M/M/c reduction: {mmc['cases']:,} cases in {mmc['seconds']:.2f} s = {mmc_rate:,.0f} cases/s, "
-        f"ratio to (1) {mmc_rate / ref_rate:.2f}")
+        f"ratio to (1) {mmc_rate / ref_rate:.2f} (in CPU time {ref['cpu_seconds'] / mmc['cpu_seconds'] * mmc['cases'] / ref['cases']:.2f})")
 
     full = measure("full", scale=sizes["scale"], days=sizes["days"], seed=seed)
     full_rate = full["cases"] / full["seconds"]
     per_case = (full["peak_rss_bytes"] - full["base_rss_bytes"]) / max(1, full["cases"])
     say(f"3. model, luzhou_2034 x{sizes['scale']:g} for {sizes['days']} days ({full['households']:,} households): "
-        f"{full['cases']:,} cases in {full['seconds']:.1f} s = {full_rate:,.0f} cases/s, ratio to (1) {full_rate / ref_rate:.2f}; "
+        f"{full['cases']:,} cases in {full['seconds']:.1f} s = {full_rate:,.0f} cases/s, ratio to (1) {full_rate / ref_rate:.2f} "
+        f"(in CPU time {ref['cpu_seconds'] / full['cpu_seconds'] * full['cases'] / ref['cases']:.2f}); "
         f"peak RSS {full['peak_rss_bytes'] / 2**20:,.0f} MiB, {per_case:,.0f} bytes/case above the "
         f"{full['base_rss_bytes'] / 2**20:,.0f} MiB after imports")
 
@@ -237,8 +241,9 @@ def run(sizes: dict, seed: int, say) -> dict:
     for fraction in (0.25, 0.5, 1.0):
         point = full if fraction == 1.0 else measure("full", scale=sizes["scale"] * fraction, days=sizes["days"], seed=seed)
         scaling.append({"fraction": fraction, "households": point["households"], "cases": point["cases"],
-                        "seconds": point["seconds"], "peak_rss_bytes": point["peak_rss_bytes"]})
-        say(f"4. scaling {fraction:g} x households ({point['households']:,}): {point['seconds']:.1f} s, "
+                        "seconds": point["seconds"], "cpu_seconds": point["cpu_seconds"],
+                        "peak_rss_bytes": point["peak_rss_bytes"]})
+        say(f"4. scaling {fraction:g} x households ({point['households']:,}): {point['seconds']:.1f} s (CPU {point['cpu_seconds']:.1f} s), "
             f"{point['seconds'] / point['households'] * 1e6:,.0f} us/household, peak RSS {point['peak_rss_bytes'] / 2**20:,.0f} MiB")
 
     reps = measure("replications", reps=sizes["reps"], days=sizes["reps_days"], scale=sizes["reps_scale"], seed=seed)
@@ -252,19 +257,26 @@ def run(sizes: dict, seed: int, say) -> dict:
         f"identical to the local run: {'yes' if reps['dask_identical'] else 'NO'}")
 
     return {
+        "load_average_start": load_before,
+        "load_average_end": os.getloadavg()[0],
         "ref_cases_per_s": ref_rate,
+        "ref_cpu_seconds": ref["cpu_seconds"],
         "ref_customers": ref["cases"],
         "ref_seconds": ref["seconds"],
         "mmc_cases": mmc["cases"],
         "mmc_seconds": mmc["seconds"],
         "mmc_cases_per_s": mmc_rate,
         "mmc_ratio": mmc_rate / ref_rate,
+        "mmc_cpu_seconds": mmc["cpu_seconds"],
+        "mmc_ratio_cpu": ref["cpu_seconds"] / mmc["cpu_seconds"] * mmc["cases"] / ref["cases"],
         "full_households": full["households"],
         "full_days": sizes["days"],
         "full_cases": full["cases"],
         "full_seconds": full["seconds"],
         "full_cases_per_s": full_rate,
         "full_ratio": full_rate / ref_rate,
+        "full_cpu_seconds": full["cpu_seconds"],
+        "full_ratio_cpu": ref["cpu_seconds"] / full["cpu_seconds"] * full["cases"] / ref["cases"],
         "full_peak_rss_bytes": full["peak_rss_bytes"],
         "full_base_rss_bytes": full["base_rss_bytes"],
         "full_bytes_per_case": per_case,
