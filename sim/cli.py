@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a parameter, e.g. workforce.grid_workers=1800 (repeatable)")
         p.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs(),
                        help="processes for replications (default: all cores)")
+        p.add_argument("--executor", choices=["local", "process", "dask"], default=None,
+                       help="where replications run: in this process, a local process pool (default), or Dask")
+        p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask; without it, "
+                            "--executor dask starts a LocalCluster of --jobs workers)")
         p.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         p.add_argument("--language", choices=["en", "zh"], default="en", help="chart labels")
@@ -127,8 +132,9 @@ def _simulate(args, paths: list[Path], default_out: str) -> int:
     scenarios = _load(paths, args.overrides)
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
     store.prepare_folder(out)
-    results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
-                             progress=not args.no_progress, keep_case_log=True)
+    with _executor(args) as executor:
+        results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
+                                 progress=not args.no_progress, keep_case_log=True, executor=executor)
     baseline = scenarios[0].name
     differences = metrics.paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
@@ -160,6 +166,21 @@ def _simulate(args, paths: list[Path], default_out: str) -> int:
         print(report.differences_table(differences))
     print(f"\nTables, charts and metadata written to {out}/")
     return 0
+
+
+def _executor(args):
+    """The executor chosen by --executor / --scheduler / --jobs; refuses an inconsistent choice."""
+    from .experiment import make_executor
+
+    kind = args.executor or ("dask" if args.scheduler else "process")
+    if args.scheduler and kind != "dask":
+        raise InputError(f"--scheduler {args.scheduler} needs --executor dask, got --executor {kind}")
+    try:
+        return make_executor(kind, jobs=args.jobs, scheduler=args.scheduler)
+    except ImportError as error:
+        raise InputError(str(error)) from None
+    except OSError as error:
+        raise InputError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({error})") from None
 
 
 def argv_is_cli() -> bool:

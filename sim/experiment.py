@@ -9,7 +9,7 @@ depend on which executor ran them or in which order they finished.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -71,26 +71,132 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications") -> list:
-    """Run function over tasks in-process (jobs=1) or in a process pool; results in task order."""
-    bar = tqdm(total=len(tasks), desc=description, disable=not progress, leave=False)
-    results = [None] * len(tasks)
-    try:
-        if jobs <= 1 or len(tasks) <= 1:
-            for i, task in enumerate(tasks):
-                results[i] = function(task)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-                futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
-                from concurrent.futures import as_completed
+# --------------------------------------------------------------------------- executors
 
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update()
-    finally:
-        bar.close()
-    return results
+EXECUTORS = ("local", "process", "dask")
+
+
+class Executor:
+    """Runs a function over independent tasks and returns the results in task order.
+
+    Subclasses only decide *where* the tasks run; `map` always puts every result back at its
+    task's index, so results never depend on the executor or on the order tasks finish.
+    An executor is a context manager; `close` releases what it started (pool, cluster).
+    """
+
+    kind = "local"
+
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LocalExecutor(Executor):
+    """In this process, one task after the other."""
+
+    kind = "local"
+
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+        results = []
+        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+            for task in tasks:
+                results.append(function(task))
+                bar.update()
+        return results
+
+
+class ProcessExecutor(Executor):
+    """A local process pool of `jobs` processes (default: all cores); one task runs in-process."""
+
+    kind = "process"
+
+    def __init__(self, jobs: int | None = None):
+        self.jobs = jobs or default_jobs()
+
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+        if self.jobs <= 1 or len(tasks) <= 1:
+            return LocalExecutor().map(function, tasks, progress=progress, description=description)
+        results = [None] * len(tasks)
+        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar, \
+                ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks))) as pool:
+            futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update()
+        return results
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: a running scheduler (`tcp://HOST:8786`) or, without one, a LocalCluster.
+
+    Every worker needs the same gridgov version and Python packages as this process. A task whose
+    worker dies is re-run elsewhere by the scheduler (up to `distributed.scheduler.allowed-failures`
+    times); each task has its own key, so a result is never lost or counted twice.
+    """
+
+    kind = "dask"
+
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ImportError("the dask executor needs the 'dask' extra: pip install 'gridgov[dask]'") from None
+        self.scheduler = scheduler
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(n_workers=jobs or default_jobs(), threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler)
+        self._batch = 0
+
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+        from distributed import as_completed as dask_as_completed
+
+        self._batch += 1
+        prefix = f"gridgov-{description.replace(' ', '_')}-{os.getpid()}-{id(self)}-{self._batch}"
+        futures = self.client.map(function, tasks, key=[f"{prefix}-{i}" for i in range(len(tasks))], pure=False)
+        index = {future.key: i for i, future in enumerate(futures)}
+        results = [None] * len(tasks)
+        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+            for future in dask_as_completed(futures):
+                results[index[future.key]] = future.result()
+                future.release()
+                bar.update()
+        return results
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(kind: str = "process", jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor of that kind: "local" (in-process), "process" (process pool) or "dask"."""
+    if kind == "local":
+        return LocalExecutor()
+    if kind == "process":
+        return ProcessExecutor(jobs)
+    if kind == "dask":
+        return DaskExecutor(scheduler, jobs)
+    raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
+
+
+def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications",
+              *, executor: Executor | None = None) -> list:
+    """Run function over tasks on `executor` (default: in-process for jobs=1, else a process pool); results in task order."""
+    if executor is None:
+        executor = LocalExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+    return executor.map(function, list(tasks), progress=progress, description=description)
 
 
 def replicate_many(
@@ -101,6 +207,7 @@ def replicate_many(
     jobs: int = 1,
     progress: bool = False,
     keep_case_log: bool = False,
+    executor: Executor | None = None,
 ) -> Replications:
     """Run every scenario for the same replications (common random numbers)."""
     scenarios = list(scenarios)
@@ -110,14 +217,15 @@ def replicate_many(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     tasks = [(s, seed, r, keep_case_log and r == 0) for s in scenarios for r in range(replications)]
-    runs: list[Run] = run_tasks(tasks, _task, jobs=jobs, progress=progress)
+    runs: list[Run] = run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor)
     return collect(runs)
 
 
 def replicate(scenario: Scenario, n: int, seed: int = 0, *, jobs: int = 1, progress: bool = False,
-              keep_case_log: bool = False) -> Replications:
+              keep_case_log: bool = False, executor: Executor | None = None) -> Replications:
     """Run n replications of one scenario: per-replication KPIs and means with 95 % t-intervals."""
-    return replicate_many([scenario], n, seed, jobs=jobs, progress=progress, keep_case_log=keep_case_log)
+    return replicate_many([scenario], n, seed, jobs=jobs, progress=progress, keep_case_log=keep_case_log,
+                          executor=executor)
 
 
 def collect(runs: list[Run]) -> Replications:

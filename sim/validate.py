@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import metrics
-from .experiment import run_tasks
+from .experiment import Executor, run_tasks
 from .model import run_replication
 from .scenario import Scenario, round_the_clock
 
@@ -105,6 +105,7 @@ def validate_mmc(
     tail_h: list[float] | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> dict:
     """Simulate the M/M/c reduction and compare with Erlang C.
 
@@ -130,7 +131,8 @@ def validate_mmc(
 
     def run(first: int, count: int) -> list[np.ndarray]:
         tasks = [(scenario, seed, r) for r in range(first, first + count)]
-        return run_tasks(tasks, _waits, jobs=jobs, progress=progress, description="M/M/c replications")
+        return run_tasks(tasks, _waits, jobs=jobs, progress=progress, description="M/M/c replications",
+                         executor=executor)
 
     waits = run(0, replications or 10)
     if replications is None:

@@ -1,0 +1,92 @@
+"""Executors: the same replications give the same results bit for bit wherever they run, on a Dask
+cluster too, and a worker that dies mid-batch neither loses nor duplicates a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.experiment import _task, make_executor, replicate
+
+from .conftest import ROOT, small_scenario
+
+distributed = pytest.importorskip("distributed")
+
+SHORT = ("horizon_days=21", "warm_up_days=7", "drain_days=7")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of two single-threaded worker processes, shared by this module's tests."""
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        yield cluster
+
+
+def _run_or_kill_worker(task: tuple) -> object:
+    """Simulate a replication; the first attempt at replication 1 kills its own worker process."""
+    scenario, seed, replication, keep_log, marker = task
+    if replication == 1 and not os.path.exists(marker):
+        Path(marker).write_text(str(os.getpid()))
+        os._exit(1)
+    return _task((scenario, seed, replication, keep_log))
+
+
+def test_a_batch_on_a_dask_cluster_equals_the_local_run(cluster):
+    scenario = small_scenario(*SHORT)
+    local = replicate(scenario, 4, seed=5, executor=make_executor("local"))
+    with make_executor("dask", scheduler=cluster.scheduler_address) as executor:
+        remote = replicate(scenario, 4, seed=5, executor=executor)
+    pd.testing.assert_frame_equal(local.per_replication, remote.per_replication)
+    pd.testing.assert_frame_equal(local.timeseries, remote.timeseries)
+
+
+def test_a_worker_killed_mid_batch_neither_loses_nor_duplicates_results(cluster, tmp_path):
+    scenario = small_scenario(*SHORT)
+    marker = str(tmp_path / "killed")
+    tasks = [(scenario, 2, r, False, marker) for r in range(4)]
+    with make_executor("dask", scheduler=cluster.scheduler_address) as executor:
+        runs = executor.map(_run_or_kill_worker, tasks)
+    assert os.path.exists(marker), "no worker was killed: the test did not test anything"
+    assert [run.replication for run in runs] == [0, 1, 2, 3]
+    expected = [_task((scenario, 2, r, False)) for r in range(4)]
+    assert [run.kpis for run in runs] == [run.kpis for run in expected]
+
+
+def test_results_come_back_in_task_order_whatever_the_executor():
+    scenario = small_scenario(*SHORT)
+    tasks = [(scenario, 1, r, False) for r in (3, 0, 2, 1)]
+    for kind in ("local", "process"):
+        with make_executor(kind, jobs=2) as executor:
+            assert [run.replication for run in executor.map(_task, tasks)] == [3, 0, 2, 1]
+
+
+def test_an_unknown_executor_is_refused():
+    with pytest.raises(ValueError, match="executor must be one of"):
+        make_executor("threads")
+
+
+def test_cli_refuses_a_scheduler_with_a_non_dask_executor(tmp_path, capsys):
+    status = main(["run", str(ROOT / "params" / "luzhou_baseline.yaml"), "--executor", "process",
+                   "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "out"), "--no-progress"])
+    assert status == 2
+    assert "--scheduler tcp://127.0.0.1:1 needs --executor dask" in capsys.readouterr().err
+
+
+def test_the_quick_benchmark_reports_every_figure():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_model.py"), "--quick", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    keys = {"ref_cases_per_s", "mmc_cases_per_s", "mmc_ratio", "full_cases", "full_seconds", "full_cases_per_s",
+            "full_ratio", "full_peak_rss_bytes", "full_bytes_per_case", "scaling", "speedup_2proc",
+            "dask_speedup", "dask_identical"}
+    assert keys <= set(result)
+    assert [set(point) >= {"households", "seconds", "peak_rss_bytes"} for point in result["scaling"]] == [True] * 3
+    assert result["full_cases"] > 0 and result["dask_identical"] is True
