@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
 from .errors import InputError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -95,19 +104,37 @@ def build_parser() -> argparse.ArgumentParser:
     mmc.add_argument("--seed", type=_seed, default=0)
     mmc.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs())
     mmc.add_argument("--json", action="store_true")
+
+    verify = commands.add_parser("verify", help="check a results folder against its manifest")
+    verify.add_argument("folder", type=Path)
+    verify.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = _install_sigterm()
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except InputError as error:
         print(f"gridgov: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("gridgov: interrupted; nothing half-written was left behind. Run the same command again.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        what = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+        hint = getattr(interrupt, "resume_hint", "nothing half-written was left behind. Run the same command again.")
+        print(f"gridgov: {what}; {hint}", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install_sigterm():
+    """Treat SIGTERM like Ctrl-C (clean stop, resume message); returns the handler to restore."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. called from a notebook's worker thread)
+        return None
 
 
 def _load(paths: list[Path], overrides: list[str]):
@@ -121,19 +148,45 @@ def _load(paths: list[Path], overrides: list[str]):
 
 
 def _simulate(args, paths: list[Path], default_out: str) -> int:
-    from . import metrics, report, store
-    from .experiment import replicate_many
+    from . import manifest, store
 
     scenarios = _load(paths, args.overrides)
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
-    store.prepare_folder(out)
+    with manifest.folder_lock(out) as out:
+        try:
+            results, differences = _simulate_into(out, args, scenarios)
+        except KeyboardInterrupt as interrupt:
+            interrupt.resume_hint = (f"finished replications are kept in {out}/{manifest.WORK}/ and {out} is not "
+                                     "marked complete. Run the same command again to complete it.")
+            raise
+    return _print_results(args, scenarios, results, differences, out)
+
+
+def _simulate_into(out: Path, args, scenarios):
+    """Replications (recalling those an interrupted earlier run finished), then the results folder."""
+    from . import manifest, metrics, report
+    from .experiment import replicate_many
+    from .resume import ReplicationLog
+
+    manifest.begin_results(out)
+    resume = ReplicationLog(out)
+    finished = len(resume.log.done_units())
+    if finished and not args.no_progress:
+        print(f"gridgov: resuming in {out}: {finished} replication(s) already finished there", file=sys.stderr)
     results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
-                             progress=not args.no_progress, keep_case_log=True)
+                             progress=not args.no_progress, keep_case_log=True, resume=resume)
     baseline = scenarios[0].name
     differences = metrics.paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
     report.write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                          differences=differences, command=command, language=args.language)
+    return results, differences
+
+
+def _print_results(args, scenarios, results, differences, out: Path) -> int:
+    from . import report
+
+    baseline = scenarios[0].name
     if args.json:
         payload = {
             "scenario": baseline if len(scenarios) == 1 else [s.name for s in scenarios],
@@ -219,7 +272,23 @@ def cmd_validate(args) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate}
+def cmd_verify(args) -> int:
+    from .manifest import verify
+
+    result = verify(args.folder)
+    if args.json:
+        print(json.dumps({"folder": str(args.folder), "ok": result.ok, "checked": result.checked,
+                          "problems": result.problems, "missing": result.missing, "altered": result.altered,
+                          "extra": result.extra}, indent=2))
+    else:
+        stream = sys.stdout if result.ok else sys.stderr
+        for line in result.lines():
+            print(f"{args.folder}: {line}", file=stream)
+    return 0 if result.ok else 1
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+            "verify": cmd_verify}
 
 
 if __name__ == "__main__":

@@ -67,27 +67,46 @@ def _task(args: tuple[Scenario, int, int, bool]) -> Run:
     return simulate(scenario, seed, replication, case_log=keep_log)
 
 
+def _ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications") -> list:
-    """Run function over tasks in-process (jobs=1) or in a process pool; results in task order."""
+def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications",
+              on_result: Callable[[int, object], None] | None = None) -> list:
+    """Run function over tasks in-process (jobs=1) or in a process pool; results in task order.
+
+    on_result(i, result), if given, is called in this process as soon as task i is done (to save it).
+    """
     bar = tqdm(total=len(tasks), desc=description, disable=not progress, leave=False)
     results = [None] * len(tasks)
     try:
         if jobs <= 1 or len(tasks) <= 1:
             for i, task in enumerate(tasks):
                 results[i] = function(task)
+                if on_result is not None:
+                    on_result(i, results[i])
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_ignore_sigint)
+            try:
                 futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
                 from concurrent.futures import as_completed
 
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
+                    if on_result is not None:
+                        on_result(futures[future], results[futures[future]])
                     bar.update()
+            finally:
+                # On Ctrl-C or an error, do not start the tasks still queued.
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         bar.close()
     return results
@@ -101,8 +120,13 @@ def replicate_many(
     jobs: int = 1,
     progress: bool = False,
     keep_case_log: bool = False,
+    resume=None,
 ) -> Replications:
-    """Run every scenario for the same replications (common random numbers)."""
+    """Run every scenario for the same replications (common random numbers).
+
+    resume (a resume.ReplicationLog) recalls replications finished by an interrupted earlier call
+    and saves each new one as soon as it is done; the results are the same either way.
+    """
     scenarios = list(scenarios)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -110,7 +134,14 @@ def replicate_many(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     tasks = [(s, seed, r, keep_case_log and r == 0) for s in scenarios for r in range(replications)]
-    runs: list[Run] = run_tasks(tasks, _task, jobs=jobs, progress=progress)
+    if resume is None:
+        return collect(run_tasks(tasks, _task, jobs=jobs, progress=progress))
+    runs: list[Run | None] = [resume.load(*task) for task in tasks]
+    todo = [i for i, run in enumerate(runs) if run is None]
+    fresh = run_tasks([tasks[i] for i in todo], _task, jobs=jobs, progress=progress,
+                      on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
+    for i, run in zip(todo, fresh):
+        runs[i] = run
     return collect(runs)
 
 
