@@ -160,3 +160,13 @@ def test_yaml_anchors_within_limits_still_work(tmp_path):
     path = child(tmp_path, "workforce:\n  grid_worker_hours: [&h {days: [mon], start_h: 8, end_h: 12}]\n"
                            "  community_worker_hours: [*h]\n")
     assert load_scenario(path).workforce.community_worker_hours[0].end_h == 12
+
+
+def test_work_too_small_to_register_never_finishes_before_it_starts():
+    # Found by tests/test_fuzz_scenarios.py: work_h of 1e-100 off shift gave simpy a negative delay.
+    from sim.scenario import office_hours
+    from sim.workforce import Calendar
+
+    calendar = Calendar(office_hours())
+    starts = [t / 7 for t in range(1, 2_000)]
+    assert all(calendar.finish(t, 1e-100) >= t for t in starts)
