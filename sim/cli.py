@@ -171,7 +171,7 @@ def _simulate_into(out: Path, args, scenarios):
     manifest.begin_results(out)
     resume = ReplicationLog(out)
     finished = len(resume.log.done_units())
-    if finished and not args.no_progress:
+    if finished:
         print(f"gridgov: resuming in {out}: {finished} replication(s) already finished there", file=sys.stderr)
     results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
                              progress=not args.no_progress, keep_case_log=True, resume=resume)

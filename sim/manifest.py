@@ -120,7 +120,10 @@ def lock_holder(folder: Path) -> int | None:
     path = Path(folder) / LOCK
     if not path.exists():
         return None
-    fd = os.open(path, os.O_RDONLY)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -195,10 +198,8 @@ def result_files(folder: Path) -> list[Path]:
 
 
 def _relative(folder: Path, path: Path) -> str:
-    path = Path(path)
-    path = path if path.is_absolute() else folder / path
     try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
+        return Path(path).resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         raise ValueError(f"{path} is not inside the results folder {folder}") from None
 
@@ -213,13 +214,14 @@ def write_manifest(folder: Path, run: dict, files: Iterable[Path] | None = None)
     """Write folder/manifest.json LAST: what ran and every file with checksum, size and rows.
 
     `run` describes what ran (command, parameters hash, seed, code version, ...); `files` are the
-    files this command wrote (default: every file in the folder). Call it only after every file is
+    paths of the files this command wrote, anywhere under folder (default: every file in it).
+    Call it only after every file is
     in place: its presence is what marks the folder complete.
     """
     folder = Path(folder)
     paths = result_files(folder) if files is None else [Path(p) for p in files]
     with writing_errors(folder):
-        entries = {_relative(folder, p): file_entry(p if Path(p).is_absolute() else folder / p) for p in paths}
+        entries = {_relative(folder, p): file_entry(Path(p)) for p in paths}
         manifest = {
             "format": FORMAT,
             "complete": True,
@@ -308,10 +310,14 @@ def verify(folder: Path) -> Verification:
     for name, expected in manifest["files"].items():
         result.checked += 1
         path = folder / name
-        if not _inside(folder, path) or not path.is_file():
+        if not isinstance(expected, dict) or not _inside(folder, path) or not path.is_file():
             result.missing.append(name)
-        elif path.stat().st_size != expected.get("bytes") or store.file_sha256(path) != expected.get("sha256"):
-            result.altered.append(name)
+            continue
+        try:
+            if path.stat().st_size != expected.get("bytes") or store.file_sha256(path) != expected.get("sha256"):
+                result.altered.append(name)
+        except OSError as error:
+            result.problems.append(f"{name} cannot be read ({error.strerror or error})")
     listed = set(manifest["files"])
     result.extra = [_relative(folder, p) for p in result_files(folder) if _relative(folder, p) not in listed]
     if (folder / WORK).exists() and any((folder / WORK).rglob("*")):
