@@ -29,7 +29,12 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(message)
 
 
-def _positive_int(name: str):
+# Counts beyond these would exhaust memory building task lists; they are typos, not plans.
+MAX_REPLICATIONS = 10_000
+MAX_JOBS = 1_024
+
+
+def _positive_int(name: str, maximum: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -37,6 +42,8 @@ def _positive_int(name: str):
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
         if value < 1:
             raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {maximum:,}, got {value:,}")
         return value
     return parse
 
@@ -70,11 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p, replications_default: int):
-        p.add_argument("--replications", "-n", type=_positive_int("--replications"), default=replications_default)
+        p.add_argument("--replications", "-n", type=_positive_int("--replications", MAX_REPLICATIONS),
+                       default=replications_default)
         p.add_argument("--seed", type=_seed, default=0)
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                        help="override a parameter, e.g. workforce.grid_workers=1800 (repeatable)")
-        p.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs(),
+        p.add_argument("--jobs", "-j", type=_positive_int("--jobs", MAX_JOBS), default=default_jobs(),
                        help="processes for replications (default: all cores)")
         p.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -99,10 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     mmc.add_argument("--servers", type=_positive_int("--servers"), required=True)
     mmc.add_argument("--arrival-rate", type=_positive_float("--arrival-rate"), required=True, help="per hour")
     mmc.add_argument("--service-rate", type=_positive_float("--service-rate"), required=True, help="per hour")
-    mmc.add_argument("--replications", "-n", type=_positive_int("--replications"), default=None,
+    mmc.add_argument("--replications", "-n", type=_positive_int("--replications", MAX_REPLICATIONS), default=None,
                      help="default: until the mean wait's 95%% half-width is within 5%%")
     mmc.add_argument("--seed", type=_seed, default=0)
-    mmc.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs())
+    mmc.add_argument("--jobs", "-j", type=_positive_int("--jobs", MAX_JOBS), default=default_jobs())
     mmc.add_argument("--json", action="store_true")
 
     verify = commands.add_parser("verify", help="check a results folder against its manifest")
@@ -244,11 +252,17 @@ def cmd_provenance(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from pydantic import ValidationError
+
+    from .scenario import describe_validation_error
     from .validate import validate_mmc
 
     try:
         result = validate_mmc(args.servers, args.arrival_rate, args.service_rate, replications=args.replications,
                               seed=args.seed, jobs=args.jobs, progress=not args.json)
+    except ValidationError as error:
+        raise InputError("these rates and servers need an M/M/c model beyond the limits of the schema: "
+                         + describe_validation_error(error).replace("\n", "; ")) from None
     except ValueError as error:
         raise InputError(str(error)) from None
     if args.json:

@@ -170,3 +170,23 @@ def test_work_too_small_to_register_never_finishes_before_it_starts():
     calendar = Calendar(office_hours())
     starts = [t / 7 for t in range(1, 2_000)]
     assert all(calendar.finish(t, 1e-100) >= t for t in starts)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["run", str(BASELINE), "-n", "99999999"], "--replications must be at most 10,000"),
+        (["run", str(BASELINE), "-j", "100000"], "--jobs must be at most 1,024"),
+        (["run", str(BASELINE), "--set", "cases.hourly_profile.24=1"], "out of range"),
+        (["validate", "mmc", "--servers", "1", "--arrival-rate", "0.0001", "--service-rate", "1"],
+         "horizon_days: got 9166667; input should be less than or equal to 3650"),
+        (["verify", str(BASELINE)], "is a file, not a results folder"),
+    ],
+    ids=["huge-replications", "huge-jobs", "override-index", "mmc-beyond-limits", "verify-a-file"],
+)
+def test_bad_command_line_exits_2_with_one_line_and_no_traceback(args, expected, capsys):
+    from sim.cli import main
+
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err and "Traceback" not in captured.err and captured.out == ""
