@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
 from .errors import InputError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,7 +29,12 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(message)
 
 
-def _positive_int(name: str):
+# Counts beyond these would exhaust memory building task lists; they are typos, not plans.
+MAX_REPLICATIONS = 10_000
+MAX_JOBS = 1_024
+
+
+def _positive_int(name: str, maximum: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -28,6 +42,8 @@ def _positive_int(name: str):
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
         if value < 1:
             raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {maximum:,}, got {value:,}")
         return value
     return parse
 
@@ -61,11 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p, replications_default: int):
-        p.add_argument("--replications", "-n", type=_positive_int("--replications"), default=replications_default)
+        p.add_argument("--replications", "-n", type=_positive_int("--replications", MAX_REPLICATIONS),
+                       default=replications_default)
         p.add_argument("--seed", type=_seed, default=0)
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                        help="override a parameter, e.g. workforce.grid_workers=1800 (repeatable)")
-        p.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs(),
+        p.add_argument("--jobs", "-j", type=_positive_int("--jobs", MAX_JOBS), default=default_jobs(),
                        help="processes for replications (default: all cores)")
         p.add_argument("--executor", choices=["local", "process", "dask"], default=None,
                        help="where replications run: in this process, a local process pool (default), or Dask")
@@ -95,24 +112,42 @@ def build_parser() -> argparse.ArgumentParser:
     mmc.add_argument("--servers", type=_positive_int("--servers"), required=True)
     mmc.add_argument("--arrival-rate", type=_positive_float("--arrival-rate"), required=True, help="per hour")
     mmc.add_argument("--service-rate", type=_positive_float("--service-rate"), required=True, help="per hour")
-    mmc.add_argument("--replications", "-n", type=_positive_int("--replications"), default=None,
+    mmc.add_argument("--replications", "-n", type=_positive_int("--replications", MAX_REPLICATIONS), default=None,
                      help="default: until the mean wait's 95%% half-width is within 5%%")
     mmc.add_argument("--seed", type=_seed, default=0)
-    mmc.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs())
+    mmc.add_argument("--jobs", "-j", type=_positive_int("--jobs", MAX_JOBS), default=default_jobs())
     mmc.add_argument("--json", action="store_true")
+
+    verify = commands.add_parser("verify", help="check a results folder against its manifest")
+    verify.add_argument("folder", type=Path)
+    verify.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = _install_sigterm()
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except InputError as error:
         print(f"gridgov: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("gridgov: interrupted; nothing half-written was left behind. Run the same command again.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        what = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+        hint = getattr(interrupt, "resume_hint", "nothing half-written was left behind. Run the same command again.")
+        print(f"gridgov: {what}; {hint}", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install_sigterm():
+    """Treat SIGTERM like Ctrl-C (clean stop, resume message); returns the handler to restore."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. called from a notebook's worker thread)
+        return None
 
 
 def _load(paths: list[Path], overrides: list[str]):
@@ -126,20 +161,46 @@ def _load(paths: list[Path], overrides: list[str]):
 
 
 def _simulate(args, paths: list[Path], default_out: str) -> int:
-    from . import metrics, report, store
-    from .experiment import replicate_many
+    from . import manifest, store
 
     scenarios = _load(paths, args.overrides)
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
-    store.prepare_folder(out)
-    with _executor(args) as executor:
-        results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
-                                 progress=not args.no_progress, keep_case_log=True, executor=executor)
+    with manifest.folder_lock(out) as out, _executor(args) as executor:
+        try:
+            results, differences = _simulate_into(out, args, scenarios, executor)
+        except KeyboardInterrupt as interrupt:
+            interrupt.resume_hint = (f"finished replications are kept in {out}/{manifest.WORK}/ and {out} is not "
+                                     "marked complete. Run the same command again to complete it.")
+            raise
+    return _print_results(args, scenarios, results, differences, out)
+
+
+def _simulate_into(out: Path, args, scenarios, executor):
+    """Replications (recalling those an interrupted earlier run finished), then the results folder."""
+    from . import manifest, metrics, report
+    from .experiment import replicate_many
+    from .resume import ReplicationLog
+
+    manifest.begin_results(out)
+    resume = ReplicationLog(out)
+    finished = len(resume.log.done_units())
+    if finished:
+        print(f"gridgov: resuming in {out}: {finished} replication(s) already finished there", file=sys.stderr)
+    results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
+                             progress=not args.no_progress, keep_case_log=True, resume=resume,
+                             executor=executor)
     baseline = scenarios[0].name
     differences = metrics.paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
     report.write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                          differences=differences, command=command, language=args.language)
+    return results, differences
+
+
+def _print_results(args, scenarios, results, differences, out: Path) -> int:
+    from . import report
+
+    baseline = scenarios[0].name
     if args.json:
         payload = {
             "scenario": baseline if len(scenarios) == 1 else [s.name for s in scenarios],
@@ -212,11 +273,17 @@ def cmd_provenance(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from pydantic import ValidationError
+
+    from .scenario import describe_validation_error
     from .validate import validate_mmc
 
     try:
         result = validate_mmc(args.servers, args.arrival_rate, args.service_rate, replications=args.replications,
                               seed=args.seed, jobs=args.jobs, progress=not args.json)
+    except ValidationError as error:
+        raise InputError("these rates and servers need an M/M/c model beyond the limits of the schema: "
+                         + describe_validation_error(error).replace("\n", "; ")) from None
     except ValueError as error:
         raise InputError(str(error)) from None
     if args.json:
@@ -240,7 +307,23 @@ def cmd_validate(args) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate}
+def cmd_verify(args) -> int:
+    from .manifest import verify
+
+    result = verify(args.folder)
+    if args.json:
+        print(json.dumps({"folder": str(args.folder), "ok": result.ok, "checked": result.checked,
+                          "problems": result.problems, "missing": result.missing, "altered": result.altered,
+                          "extra": result.extra}, indent=2))
+    else:
+        stream = sys.stdout if result.ok else sys.stderr
+        for line in result.lines():
+            print(f"{args.folder}: {line}", file=stream)
+    return 0 if result.ok else 1
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+            "verify": cmd_verify}
 
 
 if __name__ == "__main__":

@@ -13,3 +13,11 @@ class InputError(Exception):
     def __init__(self, message: str, *, where: str | None = None):
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class OutputError(InputError):
+    """Results cannot be written (full disk, unwritable or vanished output folder).
+
+    Reported like bad input: one line naming the folder and the reason, exit status 2; the folder
+    is left without a manifest, so it is never taken for a complete result.
+    """

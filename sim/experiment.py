@@ -67,6 +67,13 @@ def _task(args: tuple[Scenario, int, int, bool]) -> Run:
     return simulate(scenario, seed, replication, case_log=keep_log)
 
 
+def _ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -86,7 +93,9 @@ class Executor:
 
     kind = "local"
 
-    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications",
+            on_result: Callable[[int, object], None] | None = None) -> list:
+        """Results in task order; on_result(i, result), if given, is called here as soon as task i is done."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -104,11 +113,14 @@ class LocalExecutor(Executor):
 
     kind = "local"
 
-    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications",
+            on_result: Callable[[int, object], None] | None = None) -> list:
         results = []
         with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
-            for task in tasks:
+            for i, task in enumerate(tasks):
                 results.append(function(task))
+                if on_result is not None:
+                    on_result(i, results[-1])
                 bar.update()
         return results
 
@@ -121,16 +133,24 @@ class ProcessExecutor(Executor):
     def __init__(self, jobs: int | None = None):
         self.jobs = jobs or default_jobs()
 
-    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications",
+            on_result: Callable[[int, object], None] | None = None) -> list:
         if self.jobs <= 1 or len(tasks) <= 1:
-            return LocalExecutor().map(function, tasks, progress=progress, description=description)
+            return LocalExecutor().map(function, tasks, progress=progress, description=description, on_result=on_result)
         results = [None] * len(tasks)
-        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar, \
-                ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks))) as pool:
-            futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                bar.update()
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_ignore_sigint)
+        try:
+            with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+                futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
+                for future in as_completed(futures):
+                    i = futures[future]
+                    results[i] = future.result()
+                    if on_result is not None:
+                        on_result(i, results[i])
+                    bar.update()
+        finally:
+            # On Ctrl-C or an error, do not start the tasks still queued.
+            pool.shutdown(wait=True, cancel_futures=True)
         return results
 
 
@@ -159,7 +179,8 @@ class DaskExecutor(Executor):
             self.client = Client(scheduler)
         self._batch = 0
 
-    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications") -> list:
+    def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications",
+            on_result: Callable[[int, object], None] | None = None) -> list:
         from distributed import as_completed as dask_as_completed
 
         self._batch += 1
@@ -169,8 +190,11 @@ class DaskExecutor(Executor):
         results = [None] * len(tasks)
         with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
             for future in dask_as_completed(futures):
-                results[index[future.key]] = future.result()
+                i = index[future.key]
+                results[i] = future.result()
                 future.release()
+                if on_result is not None:
+                    on_result(i, results[i])
                 bar.update()
         return results
 
@@ -192,11 +216,14 @@ def make_executor(kind: str = "process", jobs: int | None = None, scheduler: str
 
 
 def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications",
-              *, executor: Executor | None = None) -> list:
-    """Run function over tasks on `executor` (default: in-process for jobs=1, else a process pool); results in task order."""
+              *, executor: Executor | None = None, on_result: Callable[[int, object], None] | None = None) -> list:
+    """Run function over tasks on `executor` (default: in-process for jobs=1, else a process pool); results in task order.
+
+    on_result(i, result), if given, is called in this process as soon as task i is done (to save it).
+    """
     if executor is None:
         executor = LocalExecutor() if jobs <= 1 else ProcessExecutor(jobs)
-    return executor.map(function, list(tasks), progress=progress, description=description)
+    return executor.map(function, list(tasks), progress=progress, description=description, on_result=on_result)
 
 
 def replicate_many(
@@ -208,8 +235,13 @@ def replicate_many(
     progress: bool = False,
     keep_case_log: bool = False,
     executor: Executor | None = None,
+    resume=None,
 ) -> Replications:
-    """Run every scenario for the same replications (common random numbers)."""
+    """Run every scenario for the same replications (common random numbers).
+
+    resume (a resume.ReplicationLog) recalls replications finished by an interrupted earlier call
+    and saves each new one as soon as it is done; the results are the same either way.
+    """
     scenarios = list(scenarios)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -217,7 +249,14 @@ def replicate_many(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     tasks = [(s, seed, r, keep_case_log and r == 0) for s in scenarios for r in range(replications)]
-    runs: list[Run] = run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor)
+    if resume is None:
+        return collect(run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor))
+    runs: list[Run | None] = [resume.load(*task) for task in tasks]
+    todo = [i for i, run in enumerate(runs) if run is None]
+    fresh = run_tasks([tasks[i] for i in todo], _task, jobs=jobs, progress=progress, executor=executor,
+                      on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
+    for i, run in zip(todo, fresh):
+        runs[i] = run
     return collect(runs)
 
 

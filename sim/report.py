@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, charts, metrics, store
+from . import __version__, charts, manifest, metrics, store
 from .experiment import Replications
 from .scenario import Scenario, provenance
 
@@ -85,32 +87,45 @@ def write_results(
     command: str = "",
     language: str = "en",
 ) -> list[Path]:
-    """Write tables, charts and metadata of a run or comparison into folder."""
-    folder = store.prepare_folder(folder)
-    written = [
-        store.write_table(results.summary, folder / "summary.csv"),
-        store.write_table(results.per_replication, folder / "kpis_per_replication.csv"),
-        store.write_table(results.timeseries, folder / "timeseries.parquet"),
-    ]
-    if differences is not None and not differences.empty:
-        written.append(store.write_table(differences, folder / "differences.csv"))
-    for scenario in scenarios:
-        name = store.safe_name(scenario.name)
-        written.append(store.write_table(provenance_frame(scenario), folder / f"provenance_{name}.csv"))
-        log = results.case_logs.get(scenario.name)
-        if log is not None:
-            written.append(store.write_table(log, folder / f"case_log_{name}_rep0.parquet"))
-    written += _write_charts(folder, results, scenarios, language)
-    meta = store.run_metadata(
+    """Write tables, charts, metadata and, last, the manifest of a run or comparison into folder.
+
+    Holds the folder lock while writing; the folder counts as complete (manifest.json) only once
+    every file is in place. A failed write (full disk, unwritable folder) raises OutputError.
+    """
+    with manifest.folder_lock(folder) as folder, manifest.writing_errors(folder):
+        manifest.begin_results(folder)
+        written = [
+            store.write_table(results.summary, folder / "summary.csv"),
+            store.write_table(results.per_replication, folder / "kpis_per_replication.csv"),
+            store.write_table(results.timeseries, folder / "timeseries.parquet"),
+        ]
+        if differences is not None and not differences.empty:
+            written.append(store.write_table(differences, folder / "differences.csv"))
+        for scenario in scenarios:
+            name = store.safe_name(scenario.name)
+            written.append(store.write_table(provenance_frame(scenario), folder / f"provenance_{name}.csv"))
+            log = results.case_logs.get(scenario.name)
+            if log is not None:
+                written.append(store.write_table(log, folder / f"case_log_{name}_rep0.parquet"))
+        written += _write_charts(folder, results, scenarios, language)
+        meta = run_description(scenarios, seed=seed, replications=replications, command=command)
+        written.append(store.write_json(meta, folder / "metadata.json"))
+        written.append(manifest.finish_results(folder, meta, written))
+    return written
+
+
+def run_description(scenarios: list[Scenario], *, seed: int, replications: int, command: str = "") -> dict:
+    """What ran: command, scenarios and their hashes, one hash of all parameters, seed, code and package versions."""
+    hashes = [{"name": s.name, "content_hash": s.content_hash()} for s in scenarios]
+    parameters = json.dumps({"scenarios": hashes, "seed": seed, "replications": replications}, sort_keys=True)
+    return store.run_metadata(
         command=command,
         gridgov_version=__version__,
         seed=seed,
         replications=replications,
-        scenarios=[{"name": s.name, "content_hash": s.content_hash()} for s in scenarios],
+        scenarios=hashes,
+        parameters_hash=hashlib.sha256(parameters.encode()).hexdigest()[:16],
     )
-    meta["files"] = {p.name: {"sha256": store.file_sha256(p), "bytes": p.stat().st_size} for p in written}
-    written.append(store.write_json(meta, folder / "metadata.json"))
-    return written
 
 
 def _write_charts(folder: Path, results: Replications, scenarios: list[Scenario], language: str) -> list[Path]:

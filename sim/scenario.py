@@ -34,12 +34,31 @@ MAX_HORIZON_DAYS = 3_650
 MAX_HOUSEHOLDS = 20_000_000
 MAX_STAFF = 1_000_000
 MAX_CASES_PER_HOUSEHOLD_YEAR = 10_000.0
+# A scenario file is a few kilobytes; these stop a wrong file or a YAML alias bomb from exhausting memory.
+MAX_FILE_BYTES = 5_000_000
+MAX_YAML_VALUES = 1_000_000
 
 
 class Strict(BaseModel):
-    """Base for every schema section: unknown keys are errors, values are checked on assignment."""
+    """Base for every schema section: unknown keys are errors, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    Numbers must be finite (YAML `.nan`, `.inf` are rejected; a missing deadline is `null`), and
+    `true`/`false` is not accepted where a number is expected.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info) -> Any:
+        annotation = _unwrap_optional(cls.model_fields[info.field_name].annotation)
+        numeric = annotation in (int, float)
+        numeric_list = get_origin(annotation) is list and get_args(annotation)[0] in (int, float)
+        if (numeric and isinstance(value, bool)) or (
+            numeric_list and isinstance(value, list) and any(isinstance(v, bool) for v in value)
+        ):
+            raise ValueError(f"got {value!r}; expected a number, not true/false")
+        return value
 
 
 # --------------------------------------------------------------------------- calendars
@@ -289,6 +308,8 @@ class Cases(Strict):
             raise ValueError(f"profile weights must be finite and non-negative, got {value}")
         if sum(value) <= 0:
             raise ValueError("profile weights must not all be zero")
+        if not math.isfinite(sum(value)):
+            raise ValueError(f"profile weights are relative; their sum must be a finite number, got {sum(value)}")
         return value
 
 
@@ -395,11 +416,17 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     Raises InputError with the file, parameter path, bad value and what is allowed.
     """
     path = Path(path)
-    raw = _resolve_extends(path, chain=())
-    raw.setdefault("name", path.stem)
-    for override in overrides:
-        _apply_override(raw, override)
-    return validate_scenario(raw, where=str(path))
+    try:
+        raw = _resolve_extends(path, chain=())
+        raw.setdefault("name", path.stem)
+        for override in overrides:
+            try:
+                _apply_override(raw, override)
+            except InputError as error:
+                raise InputError(str(error), where=error.where or str(path)) from None
+        return validate_scenario(raw, where=str(path))
+    except RecursionError:
+        raise InputError("is nested too deeply to be a scenario", where=str(path)) from None
 
 
 def validate_scenario(raw: dict, where: str = "scenario") -> Scenario:
@@ -416,7 +443,14 @@ def read_yaml(path: Path) -> dict:
         raise InputError("file not found", where=str(path))
     if path.is_dir():
         raise InputError("is a folder, not a YAML file", where=str(path))
-    data = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,} bytes",
+                             where=str(path))
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the file: {error.strerror or error}", where=str(path)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -428,11 +462,32 @@ def read_yaml(path: Path) -> dict:
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"invalid YAML{at}: {problem}", where=str(path)) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nested too deeply", where=str(path)) from None
+    if _too_many_values(content, MAX_YAML_VALUES):
+        raise InputError(f"expands to more than {MAX_YAML_VALUES:,} values (YAML aliases repeated?); "
+                         "a scenario has a few hundred", where=str(path))
     if content is None:
         raise InputError("the file is empty; a scenario needs at least horizon_days and its sections", where=str(path))
     if not isinstance(content, dict):
         raise InputError(f"must hold a mapping of parameters, not a {type(content).__name__}", where=str(path))
     return content
+
+
+def _too_many_values(content: Any, limit: int) -> bool:
+    """Whether content holds more than limit values, counting a value shared through an alias each time."""
+    stack, count = [content], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, set)):
+            stack.extend(node)
+    return False
 
 
 def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -463,6 +518,8 @@ def merge_scenario(parent: dict, child: dict) -> dict:
     merged = _deep_merge(copy.deepcopy(parent), child)
     changed = [p for p in _leaf_paths(child) if p.split(".")[0] not in ("sources", "assumptions")]
     for key in ("sources", "assumptions"):
+        if not isinstance(child.get(key, {}) or {}, dict) or not isinstance(parent.get(key, {}) or {}, dict):
+            continue  # not a mapping: left as it is for validation to report
         inherited = {
             path: note
             for path, note in (parent.get(key) or {}).items()
@@ -504,28 +561,52 @@ def _apply_override(raw: dict, override: str) -> None:
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise InputError(f"--set {override!r}: the parameter path is empty or malformed")
-    _check_override_path(parts, override)
-    node = raw
-    for part in parts[:-1]:
-        if isinstance(node, list):
-            node = node[int(part)]
+    kinds = _check_override_path(parts, override)
+    node: Any = raw
+    for depth, part in enumerate(parts):
+        where = ".".join(parts[: depth + 1])
+        last = depth == len(parts) - 1
+        if kinds[depth] == "list":
+            if not isinstance(node, list):
+                raise InputError(f"--set {where}: there is no list to index here; "
+                                 f"set the whole list, e.g. {'.'.join(parts[:depth])}=[...]")
+            index = int(part)
+            if index >= len(node):
+                allowed = f"0-{len(node) - 1}" if node else "none: the list is empty"
+                raise InputError(f"--set {where}: index {index} is out of range; the list has {len(node)} "
+                                 f"item(s) (allowed indices: {allowed})")
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+            continue
+        if not isinstance(node, dict):
+            raise InputError(f"--set {where}: {'.'.join(parts[:depth])} is not a mapping in the scenario file")
+        if last:
+            node[part] = value
             continue
         if not isinstance(node.get(part), (dict, list)):
+            if kinds[depth + 1] == "list":
+                raise InputError(f"--set {where}.{parts[depth + 1]}: {where} is not a list in the scenario file "
+                                 f"(its default applies), so it has no items to change; set the whole list, "
+                                 f"e.g. {where}=[...]")
             node[part] = {}
         node = node[part]
-    if isinstance(node, list):
-        node[int(parts[-1])] = value
-    else:
-        node[parts[-1]] = value
 
 
-def _check_override_path(parts: list[str], override: str) -> None:
-    """Reject a path that names no parameter, with the allowed names at the first wrong step."""
+def _check_override_path(parts: list[str], override: str) -> list[str]:
+    """Reject a path that names no parameter, with the allowed names at the first wrong step.
+
+    Returns, for each part, the kind of container it indexes: "model", "dict" or "list".
+    """
     annotation: Any = Scenario
     walked: list[str] = []
+    kinds: list[str] = []
     for part in parts:
         annotation = _unwrap_optional(annotation)
         origin = get_origin(annotation)
+        kinds.append("model" if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                     else "dict" if origin is dict else "list" if origin is list else "value")
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             fields = type.__getattribute__(annotation, "model_fields")
             if part not in fields:
@@ -540,6 +621,7 @@ def _check_override_path(parts: list[str], override: str) -> None:
         else:
             raise InputError(f"--set {'.'.join(walked)} is a single value; it has no part {part!r}")
         walked.append(part)
+    return kinds
 
 
 def _unwrap_optional(annotation: Any) -> Any:

@@ -45,17 +45,30 @@ def prepare_folder(folder: Path) -> Path:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call write(tmp_path), then rename tmp_path to path."""
+    """Call write(tmp_path), flush it to disk, then rename tmp_path to path.
+
+    The temporary is `.<name>.<random>.tmp` in the same folder (see manifest.is_temporary); it gets
+    the usual permissions (0666 minus the umask), not mkstemp's private 0600.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> Path:

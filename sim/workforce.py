@@ -68,7 +68,9 @@ class Calendar:
         """When work of work_h hours started at t is done, pausing outside working hours."""
         if self.always:
             return t + work_h
-        return self.at_worked(self.worked(t) + work_h)
+        # Never before t: a work_h lost in rounding leaves worked() unchanged, and at_worked() of an
+        # unchanged value off shift is the end of the last shift, which lies before t.
+        return max(t, self.at_worked(self.worked(t) + work_h))
 
     def on_shift(self, t: float) -> bool:
         if self.always:

@@ -1,0 +1,198 @@
+"""`gridgov run` results folders: killed at any moment and re-run, they end complete and equal to an uninterrupted run.
+
+Specifications tested end to end on a small district:
+- a second command on the same --out is refused while the first runs, and the first is unharmed;
+- SIGKILL at a random moment never leaves a folder `gridgov verify` accepts; re-running the
+  same command completes it, redoing only unfinished replications, with identical results;
+- Ctrl-C and SIGTERM stop with a message saying how to resume, and no traceback;
+- a full disk or an output path that cannot be a folder gives one clear error and no manifest;
+- scenario names never place files outside the output folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import manifest, store
+from sim.cli import main
+
+from .conftest import PARAMS, ROOT, SMALL
+
+REPLICATIONS = "4"
+DATA_FILES = ("summary.csv", "kpis_per_replication.csv", "timeseries.parquet", "case_log_luzhou_baseline_rep0.parquet",
+              "provenance_luzhou_baseline.csv")
+
+
+def run_args(out: Path) -> list[str]:
+    small = [a for override in SMALL for a in ("--set", override)]
+    return ["run", str(PARAMS / "luzhou_baseline.yaml"), *small, "-n", REPLICATIONS, "--seed", "11", "-j", "1",
+            "--no-progress", "--out", str(out)]
+
+
+def start(out: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "sim", *run_args(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, timeout: float = 180.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+def finished_replications(out: Path) -> int:
+    return len(manifest.WorkLog(out).done_units())
+
+
+def assert_same_results(folder: Path, reference: Path) -> None:
+    for name in DATA_FILES:
+        if name.endswith(".csv"):
+            assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
+        else:
+            pd.testing.assert_frame_equal(pd.read_parquet(folder / name), pd.read_parquet(reference / name))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, float]:
+    """An uninterrupted run, during which a second command on the same folder is refused.
+
+    Returns the folder and the run's wall time (the range for random kill moments).
+    """
+    out = tmp_path_factory.mktemp("reference")
+    began = time.monotonic()
+    first = start(out)
+    wait_for(lambda: manifest.lock_holder(out) == first.pid or first.poll() is not None)
+    second = subprocess.run([sys.executable, "-m", "sim", *run_args(out)], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    _, stderr = first.communicate(timeout=300)
+    elapsed = time.monotonic() - began
+    assert first.returncode == 0, stderr
+    REFUSALS.append(second)
+    return out, elapsed
+
+
+REFUSALS: list[subprocess.CompletedProcess] = []
+
+
+def test_a_second_run_on_the_same_folder_is_refused_and_the_first_is_unharmed(reference):
+    out, _ = reference
+    second = REFUSALS[0]
+    assert second.returncode == 2
+    assert "in use by another gridgov process" in second.stderr and "Traceback" not in second.stderr
+    assert manifest.verify(out).ok
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_sigkill_at_a_random_moment_then_rerun_gives_the_uninterrupted_results(tmp_path, capsys, reference, repeat):
+    folder, duration = reference
+    out = tmp_path / "out"
+    process = start(out)
+    time.sleep(random.Random(6000 + repeat).uniform(0.0, duration))
+    finished_by_itself = process.poll() == 0
+    process.kill()
+    process.wait()
+    if not finished_by_itself:
+        assert not (out.exists() and manifest.verify(out).ok), "a killed run left a folder that looks complete"
+    assert main(run_args(out)) == 0
+    assert manifest.verify(out).ok
+    assert_same_results(out, folder)
+
+
+def test_sigkill_after_some_replications_redoes_only_the_rest(tmp_path, capsys, reference):
+    folder, _ = reference
+    out = tmp_path / "out"
+    process = start(out)
+    wait_for(lambda: finished_replications(out) >= 1 or process.poll() is not None)
+    process.kill()
+    process.wait()
+    kept = finished_replications(out)
+    assert 1 <= kept < int(REPLICATIONS) and not manifest.verify(out).ok
+    capsys.readouterr()
+    assert main(run_args(out)) == 0
+    assert f"{kept} replication(s) already finished" in capsys.readouterr().err
+    assert manifest.verify(out).ok and not (out / manifest.WORK).exists()
+    assert_same_results(out, folder)
+
+
+@pytest.mark.parametrize("signal_number, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_run_stops_cleanly_and_says_how_to_resume(tmp_path, signal_number, status):
+    out = tmp_path / "out"
+    process = start(out)
+    wait_for(lambda: finished_replications(out) >= 1 or process.poll() is not None)
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == status, stderr
+    assert "Run the same command again" in stderr and "Traceback" not in stderr
+    assert not manifest.verify(out).ok and finished_replications(out) >= 1
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_a_full_disk_gives_one_clear_error_and_no_manifest(tmp_path, capsys, monkeypatch):
+    real_replace = os.replace
+
+    def replace(source, target):
+        if Path(target).name == "timeseries.parquet":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    out = tmp_path / "out"
+    assert main(run_args(out)) == 2
+    message = capsys.readouterr().err
+    assert "No space left on device" in message and str(out) in message and "NOT marked complete" in message
+    assert "Traceback" not in message
+    assert not (out / manifest.MANIFEST).exists() and not manifest.verify(out).ok
+    assert finished_replications(out) == int(REPLICATIONS)  # the work done is kept for the re-run
+
+
+def test_an_output_path_under_a_file_gives_one_clear_error(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(run_args(tmp_path / "file" / "out")) == 2
+    message = capsys.readouterr().err
+    assert "cannot create the output folder" in message and "Traceback" not in message
+
+
+def test_verify_exit_status_is_0_when_intact_1_when_altered_2_when_no_folder(tmp_path, capsys, reference):
+    folder, _ = reference
+    assert main(["verify", str(folder)]) == 0
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in folder.iterdir():
+        if path.is_file():
+            (copy / path.name).write_bytes(path.read_bytes())
+    (copy / "summary.csv").write_text("tampered\n")
+    assert main(["verify", str(copy)]) == 1
+    assert "altered: summary.csv" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_hostile_scenario_name_stays_inside_the_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = [a for override in SMALL for a in ("--set", override)]
+    assert main(["run", str(PARAMS / "luzhou_baseline.yaml"), *small, "--set", "name=../../a/../escape", "-n", "1",
+                 "-j", "1", "--no-progress", "--set", "horizon_days=14", "--set", "drain_days=3"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
+    (folder,) = (tmp_path / "outputs").iterdir()
+    assert folder.name == store.safe_name("../../a/../escape") and manifest.verify(folder).ok
+
+
+@given(st.text(max_size=40))
+def test_a_safe_name_is_one_plain_file_name(name):
+    cleaned = store.safe_name(name)
+    assert cleaned and "/" not in cleaned and "\\" not in cleaned and ".." not in cleaned
+    assert not cleaned.startswith(".") and len(cleaned) <= 100
