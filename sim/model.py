@@ -22,6 +22,7 @@ from simpy.events import Timeout
 
 from .cases import CaseSource
 from .handling import COMMUNITY, DEPARTMENT, GRID, NOT_YET, Handling, Station, Worker
+from .mechanisms import Mechanisms
 from .scenario import Scenario
 from .streams import Streams
 from .territory import Territory, allocate, build_territory
@@ -52,6 +53,7 @@ class RawRun:
     window_h: tuple[float, float]
     end_h: float
     stats: dict[str, float] = field(default_factory=dict)
+    extensions: dict = field(default_factory=dict)  # outputs of the prevention/participation mechanisms
 
 
 class CaseColumns:
@@ -130,6 +132,7 @@ class District:
             "community_worker": Calendar(scenario.workforce.community_worker_hours),
         }
         self.department_calendars = [Calendar(d.hours) for d in scenario.departments.values()]
+        self.mechanisms = Mechanisms(self)  # issue 7 (sim/mechanisms.py); inert when every mechanism is off
         self._build_stations()
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
@@ -160,7 +163,7 @@ class District:
         discipline = s.dispatch.queue_discipline
         wf = s.workforce
         community_stations = [
-            Station(COMMUNITY, c, discipline, self.calendars["community_worker"], wf.community_case_time_share)
+            Station(COMMUNITY, c, discipline, self.calendars["community_worker"], self.mechanisms.community_case_time_share)
             for c in range(self.territory.n_communities)
         ]
         h.community_station_of_grid = [community_stations[c] for c in self.territory.grid_community.tolist()]
@@ -186,7 +189,8 @@ class District:
         wf = self.scenario.workforce
         post_of_grid, per_post = assign_posts(self.territory.grid_load, head_count)
         stations = [
-            Station(GRID, i, self.scenario.dispatch.queue_discipline, self.calendars["grid_worker"], wf.grid_case_time_share)
+            Station(GRID, i, self.scenario.dispatch.queue_discipline, self.calendars["grid_worker"],
+                    self.mechanisms.grid_case_time_share)
             for i in range(len(per_post))
         ]
         self.grid_workers += [Worker(self.handling, stations[0]) for _ in range(head_count - len(self.grid_workers))]
@@ -259,6 +263,7 @@ class District:
         env.process(self._arrivals())
         env.process(self._hiring())
         env.process(self._monitor())
+        self.mechanisms.start()
         env.run(until=self.end_h)
         self.log.record_closures(self.handling.closed)
         return RawRun(
@@ -274,6 +279,7 @@ class District:
             window_h=self.window,
             end_h=self.end_h,
             stats={"open_at_end": float(self.handling.open_cases)},
+            extensions=self.mechanisms.results(),
         )
 
     def _grid_segments(self) -> list[tuple[float, float, int]]:
