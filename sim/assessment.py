@@ -119,7 +119,7 @@ def scorecard(
         frame["on_time_rate"] = frame["closed_on_time"] / frame["closed_with_deadline"].replace(0, np.nan)
         frame["satisfaction"] = 1.0 - frame["reopened_closed"] / frame["closed"].replace(0, np.nan)
     frame["grid_weeks"], frame["grid_weeks_visited"] = _coverage_counts(
-        grid_unit, weekly_visited, n_units, n_periods, period_weeks)
+        grid_unit, weekly_visited, n_units, n_periods, period_weeks, math.ceil(horizon_days / 7.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["patrol_coverage"] = (frame["grid_weeks_visited"] / frame["grid_weeks"].replace(0, np.nan)
                                     if weekly_visited is not None else np.nan)
@@ -127,7 +127,7 @@ def scorecard(
     return frame
 
 
-def _coverage_counts(grid_unit, weekly_visited, n_units, n_periods, period_weeks):
+def _coverage_counts(grid_unit, weekly_visited, n_units, n_periods, period_weeks, horizon_weeks):
     """Grid-weeks and grid-weeks with a patrol visit per unit and period (zeros without patrols)."""
     if weekly_visited is None or grid_unit is None:
         zeros = np.zeros(n_units * n_periods, dtype=np.int64)
@@ -136,7 +136,7 @@ def _coverage_counts(grid_unit, weekly_visited, n_units, n_periods, period_weeks
     grid_weeks = np.zeros((n_units, n_periods), dtype=np.int64)
     visited = np.zeros((n_units, n_periods), dtype=np.int64)
     grids_per_unit = np.bincount(grid_unit, minlength=n_units)
-    for week in range(min(weeks, n_periods * period_weeks)):
+    for week in range(min(weeks, n_periods * period_weeks, horizon_weeks)):
         p = week // period_weeks
         grid_weeks[:, p] += grids_per_unit
         visited[:, p] += np.bincount(grid_unit, weights=weekly_visited[week], minlength=n_units).astype(np.int64)
