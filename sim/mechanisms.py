@@ -55,12 +55,42 @@ class Mechanisms:
         self.grid_case_time_share = self.shares["grid_case"]
         self.community_case_time_share = self.shares["community_case"]
         self.parts = []
+        self.staggered_share = s.staggered_hours.share_of_grid_posts if s.staggered_hours.enabled else 0.0
+        self.staggered_calendar = Calendar(s.staggered_hours.hours)
+        self._grid_staffing: list = []
         if s.patrol.enabled or s.latent.enabled:
             self.parts.append(Prevention(district))
         if s.mediation.enabled:
             self.parts.append(Mediation(district))
         if s.micro_wishes.enabled:
             self.parts.append(MicroWishes(district))
+
+    # -- staggered hours (错时服务, seed 001) --------------------------------------------------
+
+    def grid_post_calendar(self, post: int, n_posts: int, office: Calendar) -> Calendar:
+        """The calendar of a grid post: the staggered one for an evenly spread share of posts."""
+        share = self.staggered_share
+        if share <= 0 or math.floor((post + 1) * share) == math.floor(post * share):
+            return office
+        return self.staggered_calendar
+
+    def grid_posts_staffed(self, now: float, stations: list, workers_per_post: list[int]) -> None:
+        """Remember who works which calendar from now on (for the shift hours under staggered hours)."""
+        if self.staggered_share > 0:
+            self._grid_staffing.append((now, [(st.calendar, n) for st, n in zip(stations, workers_per_post)]))
+
+    def shift_hours(self, shift_h: dict[str, float], window: tuple[float, float]) -> dict[str, float]:
+        """Grid workers' shift hours in the window, post by post, when posts work different calendars."""
+        if self.staggered_share <= 0:
+            return shift_h
+        a, b = window
+        total = 0.0
+        for k, (since, posts) in enumerate(self._grid_staffing):
+            until = self._grid_staffing[k + 1][0] if k + 1 < len(self._grid_staffing) else math.inf
+            lo, hi = max(a, since), min(b, until)
+            if hi > lo:
+                total += sum(n * calendar.hours_between(lo, hi) for calendar, n in posts)
+        return {**shift_h, "grid_worker": total}
 
     def start(self) -> None:
         for part in self.parts:

@@ -189,12 +189,14 @@ class District:
         wf = self.scenario.workforce
         post_of_grid, per_post = assign_posts(self.territory.grid_load, head_count)
         stations = [
-            Station(GRID, i, self.scenario.dispatch.queue_discipline, self.calendars["grid_worker"],
+            Station(GRID, i, self.scenario.dispatch.queue_discipline,
+                    self.mechanisms.grid_post_calendar(i, len(per_post), self.calendars["grid_worker"]),
                     self.mechanisms.grid_case_time_share)
             for i in range(len(per_post))
         ]
         self.grid_workers += [Worker(self.handling, stations[0]) for _ in range(head_count - len(self.grid_workers))]
         self.handling.reassign_grid_posts(stations, post_of_grid.tolist(), self.grid_workers, per_post)
+        self.mechanisms.grid_posts_staffed(self.env.now, stations, per_post)
 
     # -- processes ----------------------------------------------------------------------------
 
@@ -274,7 +276,7 @@ class District:
             cases=self.log.finished(),
             timeseries={name: np.asarray(values) for name, values in self.series.items()},
             busy_h=dict(zip(ROLES, self.handling.busy_h)),
-            shift_h=self._shift_hours(),
+            shift_h=self.mechanisms.shift_hours(self._shift_hours(), self.window),
             grid_worker_days=self._grid_worker_days(),
             window_h=self.window,
             end_h=self.end_h,

@@ -195,15 +195,18 @@ class Prevention:
     def _shift_starts(self):
         """At the start of every shift block, idle grid workers set out on patrol."""
         env = self.env
-        calendar: Calendar = self.district.calendars["grid_worker"]
+        calendars = [self.district.calendars["grid_worker"], self.district.mechanisms.staggered_calendar]
+        starts = sorted({start for calendar in calendars for start in calendar.starts})
         week = 0
         while True:
-            for start in calendar.starts:
+            for start in starts:
                 t = week * WEEK_H + start
                 if t < env.now:
                     continue
                 yield env.timeout(t - env.now)
                 for station in set(self.handling.grid_station_of):
+                    if not station.calendar.on_shift(env.now + 1e-6):
+                        continue
                     while station.idle:
                         if not self._patrol(station.idle.pop()):
                             break

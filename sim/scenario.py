@@ -418,9 +418,10 @@ class StaggeredHours(Strict):
     share_of_grid_posts: float = Field(
         0.2, ge=0, le=1, description="assumption: one grid post in five works the staggered calendar")
     hours: list[WorkingHours] = Field(
-        default_factory=lambda: [WorkingHours(days=["tue", "wed", "thu", "fri"], start_h=12, end_h=20.5),
+        default_factory=lambda: [WorkingHours(days=["tue", "wed", "thu", "fri"], start_h=11.5, end_h=20.5),
                                  WorkingHours(days=["sat"], start_h=9, end_h=18)],
-        min_length=1, description="assumption: noon to 20:30 Tuesday to Friday and 09:00-18:00 on Saturday")
+        min_length=1, description="assumption: 11:30-20:30 Tuesday to Friday and 09:00-18:00 on Saturday "
+        "(45 h, as office hours)")
 
 
 # --------------------------------------------------------------------------- scenario

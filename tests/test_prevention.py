@@ -201,3 +201,22 @@ def test_a_fulfilled_wish_waited_at_least_the_dispatch_delay():
     assert (done["accepted_h"] - done["posted_h"] >= 24 - 1e-9).all()
     assert (done["fulfilled_h"] > done["accepted_h"]).all()
     assert run.kpis["micro_wish_wait_p50_h"] >= 24
+
+
+# --------------------------------------------------------------------------- staggered hours
+
+
+def test_staggered_posts_keep_the_shift_hours_and_the_time_accounting_balances():
+    office = simulate(small_scenario(*PATROL), seed=4).tables["time_use"].set_index("role").loc["grid_worker"]
+    run = simulate(small_scenario(*PATROL, "staggered_hours.enabled=true", "staggered_hours.share_of_grid_posts=0.5"),
+                   seed=4)
+    staggered = run.tables["time_use"].set_index("role").loc["grid_worker"]
+    assert staggered["shift_h"] == pytest.approx(office["shift_h"], rel=0.02)  # both calendars have 45 h a week
+    assert abs(staggered["idle_h"]) < 0.015 * staggered["shift_h"]
+
+
+def test_staggered_posts_work_on_saturday():
+    district = District(small_scenario("staggered_hours.enabled=true", "staggered_hours.share_of_grid_posts=0.5"), 4, 0)
+    calendars = {id(s.calendar): s.calendar for s in district.handling.grid_station_of}
+    saturday_noon = 5 * 24 + 12
+    assert sorted(c.on_shift(saturday_noon) for c in calendars.values()) == [False, True]
