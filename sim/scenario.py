@@ -812,9 +812,14 @@ def _citation(scenario: Scenario, path: str) -> tuple[str, str]:
 
 
 def _schema_description(path: str) -> str:
+    """The schema's description of a parameter; a labelled container (a default list or section, such as a
+    default calendar) labels everything inside it."""
     annotation: Any = Scenario
     description = ""
+    covering = ""
     for part in path.split("."):
+        if description.startswith(("assumption", "seed")) and not covering:
+            covering = description
         annotation = _unwrap_optional(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -827,5 +832,5 @@ def _schema_description(path: str) -> str:
             annotation = get_args(annotation)[-1]
             description = ""
         else:
-            return ""
-    return description
+            return covering
+    return covering or description
