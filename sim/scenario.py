@@ -340,7 +340,7 @@ class LatentProblems(Strict):
 
     enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
     rate_per_household_per_year: float = Field(
-        0.3, ge=0, le=MAX_CASES_PER_HOUSEHOLD_YEAR, description="assumption: 0.3 hidden problems per household a year")
+        0.15, ge=0, le=MAX_CASES_PER_HOUSEHOLD_YEAR, description="assumption: 0.15 hidden problems per household a year")
     categories: dict[str, float] = Field(
         default_factory=lambda: {"safety_hazards": 0.4, "public_facilities": 0.4, "market_order": 0.2},
         description="assumption: hidden problems are hazards, broken facilities and illegal trading or building")
