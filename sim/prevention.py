@@ -12,7 +12,8 @@ with `eruption_work_factor` times the work and `eruption_deadline_factor` times 
 
 **Patrols, and the trade-off with case load.** With patrols on, a grid worker who is on shift
 and has no queued case walks the next grid of its post (round robin) for `visit_h` of focused
-time instead of idling. Off shift a worker idles; at the start of every shift idle workers set
+time instead of idling; a grid walked less than `revisit_interval_h` ago is skipped, and if all the
+post's grids were, the worker idles until the first is due again. Off shift a worker idles; at the start of every shift idle workers set
 out. A visit is not interrupted: a case arriving during a visit waits in the post's queue until
 the visit ends (at most `visit_h` of focused time). So patrol time is what case work leaves:
 when the case load rises, coverage falls, without any assumed split.
@@ -122,6 +123,9 @@ class Prevention:
         self._posts_of: list | None = None
         self._post_grids: dict = {}
         self._pointer: dict = {}
+        self._waking: set = set()
+        self.last_visit = np.full(n_grids, -math.inf)
+        self.revisit_h = s.patrol.revisit_interval_h
         self.categories = list(s.cases.categories.values())
         names = list(s.cases.categories)
         sources = list(s.cases.sources)
@@ -162,20 +166,44 @@ class Prevention:
         return self._patrol(worker)
 
     def _patrol(self, worker) -> bool:
+        """Send a worker to the next grid of its post not walked within the revisit interval; False if none."""
         station = worker.station
         grids = self._post_grid_list(station)
         if not grids:
             return False
-        i = self._pointer.get(station, 0)
-        self._pointer[station] = (i + 1) % len(grids)
-        grid = grids[i % len(grids)]
         now = self.env.now
+        i = self._pointer.get(station, 0)
+        for step in range(len(grids)):
+            grid = grids[(i + step) % len(grids)]
+            if self.last_visit[grid] <= now - self.revisit_h:
+                break
+        else:
+            self._wake_later(worker, min(self.last_visit[g] for g in grids) + self.revisit_h)
+            return False
+        self._pointer[station] = (i + step + 1) % len(grids)
+        self.last_visit[grid] = now
         worker.case = PATROLLING
         if self.district.window[0] <= now < self.district.window[1]:
             self.visits_in_window += 1
         end = station.calendar.finish(now, self.scenario.patrol.visit_h * station.stretch)
         self.env.timeout(end - now).callbacks.append(lambda event, w=worker, g=grid: self._visit_done(w, g))
         return True
+
+    def _wake_later(self, worker, at: float) -> None:
+        """An idle worker whose grids were all walked recently sets out again when one is due."""
+        if id(worker) in self._waking:
+            return
+        self._waking.add(id(worker))
+        self.env.timeout(max(0.0, at - self.env.now) + 1e-9).callbacks.append(lambda event, w=worker: self._wake(w))
+
+    def _wake(self, worker) -> None:
+        self._waking.discard(id(worker))
+        idle = worker.station.idle
+        for k, other in enumerate(idle):
+            if other is worker:
+                if worker.station.calendar.on_shift(self.env.now) and self._patrol(worker):
+                    del idle[k]
+                return
 
     def _visit_done(self, worker, grid: int) -> None:
         now = self.env.now
@@ -208,7 +236,9 @@ class Prevention:
                     if not station.calendar.on_shift(env.now + 1e-6):
                         continue
                     while station.idle:
-                        if not self._patrol(station.idle.pop()):
+                        worker = station.idle.pop()
+                        if not self._patrol(worker):
+                            station.idle.append(worker)
                             break
             week += 1
 

@@ -333,6 +333,8 @@ class Patrol(Strict):
     visit_h: float = Field(1.0, gt=0, le=24, description="assumption: walking one grid of 150-200 households takes about an hour")
     detection_probability: float = Field(
         0.5, ge=0, le=1, description="assumption: one visit spots each hidden problem of the grid with probability 0.5")
+    revisit_interval_h: float = Field(
+        0.0, ge=0, le=24 * 365, description="assumption: no limit; a grid may be walked again as soon as the worker is free")
 
 
 class LatentProblems(Strict):

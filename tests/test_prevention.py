@@ -220,3 +220,11 @@ def test_staggered_posts_work_on_saturday():
     calendars = {id(s.calendar): s.calendar for s in district.handling.grid_station_of}
     saturday_noon = 5 * 24 + 12
     assert sorted(c.on_shift(saturday_noon) for c in calendars.values()) == [False, True]
+
+
+def test_a_revisit_interval_caps_patrols_and_leaves_spare_time_idle():
+    run = simulate(small_scenario(*PATROL, "workforce.grid_workers=44", "patrol.revisit_interval_h=12"), seed=4)
+    grid = run.tables["time_use"].set_index("role").loc["grid_worker"]
+    assert run.kpis["patrol_visits_per_grid_week"] <= 7
+    assert run.kpis["patrol_coverage"] > 0.9
+    assert grid["idle_h"] > 0.05 * grid["shift_h"]
