@@ -228,3 +228,19 @@ def test_a_revisit_interval_caps_patrols_and_leaves_spare_time_idle():
     assert run.kpis["patrol_visits_per_grid_week"] <= 7
     assert run.kpis["patrol_coverage"] > 0.9
     assert grid["idle_h"] > 0.05 * grid["shift_h"]
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+def test_the_scorecard_notebook_runs():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from .conftest import ROOT
+
+    notebook = nbformat.read(ROOT / "notebooks" / "prevention_scorecards.ipynb", as_version=4)
+    env_path = str(ROOT)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(f"import sys; sys.path.insert(0, {env_path!r})"))
+    nbclient.NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
