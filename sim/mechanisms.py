@@ -79,6 +79,12 @@ class Mechanisms:
         if self.staggered_share > 0:
             self._grid_staffing.append((now, [(st.calendar, n) for st, n in zip(stations, workers_per_post)]))
 
+    def grid_on_duty(self, t: float, head: int, office: Calendar) -> int:
+        """Grid workers on shift at t (posts on the staggered calendar counted on theirs)."""
+        if self.staggered_share <= 0 or not self._grid_staffing:
+            return head * office.on_shift(t)
+        return sum(n for calendar, n in self._grid_staffing[-1][1] if calendar.on_shift(t))
+
     def shift_hours(self, shift_h: dict[str, float], window: tuple[float, float]) -> dict[str, float]:
         """Grid workers' shift hours in the window, post by post, when posts work different calendars."""
         if self.staggered_share <= 0:

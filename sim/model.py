@@ -248,7 +248,7 @@ class District:
             for name, value in (
                 ("t_h", t), ("backlog", h.open_cases), ("queued_grid", h.queued[GRID]),
                 ("queued_community", h.queued[COMMUNITY]), ("queued_department", h.queued[DEPARTMENT]),
-                ("on_duty_grid_worker", head * grid_calendar.on_shift(t)),
+                ("on_duty_grid_worker", self.mechanisms.grid_on_duty(t, head, grid_calendar)),
                 ("on_duty_community_worker", community_staff * community_calendar.on_shift(t)),
                 ("on_duty_department_staff", sum(n for n, c in zip(department_staff, self.department_calendars) if c.on_shift(t))),
                 ("grid_workers", head),

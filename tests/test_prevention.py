@@ -244,3 +244,10 @@ def test_the_scorecard_notebook_runs():
     nbclient.NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+
+
+def test_on_saturday_only_the_staggered_posts_are_on_duty():
+    raw = run_replication(small_scenario("staggered_hours.enabled=true", "staggered_hours.share_of_grid_posts=0.5"), 4)
+    saturday_noon = list(raw.timeseries["t_h"]).index(5 * 24 + 12)
+    on_duty = raw.timeseries["on_duty_grid_worker"][saturday_noon]
+    assert 0 < on_duty < raw.timeseries["grid_workers"][saturday_noon]
