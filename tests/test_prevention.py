@@ -251,3 +251,11 @@ def test_on_saturday_only_the_staggered_posts_are_on_duty():
     saturday_noon = list(raw.timeseries["t_h"]).index(5 * 24 + 12)
     on_duty = raw.timeseries["on_duty_grid_worker"][saturday_noon]
     assert 0 < on_duty < raw.timeseries["grid_workers"][saturday_noon]
+
+
+def test_with_every_mechanism_on_the_same_seed_gives_identical_results():
+    on = ["patrol.enabled=true", "latent.enabled=true", *INFORMANTS, "mediation.enabled=true", "burden.enabled=true",
+          "micro_wishes.enabled=true", "staggered_hours.enabled=true", "patrol.revisit_interval_h=6"]
+    a, b = simulate(small_scenario(*on), seed=9), simulate(small_scenario(*on), seed=9)
+    assert a.kpis == b.kpis
+    assert a.case_log.equals(b.case_log)
