@@ -222,6 +222,10 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
     print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
           "mean [95 % confidence interval]\n")
     print(report.kpi_table(results.summary))
+    extra = [kpi for kpi in report.MECHANISM_KPIS if kpi in set(results.summary["kpi"])]
+    if extra:
+        print("\nPrevention and participation:\n")
+        print(report.kpi_table(results.summary, extra))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
         print(report.differences_table(differences))

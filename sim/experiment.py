@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import metrics
+from . import mechanisms, metrics
 from .model import run_replication
 from .scenario import Scenario
 
@@ -31,18 +31,21 @@ class Run:
     kpis: dict[str, float]
     timeseries: pd.DataFrame
     case_log: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # scorecards, time use, mechanism logs
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, *, case_log: bool = True) -> Run:
     """Simulate one replication and return its case log, time series and KPIs."""
     raw = run_replication(scenario, seed, replication)
+    log = metrics.case_log(raw) if case_log else None
     return Run(
         scenario=scenario.name,
         seed=seed,
         replication=replication,
         kpis=metrics.kpis(raw),
         timeseries=metrics.timeseries(raw),
-        case_log=metrics.case_log(raw) if case_log else None,
+        case_log=log,
+        tables=mechanisms.tables(raw, log) if case_log else {},
     )
 
 
@@ -54,6 +57,7 @@ class Replications:
     summary: pd.DataFrame
     timeseries: pd.DataFrame
     case_logs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # scenario -> name -> table (rep 0)
 
     def kpi(self, name: str, scenario: str | None = None) -> pd.Series:
         rows = self.summary[self.summary["kpi"] == name]
@@ -278,4 +282,5 @@ def collect(runs: list[Run]) -> Replications:
         [run.timeseries.assign(scenario=run.scenario, replication=run.replication) for run in runs], ignore_index=True
     )
     logs = {run.scenario: run.case_log for run in runs if run.case_log is not None}
-    return Replications(per_replication, metrics.summarise(per_replication), series, logs)
+    tables = {run.scenario: run.tables for run in runs if run.tables}
+    return Replications(per_replication, metrics.summarise(per_replication), series, logs, tables)

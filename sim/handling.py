@@ -181,6 +181,9 @@ class Handling:
         self.queued = [0, 0, 0]
         self.busy_h = [0.0, 0.0, 0.0]  # shift hours spent on cases, services started in the window
         self.closed: list[tuple] = []  # (id, closed_h, level, escalations, reopened, due, started, whistled, accepted)
+        # Hooks for the prevention and participation mechanisms (sim/mechanisms.py); None when they are off.
+        self.divert = None  # divert(case, station) -> station: e.g. disputes reaching the community go to mediators
+        self.on_idle = None  # on_idle(worker) -> bool: True if the worker found other work (a patrol) instead of idling
 
     # -- arrivals and routing ---------------------------------------------------------------
 
@@ -207,6 +210,8 @@ class Handling:
         self.push(case, self.department_stations[self.category_department[case[CATEGORY]]])
 
     def push(self, case: list, station: Station) -> None:
+        if self.divert is not None:
+            station = self.divert(case, station)
         if station.idle:
             self.start(station.idle.pop(), case)
         else:
@@ -243,7 +248,8 @@ class Handling:
         station = worker.station
         case = station.queue.pop(self.env.now)
         if case is None:
-            station.idle.append(worker)
+            if self.on_idle is None or not self.on_idle(worker):
+                station.idle.append(worker)
         else:
             self.queued[station.role] -= 1
             self.start(worker, case)

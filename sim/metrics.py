@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import mechanisms
 from .model import ROLES, RawRun
 from .scenario import LEVELS
 
@@ -38,6 +39,7 @@ KPI_UNITS = {
     "department_staff_utilisation": "share",
     "cases_per_grid_worker_day": "cases/day",
     "open_at_end": "cases",
+    **mechanisms.KPI_UNITS,
 }
 
 
@@ -133,6 +135,7 @@ def kpis(raw: RawRun) -> dict[str, float]:
     for code, name in enumerate(raw.scenario.category_names()):
         mask = category == code
         result[f"on_time_rate_{name}"] = _share(on_time & decided & mask, decided & mask)
+    result.update(mechanisms.kpis(raw))  # prevention and participation (issue 7): only mechanisms that are on
     return result
 
 

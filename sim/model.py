@@ -24,6 +24,7 @@ from simpy.events import Timeout
 
 from .cases import CaseSource
 from .handling import COMMUNITY, DEPARTMENT, GRID, NOT_YET, Handling, Station, Worker
+from .mechanisms import Mechanisms
 from .scenario import Scenario
 from .streams import Streams
 from .territory import Territory, allocate, build_territory
@@ -54,6 +55,7 @@ class RawRun:
     window_h: tuple[float, float]
     end_h: float
     stats: dict[str, float] = field(default_factory=dict)
+    extensions: dict = field(default_factory=dict)  # outputs of the prevention/participation mechanisms
 
 
 @contextmanager
@@ -158,6 +160,7 @@ class District:
             "community_worker": Calendar(scenario.workforce.community_worker_hours),
         }
         self.department_calendars = [Calendar(d.hours) for d in scenario.departments.values()]
+        self.mechanisms = Mechanisms(self)  # issue 7 (sim/mechanisms.py); inert when every mechanism is off
         self._build_stations()
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
@@ -188,7 +191,7 @@ class District:
         discipline = s.dispatch.queue_discipline
         wf = s.workforce
         community_stations = [
-            Station(COMMUNITY, c, discipline, self.calendars["community_worker"], wf.community_case_time_share)
+            Station(COMMUNITY, c, discipline, self.calendars["community_worker"], self.mechanisms.community_case_time_share)
             for c in range(self.territory.n_communities)
         ]
         h.community_station_of_grid = [community_stations[c] for c in self.territory.grid_community.tolist()]
@@ -214,11 +217,14 @@ class District:
         wf = self.scenario.workforce
         post_of_grid, per_post = assign_posts(self.territory.grid_load, head_count)
         stations = [
-            Station(GRID, i, self.scenario.dispatch.queue_discipline, self.calendars["grid_worker"], wf.grid_case_time_share)
+            Station(GRID, i, self.scenario.dispatch.queue_discipline,
+                    self.mechanisms.grid_post_calendar(i, len(per_post), self.calendars["grid_worker"]),
+                    self.mechanisms.grid_case_time_share)
             for i in range(len(per_post))
         ]
         self.grid_workers += [Worker(self.handling, stations[0]) for _ in range(head_count - len(self.grid_workers))]
         self.handling.reassign_grid_posts(stations, post_of_grid.tolist(), self.grid_workers, per_post)
+        self.mechanisms.grid_posts_staffed(self.env.now, stations, per_post)
 
     # -- processes ----------------------------------------------------------------------------
 
@@ -270,7 +276,7 @@ class District:
             for name, value in (
                 ("t_h", t), ("backlog", h.open_cases), ("queued_grid", h.queued[GRID]),
                 ("queued_community", h.queued[COMMUNITY]), ("queued_department", h.queued[DEPARTMENT]),
-                ("on_duty_grid_worker", head * grid_calendar.on_shift(t)),
+                ("on_duty_grid_worker", self.mechanisms.grid_on_duty(t, head, grid_calendar)),
                 ("on_duty_community_worker", community_staff * community_calendar.on_shift(t)),
                 ("on_duty_department_staff", sum(n for n, c in zip(department_staff, self.department_calendars) if c.on_shift(t))),
                 ("grid_workers", head),
@@ -287,6 +293,7 @@ class District:
         env.process(self._arrivals())
         env.process(self._hiring())
         env.process(self._monitor())
+        self.mechanisms.start()
         with collector_paused():
             env.run(until=self.end_h)
         self.log.record_closures(self.handling.closed)
@@ -298,11 +305,12 @@ class District:
             cases=self.log.finished(),
             timeseries={name: np.asarray(values) for name, values in self.series.items()},
             busy_h=dict(zip(ROLES, self.handling.busy_h)),
-            shift_h=self._shift_hours(),
+            shift_h=self.mechanisms.shift_hours(self._shift_hours(), self.window),
             grid_worker_days=self._grid_worker_days(),
             window_h=self.window,
             end_h=self.end_h,
             stats={"open_at_end": float(self.handling.open_cases)},
+            extensions=self.mechanisms.results(),
         )
 
     def _grid_segments(self) -> list[tuple[float, float, int]]:

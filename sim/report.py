@@ -20,6 +20,13 @@ MAIN_KPIS = (
 )
 
 
+MECHANISM_KPIS = (
+    "patrol_coverage", "latent_found_before_eruption_share", "latent_erupted", "informant_reports",
+    "mediation_success_rate", "micro_wish_fulfilment_rate", "micro_wish_wait_p50_h", "burden_hours_per_worker_week",
+    "burden_hours_freed", "grid_worker_patrol_share",
+)
+
+
 def _value(value: float, kpi: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
@@ -107,6 +114,9 @@ def write_results(
             log = results.case_logs.get(scenario.name)
             if log is not None:
                 written.append(store.write_table(log, folder / f"case_log_{name}_rep0.parquet"))
+            for table, frame in results.tables.get(scenario.name, {}).items():  # scorecards, time use, mechanism logs
+                suffix = "csv" if table == "time_use" else "parquet"
+                written.append(store.write_table(frame, folder / f"{table}_{name}_rep0.{suffix}"))
         written += _write_charts(folder, results, scenarios, language)
         meta = run_description(scenarios, seed=seed, replications=replications, command=command)
         written.append(store.write_json(meta, folder / "metadata.json"))

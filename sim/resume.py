@@ -19,6 +19,9 @@ from .manifest import WorkLog
 from .scenario import Scenario
 
 
+TABLE = "table:"  # frames of the mechanisms' tables (scorecards, time use, logs)
+
+
 class ReplicationLog:
     """Save and recall finished replications in a results folder's work log."""
 
@@ -37,7 +40,8 @@ class ReplicationLog:
         if case_log and "case_log" not in frames:
             return None
         kpis = dict(zip(frames["kpis"]["kpi"].tolist(), frames["kpis"]["value"].tolist()))
-        return Run(scenario.name, seed, replication, kpis, frames["timeseries"], frames.get("case_log"))
+        tables = {name.removeprefix(TABLE): frame for name, frame in frames.items() if name.startswith(TABLE)}
+        return Run(scenario.name, seed, replication, kpis, frames["timeseries"], frames.get("case_log"), tables)
 
     def save(self, scenario: Scenario, run: Run) -> None:
         case_log = run.case_log is not None
@@ -47,4 +51,5 @@ class ReplicationLog:
         }
         if case_log:
             frames["case_log"] = run.case_log
+        frames.update({TABLE + name: frame for name, frame in run.tables.items()})
         self.log.save_frames(self.key(scenario, run.seed, run.replication, case_log), frames)

@@ -313,6 +313,140 @@ class Cases(Strict):
         return value
 
 
+
+# --------------------------------------------------------------------------- prevention and participation
+# Issue 7. Every mechanism is off by default, so existing scenarios keep their results exactly.
+
+
+def evenings_and_weekends() -> list[WorkingHours]:
+    return [WorkingHours(days=["mon", "tue", "wed", "thu", "fri"], start_h=18.5, end_h=21.5),
+            WorkingHours(days=["sat", "sun"], start_h=9, end_h=17)]
+
+
+class Assessment(Strict):
+    """Three-level assessment (seed 000): grids weekly, communities monthly, subdistricts quarterly."""
+
+    month_weeks: int = Field(4, ge=1, le=52, description="assumption: an assessment month is four weeks, so grid weeks aggregate into it")
+    quarter_weeks: int = Field(13, ge=1, le=104, description="assumption: an assessment quarter is 13 weeks")
+    on_time_threshold: float = Field(
+        0.9, ge=0, le=1, description="assumption: a unit closing under 90 % of its cases on time is flagged for corrective support")
+
+
+class Mediation(Strict):
+    """A roster of resident mediators (群英断是非, seed 004) takes the disputes that reach the community."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    categories: list[str] = Field(default_factory=lambda: ["disputes"], description="assumption: disputes go to mediation")
+    mediators_per_1000_households: float = Field(
+        30.6, ge=0, le=1000, description="seed 004: a roster of 5,197 mediators for 170,000+ households (30.6 per 1,000)")
+    hours_per_mediator_week: float = Field(
+        1.0, gt=0, le=168, description="assumption: a volunteer mediator gives about an hour a week")
+    hours: list[WorkingHours] = Field(default_factory=evenings_and_weekends, min_length=1,
+                                      description="assumption: volunteers mediate on weekday evenings and at weekends")
+    success_probability: float = Field(
+        0.953, ge=0, le=1, description="seed 004: 2,284 agreements in 2,396 disputes mediated (95.3 %)")
+
+
+class Patrol(Strict):
+    """Grid workers patrol their grids whenever they are on shift and have no case (see sim/prevention.py)."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    visit_h: float = Field(1.0, gt=0, le=24, description="assumption: walking one grid of 150-200 households takes about an hour")
+    detection_probability: float = Field(
+        0.5, ge=0, le=1, description="assumption: one visit spots each hidden problem of the grid with probability 0.5")
+    revisit_interval_h: float = Field(
+        0.0, ge=0, le=24 * 365, description="assumption: no limit; a grid may be walked again as soon as the worker is free")
+
+
+class LatentProblems(Strict):
+    """Problems that start hidden (hazards, illegal construction, broken facilities) and erupt if nobody finds them."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    rate_per_household_per_year: float = Field(
+        0.15, ge=0, le=MAX_CASES_PER_HOUSEHOLD_YEAR, description="assumption: 0.15 hidden problems per household a year")
+    categories: dict[str, float] = Field(
+        default_factory=lambda: {"safety_hazards": 0.4, "public_facilities": 0.4, "market_order": 0.2},
+        description="assumption: hidden problems are hazards, broken facilities and illegal trading or building")
+    eruption_delay_mean_h: float = Field(
+        336.0, gt=0, le=24 * MAX_HORIZON_DAYS, description="assumption: a hidden problem erupts after two weeks on average")
+    eruption_delay_cv: float = Field(1.0, ge=0, le=10, description="assumption: exponential-like spread of the delay (lognormal, cv 1)")
+    eruption_work_factor: float = Field(
+        2.0, ge=1, le=100, description="assumption: an erupted problem needs twice the work of one found early")
+    eruption_deadline_factor: float = Field(
+        0.5, gt=0, le=1, description="assumption: an erupted problem (a complaint) has half the normal deadline")
+
+    @field_validator("categories")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value or any(not 0 <= v <= 1 for v in value.values()) or not math.isclose(sum(value.values()), 1.0, abs_tol=1e-6):
+            raise ValueError(f"category shares must be between 0 and 1 and sum to 1, got {value}")
+        return value
+
+
+class InformantGroup(Strict):
+    """One kind of informant: how many, how much ground each covers, how often they pass, how often they report."""
+
+    per_1000_households: float = Field(ge=0, le=100_000)
+    households_each: float = Field(gt=0, le=1_000_000, description="households in the patch each informant passes")
+    passes_per_week: float = Field(gt=0, le=1_000)
+    report_probability: float = Field(ge=0, le=1, description="probability of noticing and reporting a hidden problem on one pass")
+
+
+class Informants(Strict):
+    """Couriers, riders and area / group / neighbour chiefs who report hidden problems (seeds 000, 004)."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    groups: dict[str, InformantGroup] = Field(default_factory=dict, description="assumption: none unless a scenario lists them")
+
+
+class Burden(Strict):
+    """Work departments push down onto communities (forms, certificates, inspections, ledgers) and its reduction."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    grid_worker_hours_per_week: float = Field(
+        12.0, ge=0, le=168, description="assumption: 12 h of a grid worker's week go to tasks pushed down by departments")
+    community_worker_hours_per_week: float = Field(
+        14.0, ge=0, le=168, description="assumption: 14 h of a community worker's week go to tasks pushed down by departments")
+    reduction_share: float = Field(
+        0.0, ge=0, le=1, description="assumption: no reduction unless a scenario applies the admission system and lists")
+    funding_yuan_per_hour: float = Field(
+        40.0, ge=0, le=10_000, description="assumption: 'funding follows the task' pays about 40 yuan per remaining hour (66,300 yuan a year, seed 004, over ~1,700 h)")
+    grid_other_duties_share: float = Field(
+        0.1, ge=0, lt=1, description="assumption: 10 % of a grid worker's shift goes to meetings, training and reporting")
+    community_other_duties_share: float = Field(
+        0.2, ge=0, lt=1, description="assumption: 20 % of a community worker's shift goes to services at the counter and meetings")
+
+
+class MicroWishes(Strict):
+    """Order-dispatch-accept (群众点单、社区派单、党员接单, seeds 000, 001): small requests taken by volunteers."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    rate_per_household_per_year: float = Field(
+        0.1, ge=0, le=MAX_CASES_PER_HOUSEHOLD_YEAR, description="assumption: one household in ten posts a micro-wish a year")
+    dispatch_delay_h: float = Field(24.0, ge=0, le=24 * 365, description="assumption: the community dispatches a wish within a day")
+    volunteers_per_community: float = Field(
+        141.0, ge=0, le=MAX_STAFF, description="seed 003: 23,000+ party members registered with Yanta's 163 communities (141 each)")
+    active_share: float = Field(0.2, ge=0, le=1, description="assumption: one registered volunteer in five takes wishes")
+    hours_per_volunteer_week: float = Field(1.0, gt=0, le=168, description="assumption: an active volunteer gives an hour a week")
+    hours: list[WorkingHours] = Field(default_factory=evenings_and_weekends, min_length=1,
+                                      description="assumption: volunteers serve on weekday evenings and at weekends")
+    work: Work = Field(default_factory=lambda: Work(mean_h=1.5, cv=1.0), description="assumption: a wish takes about 1.5 h")
+    expiry_days: float = Field(14.0, gt=0, le=365, description="assumption: a wish nobody accepts within two weeks lapses")
+
+
+class StaggeredHours(Strict):
+    """Staggered hours, appointments and door-to-door service (错时服务, seed 001): some posts work evenings and weekends."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    share_of_grid_posts: float = Field(
+        0.2, ge=0, le=1, description="assumption: one grid post in five works the staggered calendar")
+    hours: list[WorkingHours] = Field(
+        default_factory=lambda: [WorkingHours(days=["tue", "wed", "thu", "fri"], start_h=11.5, end_h=20.5),
+                                 WorkingHours(days=["sat"], start_h=9, end_h=18)],
+        min_length=1, description="assumption: 11:30-20:30 Tuesday to Friday and 09:00-18:00 on Saturday "
+        "(45 h, as office hours)")
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -334,6 +468,14 @@ class Scenario(Strict):
     departments: dict[str, Department] = Field(min_length=1)
     dispatch: Dispatch
     cases: Cases
+    assessment: Assessment = Field(default_factory=Assessment)
+    mediation: Mediation = Field(default_factory=Mediation)
+    patrol: Patrol = Field(default_factory=Patrol)
+    latent: LatentProblems = Field(default_factory=LatentProblems)
+    informants: Informants = Field(default_factory=Informants)
+    burden: Burden = Field(default_factory=Burden)
+    micro_wishes: MicroWishes = Field(default_factory=MicroWishes)
+    staggered_hours: StaggeredHours = Field(default_factory=StaggeredHours)
     sources: dict[str, str] = Field(default_factory=dict, description="parameter path -> seed citation")
     assumptions: dict[str, str] = Field(default_factory=dict, description="parameter path -> reason")
 
@@ -364,10 +506,28 @@ class Scenario(Strict):
                 f"this scenario would simulate about {expected:,.0f} cases in one replication; "
                 f"the limit is {MAX_EXPECTED_CASES:,}. Shorten horizon_days or lower the rates."
             )
+        self._check_mechanisms()
         for path in list(self.sources) + list(self.assumptions):
             if not path_exists(self, path):
                 raise ValueError(f"the citation key {path!r} is not a parameter path of this scenario")
         return self
+
+    def _check_mechanisms(self) -> None:
+        """Cross-checks of the prevention and participation mechanisms (issue 7)."""
+        for where, names in (("mediation.categories", self.mediation.categories if self.mediation.enabled else []),
+                             ("latent.categories", list(self.latent.categories) if self.latent.enabled else [])):
+            for name in names:
+                if name not in self.cases.categories:
+                    raise ValueError(f"{where}: {name!r} is not a case category; allowed: {sorted(self.cases.categories)}")
+        if self.latent.enabled:
+            for source in ("patrol", "resident_report", "informant"):
+                if source not in self.cases.sources:
+                    raise ValueError(f"latent problems need the case source {source!r} in cases.sources "
+                                     f"(it may have share 0); have: {sorted(self.cases.sources)}")
+        if self.burden.enabled or self.patrol.enabled:
+            from .prevention import time_shares  # the split of a shift, checked here so bad input fails at load
+
+            time_shares(self)
 
     # Derived views used by the model and the reports.
     def category_names(self) -> list[str]:
@@ -736,9 +896,14 @@ def _citation(scenario: Scenario, path: str) -> tuple[str, str]:
 
 
 def _schema_description(path: str) -> str:
+    """The schema's description of a parameter; a labelled container (a default list or section, such as a
+    default calendar) labels everything inside it."""
     annotation: Any = Scenario
     description = ""
+    covering = ""
     for part in path.split("."):
+        if description.startswith(("assumption", "seed")) and not covering:
+            covering = description
         annotation = _unwrap_optional(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -751,5 +916,5 @@ def _schema_description(path: str) -> str:
             annotation = get_args(annotation)[-1]
             description = ""
         else:
-            return ""
-    return description
+            return covering
+    return covering or description

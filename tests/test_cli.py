@@ -82,3 +82,17 @@ def test_bad_input_exits_2_with_one_clear_message_and_no_traceback(args, expecte
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_run_json_has_the_prevention_and_participation_kpis_and_writes_scorecards(tmp_path, capsys):
+    code = main(["run", str(PARAMS / "luzhou_prevention.yaml"), *small_args(), "--set", "workforce.hiring_batches=[]",
+                 "-n", "1", "--out", str(tmp_path), "--json", "--no-progress", "-j", "1"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    for kpi in ("patrol_coverage", "latent_found_before_eruption_share", "latent_erupted", "informant_reports",
+                "micro_wish_fulfilment_rate", "micro_wish_wait_p50_h", "mediation_success_rate",
+                "burden_hours_per_worker_week", "burden_hours_freed"):
+        assert payload["kpis"][kpi]["mean"] is not None, kpi
+    for name in ("scorecard_grid_weekly", "scorecard_community_monthly", "scorecard_subdistrict_quarterly"):
+        assert (tmp_path / f"{name}_luzhou_prevention_rep0.parquet").exists()
+    assert (tmp_path / "time_use_luzhou_prevention_rep0.csv").exists()

@@ -1,0 +1,167 @@
+"""The three-level assessment (三级考评, seed 000): scorecards per grid weekly, per community monthly,
+per subdistrict quarterly, made from a replication's case log (and its patrol visits, if patrols run).
+
+This is pure post-processing: nothing here feeds back into the simulation. An assessment week is
+7 days from Monday 00:00 of day 0; a month is `month_weeks` weeks and a quarter `quarter_weeks`
+weeks (defaults 4 and 13, so that every period is made of whole weeks and patrol coverage
+aggregates exactly). Periods cover [0, horizon); the last one may be cut short by the horizon.
+
+Each scorecard row counts events by the time they happen in its period:
+
+- `arrived`: cases that arrived; `closed`: cases closed (final closure);
+- `closed_on_time` / `closed_with_deadline` and their ratio `on_time_rate`;
+- `overdue`: cases whose due time fell in the period and that were not closed by it;
+- `backlog_end`: cases open at the end of the period (a stock, not a flow);
+- `satisfaction`: share of the period's closures that the resident did not reject (no reopening),
+  a proxy since the model has no satisfaction survey;
+- `patrol_coverage`: share of the unit's grid-weeks in the period with at least one patrol visit
+  (NaN when patrols are off);
+- `below_threshold`: on-time rate under `on_time_threshold` (flagged for corrective support; the
+  support itself is not simulated).
+
+Counts aggregate: the grid scorecards of a period of weeks sum to the community and subdistrict
+scorecards of that period, and all of them to the district totals (tests/test_assessment.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+WEEK_H = 168.0
+COUNTS = ("arrived", "closed", "closed_on_time", "closed_with_deadline", "overdue", "reopened_closed")
+
+
+def period_index(times_h: np.ndarray, period_h: float, n_periods: int) -> np.ndarray:
+    """Period of each instant; -1 for NaN or instants outside [0, n_periods * period_h)."""
+    index = np.full(len(times_h), -1, dtype=np.int64)
+    ok = np.isfinite(times_h) & (times_h >= 0)
+    index[ok] = (times_h[ok] // period_h).astype(np.int64)
+    index[index >= n_periods] = -1
+    return index
+
+
+def _count(unit: np.ndarray, period: np.ndarray, mask: np.ndarray, n_units: int, n_periods: int) -> np.ndarray:
+    keep = mask & (period >= 0)
+    flat = unit[keep] * n_periods + period[keep]
+    return np.bincount(flat, minlength=n_units * n_periods).reshape(n_units, n_periods)
+
+
+def _backlog_at_period_ends(unit, arrived, closed, period_h, n_units, n_periods) -> np.ndarray:
+    """Open cases of each unit at the end of each period: arrived before the end, not closed by then."""
+    closed = np.where(np.isnan(closed), np.inf, closed)
+    first = np.floor(arrived / period_h).astype(np.int64)  # first period whose end is after arrival
+    # period p (ending at (p+1)L) counts the case if arrived < (p+1)L <= closed, i.e. p <= closed/L - 1
+    finite = np.isfinite(closed)
+    last = np.full(len(closed), n_periods - 1, dtype=np.int64)
+    last[finite] = np.minimum(np.floor(closed[finite] / period_h).astype(np.int64) - 1, n_periods - 1)
+    valid = (last >= first) & (first < n_periods)
+    diff = np.zeros((n_units, n_periods + 1), dtype=np.int64)
+    np.add.at(diff, (unit[valid], first[valid]), 1)
+    np.add.at(diff, (unit[valid], last[valid] + 1), -1)
+    return np.cumsum(diff, axis=1)[:, :n_periods]
+
+
+def scorecard(
+    case_log: pd.DataFrame,
+    unit_column: str,
+    n_units: int,
+    period_weeks: int,
+    horizon_days: float,
+    *,
+    grid_unit: np.ndarray | None = None,
+    weekly_visited: np.ndarray | None = None,
+    on_time_threshold: float = 0.9,
+) -> pd.DataFrame:
+    """One row per unit and period of `period_weeks` weeks.
+
+    `grid_unit` maps each grid to its unit (needed for patrol coverage); `weekly_visited` is a
+    (weeks, grids) boolean array of grids visited by a patrol in each week, or None.
+    """
+    period_h = period_weeks * WEEK_H
+    horizon_h = horizon_days * 24.0
+    n_periods = max(1, math.ceil(horizon_h / period_h))
+    unit = case_log[unit_column].to_numpy().astype(np.int64)
+    arrived = case_log["arrived_h"].to_numpy(float)
+    closed = case_log["closed_h"].to_numpy(float)
+    due = case_log["due_h"].to_numpy(float)
+    reopened = case_log["reopened"].to_numpy(bool)
+    is_closed = ~np.isnan(closed)
+    has_deadline = np.isfinite(due)
+    on_time = is_closed & has_deadline & (closed <= due)
+    # Only events before the horizon are assessed.
+    arrived_p = period_index(np.where(arrived < horizon_h, arrived, np.nan), period_h, n_periods)
+    closed_p = period_index(np.where(closed < horizon_h, closed, np.nan), period_h, n_periods)
+    due_p = period_index(np.where(due < horizon_h, due, np.nan), period_h, n_periods)
+    late = has_deadline & (~is_closed | (closed > due))
+    counts = {
+        "arrived": _count(unit, arrived_p, np.ones(len(unit), bool), n_units, n_periods),
+        "closed": _count(unit, closed_p, is_closed, n_units, n_periods),
+        "closed_on_time": _count(unit, closed_p, on_time, n_units, n_periods),
+        "closed_with_deadline": _count(unit, closed_p, is_closed & has_deadline, n_units, n_periods),
+        "overdue": _count(unit, due_p, late, n_units, n_periods),
+        "reopened_closed": _count(unit, closed_p, is_closed & reopened, n_units, n_periods),
+    }
+    backlog = _backlog_at_period_ends(unit, arrived, closed, period_h, n_units, n_periods)
+    units, periods = np.meshgrid(np.arange(n_units), np.arange(n_periods), indexing="ij")
+    frame = pd.DataFrame({
+        "unit": units.ravel(),
+        "period": periods.ravel(),
+        "start_day": periods.ravel() * period_weeks * 7.0,
+        "end_day": np.minimum((periods.ravel() + 1) * period_weeks * 7.0, horizon_days),
+    })
+    for name, values in counts.items():
+        frame[name] = values.ravel()
+    frame["backlog_end"] = backlog.ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["on_time_rate"] = frame["closed_on_time"] / frame["closed_with_deadline"].replace(0, np.nan)
+        frame["satisfaction"] = 1.0 - frame["reopened_closed"] / frame["closed"].replace(0, np.nan)
+    frame["grid_weeks"], frame["grid_weeks_visited"] = _coverage_counts(
+        grid_unit, weekly_visited, n_units, n_periods, period_weeks, math.ceil(horizon_days / 7.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["patrol_coverage"] = (frame["grid_weeks_visited"] / frame["grid_weeks"].replace(0, np.nan)
+                                    if weekly_visited is not None else np.nan)
+    frame["below_threshold"] = frame["on_time_rate"] < on_time_threshold
+    return frame
+
+
+def _coverage_counts(grid_unit, weekly_visited, n_units, n_periods, period_weeks, horizon_weeks):
+    """Grid-weeks and grid-weeks with a patrol visit per unit and period (zeros without patrols)."""
+    if weekly_visited is None or grid_unit is None:
+        zeros = np.zeros(n_units * n_periods, dtype=np.int64)
+        return zeros, zeros.copy()
+    weeks, n_grids = weekly_visited.shape
+    grid_weeks = np.zeros((n_units, n_periods), dtype=np.int64)
+    visited = np.zeros((n_units, n_periods), dtype=np.int64)
+    grids_per_unit = np.bincount(grid_unit, minlength=n_units)
+    for week in range(min(weeks, n_periods * period_weeks, horizon_weeks)):
+        p = week // period_weeks
+        grid_weeks[:, p] += grids_per_unit
+        visited[:, p] += np.bincount(grid_unit, weights=weekly_visited[week], minlength=n_units).astype(np.int64)
+    return grid_weeks.ravel(), visited.ravel()
+
+
+def three_level_scorecards(
+    case_log: pd.DataFrame,
+    territory,
+    horizon_days: float,
+    *,
+    weekly_visited: np.ndarray | None = None,
+    month_weeks: int = 4,
+    quarter_weeks: int = 13,
+    on_time_threshold: float = 0.9,
+) -> dict[str, pd.DataFrame]:
+    """Grid scorecards by week, community scorecards by month, subdistrict scorecards by quarter."""
+    grid_community = territory.grid_community
+    grid_subdistrict = territory.community_subdistrict[grid_community]
+    common = dict(horizon_days=horizon_days, weekly_visited=weekly_visited, on_time_threshold=on_time_threshold)
+    return {
+        "grid_weekly": scorecard(case_log, "grid", territory.n_grids, 1,
+                                 grid_unit=np.arange(territory.n_grids), **common),
+        "community_monthly": scorecard(case_log, "community", territory.n_communities, month_weeks,
+                                       grid_unit=grid_community, **common),
+        "subdistrict_quarterly": scorecard(case_log, "subdistrict", int(territory.community_subdistrict.max()) + 1,
+                                           quarter_weeks, grid_unit=grid_subdistrict, **common),
+    }
