@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .dynamics import PEOPLE_KPI_UNITS
+from .dynamics import kpis as people_kpis
 from .model import ROLES, RawRun
 from .scenario import LEVELS
 
@@ -39,6 +41,7 @@ KPI_UNITS = {
     "cases_per_grid_worker_day": "cases/day",
     "open_at_end": "cases",
 }
+KPI_UNITS.update(PEOPLE_KPI_UNITS)  # issue 3: workforce over time and costs
 
 
 def case_log(raw: RawRun) -> pd.DataFrame:
@@ -133,6 +136,7 @@ def kpis(raw: RawRun) -> dict[str, float]:
     for code, name in enumerate(raw.scenario.category_names()):
         mask = category == code
         result[f"on_time_rate_{name}"] = _share(on_time & decided & mask, decided & mask)
+    result.update(people_kpis(raw))
     return result
 
 
