@@ -144,6 +144,8 @@ def _simulate(args, paths: list[Path], default_out: str) -> int:
             else {s.name: report.json_summary(results.summary, s.name) for s in scenarios},
             "outputs": str(out),
         }
+        if len(scenarios) > 1:
+            payload["marginal_cost_per_on_time_point"] = _marginal_costs(results, scenarios)
         if differences is not None:
             payload["differences"] = {
                 name: {r["kpi"]: {"difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
@@ -155,11 +157,23 @@ def _simulate(args, paths: list[Path], default_out: str) -> int:
     print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
           "mean [95 % confidence interval]\n")
     print(report.kpi_table(results.summary))
+    print("\nWorkforce over time and costs:\n")
+    print(report.kpi_table(results.summary, report.PEOPLE_KPIS))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
         print(report.differences_table(differences))
+        print(report.differences_table(differences, report.PEOPLE_KPIS))
+        print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
+        print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
     print(f"\nTables, charts and metadata written to {out}/")
     return 0
+
+
+def _marginal_costs(results, scenarios) -> dict:
+    from .costs import marginal_cost_per_point
+
+    baseline = scenarios[0].name
+    return {s.name: marginal_cost_per_point(results.per_replication, baseline, s.name) for s in scenarios[1:]}
 
 
 def argv_is_cli() -> bool:
