@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("scenario", type=Path)
     prov.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
 
+    succession = commands.add_parser(
+        "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications")
+    succession.add_argument("scenarios", type=Path, nargs="+")
+    succession.add_argument("--replications", "-n", type=_positive_int("--replications"), default=200)
+    succession.add_argument("--seed", type=_seed, default=0)
+    succession.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    succession.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=_Parser)
     mmc = checks.add_parser("mmc", help="the M/M/c reduction against Erlang C")
@@ -233,7 +241,26 @@ def cmd_validate(args) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate}
+def cmd_succession(args) -> int:
+    from . import metrics, report
+    from .succession import succession_study
+
+    scenarios = _load(args.scenarios, args.overrides)
+    per_replication = succession_study(scenarios, args.replications, args.seed)
+    summary = metrics.summarise(per_replication)
+    names = [s.name for s in scenarios]
+    if args.json:
+        print(json.dumps({"scenarios": names, "replications": args.replications, "seed": args.seed,
+                          "kpis": {n: report.json_summary(summary, n) for n in names}}, indent=2, default=_json_default))
+        return 0
+    print(f"Secretary succession alone (no cases, no split): {len(names)} scenario(s) x {args.replications} "
+          f"replication(s), seed {args.seed}; mean [95 % confidence interval]\n")
+    print(report.kpi_table(summary, report.SUCCESSION_KPIS))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+            "succession": cmd_succession}
 
 
 if __name__ == "__main__":

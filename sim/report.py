@@ -24,6 +24,13 @@ PEOPLE_KPIS = (
     "grid_days_uncovered", "grid_days_covered_by_neighbours", "annual_cost_yuan", "cost_per_on_time_case_yuan",
 )
 
+SUCCESSION_KPIS = (
+    "secretary_vacancies_opened", "secretary_vacancy_days_per_community_year", "secretary_time_to_fill_mean_days",
+    "secretary_time_to_fill_p90_days", "reserve_pool_stockout_probability", "reserve_pool_stockouts",
+    "reserve_pool_stockout_days", "reserve_pool_mean", "reserve_pool_trainees", "annual_cost_training_yuan",
+    "annual_cost_secretaries_yuan",
+)
+
 
 def marginal_cost_table(marginal: dict) -> str:
     """One line per scenario: extra yuan a year per percentage point of on-time rate, with its CI."""
