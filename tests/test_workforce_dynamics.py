@@ -192,3 +192,14 @@ def test_the_timeseries_has_head_counts_pool_and_vacancies():
                    "grid_worker_vacancies", "uncovered_grids"):
         assert column in ts
     assert (ts["secretaries"] + ts["secretary_vacancies"] == ts["communities"]).all()
+
+
+def test_the_succession_command_reports_the_pool_family(capsys):
+    code = main(["succession", str(PARAMS / "reserve_pool_0x.yaml"), str(PARAMS / "reserve_pool_2x.yaml"),
+                 "-n", "3", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    no_pool, pool = payload["kpis"]["reserve_pool_0x"], payload["kpis"]["reserve_pool_2x"]
+    assert no_pool["secretary_time_to_fill_mean_days"]["mean"] == 180.0
+    assert no_pool["reserve_pool_stockout_probability"]["mean"] == 1.0
+    assert pool["secretary_time_to_fill_mean_days"]["mean"] < 180.0
