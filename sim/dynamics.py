@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import costs
-from .handling import COMMUNITY, Station
+from .handling import COMMUNITY, GRID_OF, ID, Station
 from .staffing import GridStaffing, staffing_is_dynamic
 from .succession import HOURS_PER_DAY, SuccessionOffice, step_at, step_integral, succession_measures
 from .territory import split_communities
@@ -113,9 +113,9 @@ class Dynamics:
         for community in sorted(set(parent[new].tolist())):
             moved += self.community_stations[community].queue.drain()
         handling.queued[COMMUNITY] -= len(moved)
-        moved.sort(key=lambda case: case[0])
+        moved.sort(key=lambda case: case[ID])
         for case in moved:
-            handling.push(case, handling.community_station_of_grid[case[2]])
+            handling.push(case, handling.community_station_of_grid[case[GRID_OF]])
         district.territory = after
         district.community_staff = after.n_communities * wf.community_workers_per_community
         self.community_log.append((env.now, after.n_communities))
