@@ -17,7 +17,6 @@ With no attrition and no ramp-up this reproduces `District._hiring` exactly (tes
 
 from __future__ import annotations
 
-
 import numpy as np
 from simpy.events import Timeout
 
