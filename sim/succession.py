@@ -35,7 +35,7 @@ HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8_760.0
 
 
-@dataclass
+@dataclass(eq=False)  # identity, not field equality: two vacancies are never the same
 class Vacancy:
     """One vacant secretary post, from departure (or creation) to the new secretary taking office."""
 
