@@ -106,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("scenario", type=Path)
     prov.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
 
+    succession = commands.add_parser(
+        "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications")
+    succession.add_argument("scenarios", type=Path, nargs="+")
+    succession.add_argument("--replications", "-n", type=_positive_int("--replications"), default=200)
+    succession.add_argument("--seed", type=_seed, default=0)
+    succession.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    succession.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=_Parser)
     mmc = checks.add_parser("mmc", help="the M/M/c reduction against Erlang C")
@@ -211,6 +219,8 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
             else {s.name: report.json_summary(results.summary, s.name) for s in scenarios},
             "outputs": str(out),
         }
+        if len(scenarios) > 1:
+            payload["marginal_cost_per_on_time_point"] = _marginal_costs(results, scenarios)
         if differences is not None:
             payload["differences"] = {
                 name: {r["kpi"]: {"difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
@@ -226,9 +236,14 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
     if extra:
         print("\nPrevention and participation:\n")
         print(report.kpi_table(results.summary, extra))
+    print("\nWorkforce over time and costs:\n")
+    print(report.kpi_table(results.summary, report.PEOPLE_KPIS))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
         print(report.differences_table(differences))
+        print(report.differences_table(differences, report.PEOPLE_KPIS))
+        print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
+        print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
     print(f"\nTables, charts and metadata written to {out}/")
     return 0
 
@@ -246,6 +261,13 @@ def _executor(args):
         raise InputError(str(error)) from None
     except OSError as error:
         raise InputError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({error})") from None
+
+
+def _marginal_costs(results, scenarios) -> dict:
+    from .costs import marginal_cost_per_point
+
+    baseline = scenarios[0].name
+    return {s.name: marginal_cost_per_point(results.per_replication, baseline, s.name) for s in scenarios[1:]}
 
 
 def argv_is_cli() -> bool:
@@ -326,8 +348,26 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_succession(args) -> int:
+    from . import metrics, report
+    from .succession import succession_study
+
+    scenarios = _load(args.scenarios, args.overrides)
+    per_replication = succession_study(scenarios, args.replications, args.seed)
+    summary = metrics.summarise(per_replication)
+    names = [s.name for s in scenarios]
+    if args.json:
+        print(json.dumps({"scenarios": names, "replications": args.replications, "seed": args.seed,
+                          "kpis": {n: report.json_summary(summary, n) for n in names}}, indent=2, default=_json_default))
+        return 0
+    print(f"Secretary succession alone (no cases, no split): {len(names)} scenario(s) x {args.replications} "
+          f"replication(s), seed {args.seed}; mean [95 % confidence interval]\n")
+    print(report.kpi_table(summary, report.SUCCESSION_KPIS))
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
-            "verify": cmd_verify}
+            "verify": cmd_verify, "succession": cmd_succession}
 
 
 if __name__ == "__main__":

@@ -139,12 +139,13 @@ class Station:
 class Worker:
     """One member of staff; `on_done` is bound once so each service costs one Timeout."""
 
-    __slots__ = ("station", "case", "on_done", "active")
+    __slots__ = ("station", "case", "on_done", "active", "pace")
 
     def __init__(self, handling: "Handling", station: Station):
         self.station = station
         self.case: list | None = None
         self.active = True
+        self.pace = 1.0  # shift hours per hour of a fully productive worker's time (> 1 while ramping up)
         self.on_done = lambda event, worker=self: handling.finish(worker)
 
 
@@ -230,7 +231,7 @@ class Handling:
         if level == DEPARTMENT and case[ACCEPTED] == NOT_YET:
             case[ACCEPTED] = now
         work = case[WORK + level] * (self.rework_share if case[REWORK] else 1.0)
-        shift_h = work * station.stretch
+        shift_h = work * station.stretch * worker.pace
         if self.window_start <= now < self.window_end:
             self.busy_h[station.role] += shift_h
         worker.case = case

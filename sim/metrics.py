@@ -16,6 +16,8 @@ import pandas as pd
 from scipy import stats
 
 from . import mechanisms
+from .dynamics import PEOPLE_KPI_UNITS
+from .dynamics import kpis as people_kpis
 from .model import ROLES, RawRun
 from .scenario import LEVELS
 
@@ -41,6 +43,7 @@ KPI_UNITS = {
     "open_at_end": "cases",
     **mechanisms.KPI_UNITS,
 }
+KPI_UNITS.update(PEOPLE_KPI_UNITS)  # issue 3: workforce over time and costs
 
 
 def case_log(raw: RawRun) -> pd.DataFrame:
@@ -136,6 +139,7 @@ def kpis(raw: RawRun) -> dict[str, float]:
         mask = category == code
         result[f"on_time_rate_{name}"] = _share(on_time & decided & mask, decided & mask)
     result.update(mechanisms.kpis(raw))  # prevention and participation (issue 7): only mechanisms that are on
+    result.update(people_kpis(raw))
     return result
 
 

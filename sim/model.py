@@ -23,6 +23,7 @@ import simpy
 from simpy.events import Timeout
 
 from .cases import CaseSource
+from .dynamics import Dynamics
 from .handling import COMMUNITY, DEPARTMENT, GRID, NOT_YET, Handling, Station, Worker
 from .mechanisms import Mechanisms
 from .scenario import Scenario
@@ -56,6 +57,7 @@ class RawRun:
     end_h: float
     stats: dict[str, float] = field(default_factory=dict)
     extensions: dict = field(default_factory=dict)  # outputs of the prevention/participation mechanisms
+    people: dict = field(default_factory=dict)  # workforce over time (sim/dynamics.py): measures and cost parts
 
 
 @contextmanager
@@ -165,6 +167,8 @@ class District:
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
             "on_duty_grid_worker", "on_duty_community_worker", "on_duty_department_staff", "grid_workers")}
+        self.community_staff = self.territory.n_communities * scenario.workforce.community_workers_per_community
+        self.dynamics = Dynamics(self)  # issue 3: attrition, succession, reserve pool, splitting (off by default)
 
     def _build_handling(self) -> Handling:
         s = self.scenario
@@ -267,7 +271,6 @@ class District:
 
     def _monitor(self):
         env, h, series = self.env, self.handling, self.series
-        community_staff = self.territory.n_communities * self.scenario.workforce.community_workers_per_community
         department_staff = [d.staff for d in self.scenario.departments.values()]
         grid_calendar, community_calendar = self.calendars["grid_worker"], self.calendars["community_worker"]
         while True:
@@ -277,7 +280,7 @@ class District:
                 ("t_h", t), ("backlog", h.open_cases), ("queued_grid", h.queued[GRID]),
                 ("queued_community", h.queued[COMMUNITY]), ("queued_department", h.queued[DEPARTMENT]),
                 ("on_duty_grid_worker", self.mechanisms.grid_on_duty(t, head, grid_calendar)),
-                ("on_duty_community_worker", community_staff * community_calendar.on_shift(t)),
+                ("on_duty_community_worker", self.community_staff * community_calendar.on_shift(t)),
                 ("on_duty_department_staff", sum(n for n, c in zip(department_staff, self.department_calendars) if c.on_shift(t))),
                 ("grid_workers", head),
             ):
@@ -291,19 +294,22 @@ class District:
     def run(self) -> RawRun:
         env = self.env
         env.process(self._arrivals())
-        env.process(self._hiring())
+        if not self.dynamics.replaces_hiring:
+            env.process(self._hiring())
+        self.dynamics.start()
         env.process(self._monitor())
         self.mechanisms.start()
         with collector_paused():
             env.run(until=self.end_h)
         self.log.record_closures(self.handling.closed)
+        people = self.dynamics.finish()
         return RawRun(
             scenario=self.scenario,
             seed=self.seed,
             replication=self.replication,
             territory=self.territory,
             cases=self.log.finished(),
-            timeseries={name: np.asarray(values) for name, values in self.series.items()},
+            timeseries={name: np.asarray(values) for name, values in self.series.items()} | people.pop("series"),
             busy_h=dict(zip(ROLES, self.handling.busy_h)),
             shift_h=self.mechanisms.shift_hours(self._shift_hours(), self.window),
             grid_worker_days=self._grid_worker_days(),
@@ -311,9 +317,12 @@ class District:
             end_h=self.end_h,
             stats={"open_at_end": float(self.handling.open_cases)},
             extensions=self.mechanisms.results(),
+            people=people,
         )
 
     def _grid_segments(self) -> list[tuple[float, float, int]]:
+        if self.dynamics.replaces_hiring:
+            return self.dynamics.grid_segments(self.end_h)
         wf = self.scenario.workforce
         return grid_head_count_segments(
             wf.grid_workers, [(b.start_day * 24.0, b.size) for b in wf.hiring_batches], self.end_h
@@ -324,10 +333,10 @@ class District:
         a, b = self.window
         grid_calendar = self.calendars["grid_worker"]
         grid = sum(head * grid_calendar.hours_between(max(a, s), min(b, e)) for s, e, head in self._grid_segments())
-        community = (
-            self.territory.n_communities
-            * self.scenario.workforce.community_workers_per_community
-            * self.calendars["community_worker"].hours_between(a, b)
+        community_calendar = self.calendars["community_worker"]
+        community = sum(
+            head * community_calendar.hours_between(max(a, s), min(b, e))
+            for s, e, head in self.dynamics.community_worker_segments(self.end_h)
         )
         department = sum(
             d.staff * c.hours_between(a, b) for d, c in zip(self.scenario.departments.values(), self.department_calendars)

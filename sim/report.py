@@ -19,6 +19,31 @@ MAIN_KPIS = (
     "cases_per_grid_worker_day", "acceptance_overdue_rate", "whistled_share",
 )
 
+# Issue 3: workforce over time and costs, shown in their own table.
+PEOPLE_KPIS = (
+    "secretary_vacancy_days_per_community_year", "secretary_time_to_fill_mean_days", "secretary_time_to_fill_p90_days",
+    "reserve_pool_stockout_probability", "reserve_pool_stockout_days", "reserve_pool_mean", "grid_worker_vacancy_days",
+    "grid_days_uncovered", "grid_days_covered_by_neighbours", "annual_cost_yuan", "cost_per_on_time_case_yuan",
+)
+
+SUCCESSION_KPIS = (
+    "secretary_vacancies_opened", "secretary_vacancy_days_per_community_year", "secretary_time_to_fill_mean_days",
+    "secretary_time_to_fill_p90_days", "reserve_pool_stockout_probability", "reserve_pool_stockouts",
+    "reserve_pool_stockout_days", "reserve_pool_mean", "reserve_pool_trainees", "annual_cost_training_yuan",
+    "annual_cost_secretaries_yuan",
+)
+
+
+def marginal_cost_table(marginal: dict) -> str:
+    """One line per scenario: extra yuan a year per percentage point of on-time rate, with its CI."""
+    lines = []
+    for name, m in marginal.items():
+        ci = "" if math.isnan(m["ci_low"]) else f" [{m['ci_low']:,.0f}, {m['ci_high']:,.0f}]"
+        ratio = "n/a (no on-time difference)" if math.isnan(m["yuan_per_pp"]) else f"{m['yuan_per_pp']:,.0f} yuan/pp{ci}"
+        lines.append(f"{name} vs {m['baseline']}: {m['cost_difference_yuan']:+,.0f} yuan/year, "
+                     f"{m['on_time_difference_pp']:+.2f} pp on time -> {ratio}")
+    return "\n".join(lines) if lines else "(no comparison)"
+
 
 MECHANISM_KPIS = (
     "patrol_coverage", "latent_found_before_eruption_share", "latent_erupted", "informant_reports",

@@ -148,6 +148,12 @@ class Territory(Strict):
 class HiringBatch(Strict):
     size: int = Field(ge=1, le=MAX_STAFF)
     start_day: float = Field(ge=0, le=MAX_HORIZON_DAYS)
+    ramp_up_days: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_HORIZON_DAYS,
+        description="assumption: 0 = new workers are fully productive at once; > 0 they reach full pace linearly over this many days (see grid_staffing.ramp_up_start_productivity)",
+    )
 
 
 class Workforce(Strict):
@@ -447,6 +453,172 @@ class StaggeredHours(Strict):
         "(45 h, as office hours)")
 
 
+# --------------------------------------------------------------------------- workforce over time (issue 3)
+# Every section below is off (or without effect on cases) at its defaults, so scenarios that do
+# not name them behave exactly as before.
+
+
+class GridStaffing(Strict):
+    """Grid workers over time: attrition as a hazard, replacement after a lead time, ramp-up, vacant posts."""
+
+    attrition_per_year: float = Field(
+        0.0, ge=0, le=10, description="assumption: 0 = no grid worker leaves (off unless a scenario sets it); a hazard per worker-year"
+    )
+    replacement_lead_days: float = Field(
+        60.0, ge=0, le=MAX_HORIZON_DAYS, description="assumption: a leaver is replaced after 60 days (posting, exam, appointment)"
+    )
+    replacement_ramp_up_days: float = Field(
+        0.0, ge=0, le=MAX_HORIZON_DAYS, description="assumption: 0 = a replacement is fully productive at once"
+    )
+    ramp_up_start_productivity: float = Field(
+        0.5, gt=0, le=1, description="assumption: a new worker starts at half pace and reaches full pace linearly over the ramp-up"
+    )
+    vacant_grids: Literal["neighbours", "uncovered"] = Field(
+        "neighbours",
+        description="assumption: the grids of an empty post are re-shared among the remaining workers (extra load); 'uncovered': their cases wait for the replacement",
+    )
+
+
+class Secretaries(Strict):
+    """Community party secretaries (社区党组织书记): one per community; departures and succession."""
+
+    resignation_per_year: float = Field(
+        0.0, ge=0, le=10, description="assumption: 0 = no departures (off unless a scenario sets it); a hazard per secretary-year"
+    )
+    promotion_per_year: float = Field(
+        0.0, ge=0, le=10,
+        description="assumption: 0 = no promotions (off unless a scenario sets it); seed 004 (17 secretaries recruited into subdistrict posts) suggests about 0.05",
+    )
+    promotion_round_interval_days: float | None = Field(
+        None, gt=0, le=MAX_HORIZON_DAYS,
+        description="assumption: None = no promotion rounds; seed 004 shows promotion in recruitment rounds (20 units recruited from secretaries at once)",
+    )
+    promotion_round_share: float = Field(
+        0.0, ge=0, le=1,
+        description="assumption: share of serving secretaries promoted in one round; seed 004: 17 recommended in one round, about 0.17 of some 100 secretaries",
+    )
+    filing_delay_days: float = Field(
+        30.0, ge=0, le=MAX_HORIZON_DAYS,
+        description="assumption: a reserve candidate takes office 30 days after the vacancy (district organisation department filing, seed 000 备案管理)",
+    )
+    search_delay_days: float = Field(
+        180.0, ge=0, le=MAX_HORIZON_DAYS, description="assumption: without a reserve candidate an external search takes 180 days"
+    )
+    vacancy_work_multiplier: float = Field(
+        1.25, ge=1, le=10,
+        description="assumption: while the secretary's post is vacant the community's escalated cases take 25 % longer",
+    )
+
+
+class TrainingCohorts(Strict):
+    """Training classes that refill the reserve pool up to its target."""
+
+    interval_days: float = Field(
+        120.0, gt=0, le=MAX_HORIZON_DAYS, description="seed 004: 3 training classes run in the year reported; one every 120 days"
+    )
+    first_day: float = Field(0.0, ge=0, le=MAX_HORIZON_DAYS, description="assumption: the first class may start on day 0")
+    duration_days: float = Field(30.0, gt=0, le=MAX_HORIZON_DAYS, description="assumption: a class lasts 30 days")
+    max_size: int = Field(
+        130, ge=1, le=MAX_STAFF, description="seed 004: 3 classes trained about 400 person-times, about 130 a class"
+    )
+    pass_rate: float = Field(0.8, gt=0, le=1, description="assumption: 80 % of trainees qualify as reserve candidates")
+
+
+class ReservePool(Strict):
+    """The reserve pool of candidates for community secretary (后备人才)."""
+
+    ratio_to_communities: float = Field(
+        2.0, ge=0, le=100, description="seed 000: at least 2 x the number of communities (按照不少于社区数2倍的标准储备)"
+    )
+    initial_ratio: float | None = Field(
+        None, ge=0, le=100, description="assumption: None = the pool starts at its target"
+    )
+    leave_per_year: float = Field(
+        0.0, ge=0, le=10, description="assumption: 0 = candidates stay in the pool until used (off unless a scenario sets it)"
+    )
+    cohorts: TrainingCohorts = Field(default_factory=TrainingCohorts)
+
+
+class CommunitySplit(Strict):
+    """Splitting communities above a household cap (seed 003) on a given day: a policy lever."""
+
+    enabled: bool = Field(False, description="assumption: no splitting unless a scenario asks for it")
+    max_households: int = Field(
+        3500, ge=1, le=MAX_HOUSEHOLDS, description="seed 003: each community no more than 3,500 households (原则上每个社区不超过3500户)"
+    )
+    day: float = Field(0.0, ge=0, le=MAX_HORIZON_DAYS, description="assumption: the split takes effect on day 0")
+
+
+PAY_POSTS = ("chief", "deputy", "staff")
+PAY_GRADES = 18
+
+
+def default_pay_scale() -> list[list[float]]:
+    """An illustrative 3 posts x 18 grades table (三岗十八级): 3 % a grade; staff row averaging 66,300 yuan."""
+    staff_base = 66_300 / (1 + 0.03 * (PAY_GRADES - 1) / 2)
+    return [
+        [round(staff_base * factor * (1 + 0.03 * grade), -2) for grade in range(PAY_GRADES)]
+        for factor in (1.30, 1.15, 1.0)
+    ]
+
+
+class Costs(Strict):
+    """Yearly costs of the community-level system (department staff are outside: paid by departments)."""
+
+    grid_worker_pay_yuan_per_year: float = Field(
+        48_000.0, ge=0, le=1e7,
+        description="assumption: a full-time urban grid worker earns 48,000 yuan a year with social insurance, below the community worker average of seed 004",
+    )
+    community_worker_pay_yuan_per_year: float = Field(
+        66_300.0, ge=0, le=1e7, description="seed 004: average community worker pay 6.63万元 a year (人均薪酬达6.63万元/年)"
+    )
+    pay_scale_yuan_per_year: list[list[float]] = Field(
+        default_factory=default_pay_scale,
+        description="assumption: figures of the 3 posts x 18 grades scale (seeds 000, 001 name it, give no figures): 3 % a grade, deputy 1.15 x and chief 1.30 x staff, staff averaging seed 004's 66,300",
+    )
+    secretary_post: int = Field(0, ge=0, le=2, description="assumption: a secretary is paid on the chief row (0 chief, 1 deputy, 2 staff)")
+    secretary_grade: int = Field(9, ge=0, le=PAY_GRADES - 1, description="assumption: a secretary sits mid-scale, grade 10 of 18 (index 9)")
+    certified_social_worker_share: float = Field(
+        0.365, ge=0, le=1, description="seed 004: 292 of 800+ community workers are certified social workers"
+    )
+    certified_level_mix: list[float] = Field(
+        default=[0.6, 0.3, 0.1], min_length=3, max_length=3,
+        description="assumption: of the certified, 60 % junior, 30 % intermediate, 10 % senior",
+    )
+    allowance_yuan_per_month: list[float] = Field(
+        default=[150.0, 300.0, 500.0], min_length=3, max_length=3,
+        description="seed 004: certified social worker allowance 150 / 300 / 500 yuan a month (初级150元/月、中级300元/月、高级500元/月)",
+    )
+    community_operating_funds_yuan_per_year: float = Field(
+        390_000.0, ge=0, le=1e9, description="seed 004: community operating funds 39万元 a year (运转经费达39万元/年); seed 001 gives 350,000 for office and service funds"
+    )
+    community_special_fund_yuan_per_year: float = Field(
+        0.0, ge=0, le=1e9, description="assumption: 0 unless a seed gives one (seed 002: Chongchuan 200,000 yuan per community a year)"
+    )
+    training_cost_yuan_per_trainee: float = Field(
+        3_000.0, ge=0, le=1e7, description="assumption: 3,000 yuan per trainee per class (venue, teaching, board)"
+    )
+
+    @model_validator(mode="after")
+    def _table_shape(self) -> "Costs":
+        table = self.pay_scale_yuan_per_year
+        if len(table) != len(PAY_POSTS) or any(len(row) != PAY_GRADES for row in table):
+            raise ValueError(f"pay_scale_yuan_per_year must be {len(PAY_POSTS)} rows ({', '.join(PAY_POSTS)}) of {PAY_GRADES} grades")
+        if any(v < 0 or not math.isfinite(v) for row in table for v in row):
+            raise ValueError("pay_scale_yuan_per_year figures must be finite and non-negative")
+        if any(v < 0 for v in self.certified_level_mix) or not math.isclose(sum(self.certified_level_mix), 1.0, abs_tol=1e-6):
+            raise ValueError(f"certified_level_mix must be three non-negative shares summing to 1, got {self.certified_level_mix}")
+        return self
+
+    def secretary_pay_yuan_per_year(self) -> float:
+        return self.pay_scale_yuan_per_year[self.secretary_post][self.secretary_grade]
+
+    def allowance_yuan_per_community_worker_year(self) -> float:
+        """Expected certified social worker allowance per community worker, per year."""
+        monthly = sum(share * amount for share, amount in zip(self.certified_level_mix, self.allowance_yuan_per_month))
+        return 12 * self.certified_social_worker_share * monthly
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -476,6 +648,11 @@ class Scenario(Strict):
     burden: Burden = Field(default_factory=Burden)
     micro_wishes: MicroWishes = Field(default_factory=MicroWishes)
     staggered_hours: StaggeredHours = Field(default_factory=StaggeredHours)
+    grid_staffing: GridStaffing = Field(default_factory=GridStaffing)
+    secretaries: Secretaries = Field(default_factory=Secretaries)
+    reserve_pool: ReservePool = Field(default_factory=ReservePool)
+    community_split: CommunitySplit = Field(default_factory=CommunitySplit)
+    costs: Costs = Field(default_factory=Costs)
     sources: dict[str, str] = Field(default_factory=dict, description="parameter path -> seed citation")
     assumptions: dict[str, str] = Field(default_factory=dict, description="parameter path -> reason")
 
@@ -496,6 +673,10 @@ class Scenario(Strict):
                 raise ValueError(
                     f"a hiring batch starts on day {batch.start_day}, after the horizon of {self.horizon_days} days"
                 )
+        if self.community_split.enabled and self.community_split.day >= self.horizon_days:
+            raise ValueError(
+                f"community_split.day ({self.community_split.day}) must be before the horizon of {self.horizon_days} days"
+            )
         households = self.territory.residential_grids * (
             self.territory.households_per_grid_min + self.territory.households_per_grid_max
         ) / 2 + self.territory.dedicated_grids * self.territory.dedicated_grid_household_equivalent

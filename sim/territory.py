@@ -9,6 +9,7 @@ grids in the arrays are neighbours on the ground.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,3 +89,48 @@ def build_territory(spec: TerritorySpec, streams: Streams) -> Territory:
         grid_load=grid_load,
         community_subdistrict=community_subdistrict,
     )
+
+
+# --------------------------------------------------------------------------- splitting (issue 3)
+
+
+def split_communities(territory: Territory, max_households: int) -> tuple[Territory, np.ndarray]:
+    """Split every community above `max_households` into parts of neighbouring grids (seed 003).
+
+    A community of H households becomes the fewest parts of contiguous grids, balanced by
+    households, none above the cap (a single grid above the cap stays whole). The first part
+    keeps the community's index; the others are appended after the existing communities, in
+    the same subdistrict. Grids and households are untouched, only their community changes.
+    Returns the new territory and the parent community of every community (itself if unsplit).
+    """
+    grid_community = territory.grid_community.copy()
+    households = territory.community_households()
+    parent = list(range(territory.n_communities))
+    subdistrict = territory.community_subdistrict.tolist()
+    for community in np.flatnonzero(households > max_households).tolist():
+        grids = np.flatnonzero(territory.grid_community == community)
+        parts = _balanced_parts(territory.grid_households[grids], max_households)
+        for part in range(1, int(parts.max()) + 1):
+            grid_community[grids[parts == part]] = len(parent)
+            parent.append(community)
+            subdistrict.append(subdistrict[community])
+    split = Territory(
+        grid_community=grid_community,
+        grid_households=territory.grid_households,
+        grid_dedicated=territory.grid_dedicated,
+        grid_load=territory.grid_load,
+        community_subdistrict=np.asarray(subdistrict, dtype=territory.community_subdistrict.dtype),
+    )
+    return split, np.asarray(parent, dtype=np.int64)
+
+
+def _balanced_parts(grid_households: np.ndarray, cap: int) -> np.ndarray:
+    """Part index (0, 1, ...) of each grid of one community: fewest contiguous parts, none above cap."""
+    total = float(grid_households.sum())
+    middle = np.cumsum(grid_households) - grid_households / 2.0
+    for k in range(max(1, math.ceil(total / cap)), len(grid_households) + 1):
+        slots = np.minimum((middle / total * k).astype(np.int64), k - 1)
+        _, parts = np.unique(slots, return_inverse=True)
+        if np.bincount(parts, weights=grid_households).max() <= cap:
+            return parts
+    return np.arange(len(grid_households))
