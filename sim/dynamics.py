@@ -59,7 +59,7 @@ class Dynamics:
         handling = district.handling
         stations = {id(s): s for s in handling.community_station_of_grid}.values()
         self.community_stations: list[Station] = sorted(stations, key=lambda s: s.index)
-        self.community_stretch = 1.0 / scenario.workforce.community_case_time_share
+        self.community_stretch = 1.0 / district.mechanisms.community_case_time_share
         self.office = SuccessionOffice(
             district.env, district.streams, district.territory.n_communities, scenario.secretaries,
             scenario.reserve_pool, on_vacancy=self._vacant, on_fill=self._filled,
