@@ -710,7 +710,7 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     """The calibrated scenario as a plain dict, every value labelled with its source or reason."""
     cite = log.citation()
     shares = np.array(list(arrivals.sources.values()))
-    sources = dict(zip(arrivals.sources, (shares / shares.sum()).round(6)))
+    sources = {k: float(v) for k, v in zip(arrivals.sources, (shares / shares.sum()).round(6))}
     drift = 1.0 - sum(sources.values())
     first = next(iter(sources))
     sources[first] = float(round(sources[first] + drift, 6))
@@ -798,5 +798,16 @@ def write_scenario(calibration: Calibration, path: Path) -> Path:
     from .store import atomic_write
 
     text = "# Calibrated by `gridgov calibrate` from " + calibration.log.citation() + "\n"
-    text += yaml.safe_dump(calibration.raw, allow_unicode=True, sort_keys=False, width=120)
+    text += yaml.safe_dump(_plain(calibration.raw), allow_unicode=True, sort_keys=False, width=120)
     return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _plain(tree):
+    """The same tree with numpy scalars turned into Python numbers, so YAML can write it."""
+    if isinstance(tree, dict):
+        return {str(k): _plain(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_plain(v) for v in tree]
+    if isinstance(tree, np.generic):
+        return tree.item()
+    return tree

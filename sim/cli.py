@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="replications pooled for the fit report (default 3)")
     calibrate.add_argument("--search-steps", type=_positive_int("--search-steps"), default=3,
                            help="median-work steps per spread tried in the search (default 3)")
+    calibrate.add_argument("--warm-up-days", type=_positive_int("--warm-up-days"), default=28,
+                           help="simulated days before the log's period starts, so queues fill (default 28)")
     calibrate.add_argument("--json", action="store_true", help="print the acceptance figures as JSON")
     calibrate.add_argument("--no-progress", action="store_true")
     return parser
@@ -258,7 +260,8 @@ def cmd_calibrate(args) -> int:
                   f"{overall['ttc_p50_h']:.1f} h", file=sys.stderr)
 
     result = calibrate(log, top_categories=args.top_categories, search_steps=args.search_steps, seed=args.seed,
-                       replications=args.replications, name=args.name, progress=progress)
+                       replications=args.replications, warm_up_days=args.warm_up_days, name=args.name,
+                       progress=progress)
     stem = safe_name(result.scenario.name)
     out = args.out or Path("outputs") / stem / f"{stem}.yaml"
     prepare_folder(out.parent)

@@ -16,11 +16,12 @@ import io
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from .calibrate import Calibration
-from .charts import PALETTE, new_figure, style
+from .charts import PALETTE, SLIDE_SIZE, new_figure, style
 
 # Tolerances of the verdicts: (good, fair) as absolute share-point gaps or relative gaps.
 RATE_TOLERANCE = (0.03, 0.10)
@@ -127,8 +128,6 @@ def _fmt(value: float) -> str:
 
 
 def _png(figure) -> str:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
@@ -138,9 +137,7 @@ def _png(figure) -> str:
 def chart_daily(calibration: Calibration) -> str:
     obs, sim = calibration.observed, calibration.simulated
     with style():
-        fig, (left, right) = new_figure()[0], None
-        fig.clear()
-        left, right = fig.subplots(1, 2, width_ratios=[2, 1])
+        fig, (left, right) = plt.subplots(1, 2, figsize=SLIDE_SIZE, layout="constrained", width_ratios=[2, 1])
         days = obs["days"]
         left.plot(np.arange(days), obs["daily_counts"], color=PALETTE[0], lw=1.2, label="observed")
         left.plot(np.arange(days), sim["daily_counts"][:days], color=PALETTE[1], lw=1.2, alpha=0.8,
@@ -178,8 +175,7 @@ def chart_units(calibration: Calibration) -> str:
     units = sorted(obs["by_department"], key=lambda u: -obs["by_department"][u]["cases"])
     x = np.arange(len(units))
     with style():
-        fig, (left, right) = new_figure()[0].subplots(1, 2)
-        fig = left.figure
+        fig, (left, right) = plt.subplots(1, 2, figsize=SLIDE_SIZE, layout="constrained")
         for offset, source, color, name in ((-0.2, obs, PALETTE[0], "observed"), (0.2, sim, PALETTE[1], "simulated")):
             rates = [source["by_department"].get(u, {}).get("on_time_rate", math.nan) for u in units]
             left.bar(x + offset, np.nan_to_num(rates), width=0.4, color=color, label=name)

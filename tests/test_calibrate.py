@@ -50,12 +50,12 @@ def known_scenario() -> dict:
                       "households_per_grid_max": 1000, "community_size_cv": 0},
         "workforce": {"grid_workers": 1, "community_workers_per_community": 1},
         "departments": {
-            "roads": {"staff": 4, "hours": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start_h": 8, "end_h": 17}]},
+            "roads": {"staff": 10, "hours": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start_h": 8, "end_h": 17}]},
             "hotline": {"staff": 2, "hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
                                                "start_h": 0, "end_h": 24}]},
         },
         "dispatch": {"resolution_deadline_h": 87600},
-        "cases": {"categories": {"pothole": category(14.6, 48.0, "roads", 3.0, 1.5),
+        "cases": {"categories": {"pothole": category(14.6, 48.0, "roads", 1.0, 1.5),
                                  "noise": category(7.3, None, "hotline", 0.5, 1.0)},
                   "sources": {"hotline": 0.7, "patrol": 0.3}, "hourly_profile": HOURLY, "weekly_profile": WEEKLY,
                   "daily_rate_cv": TRUE_DAILY_CV, "reopen_probability": 0.0},
@@ -192,15 +192,18 @@ def test_a_full_hour_of_week_profile_equal_to_the_product_draws_the_same_cases()
 
 
 @pytest.mark.skipif(not BOSTON.exists(), reason="the Boston 311 log is not available")
-def test_boston_two_months_calibrate_end_to_end(tmp_path, capsys):
+def test_boston_three_weeks_calibrate_end_to_end(tmp_path, capsys):
     with gzip.open(BOSTON, "rt", encoding="utf-8") as handle:
         frame = pd.read_csv(handle, dtype=str)
-    sample = frame[frame["OPEN_DT"].str.match(r"^0[34]/\d\d/2015")]
-    path = tmp_path / "boston_mar_apr.csv.gz"
+    sample = frame[frame["OPEN_DT"].str.match(r"^03/(0[2-9]|1\d|2[0-2])/2015")].copy()  # Monday 2 to Sunday 22 March
+    # As if the log had been exported at the end of April 2015: later closures are not known yet.
+    closed = pd.to_datetime(sample["CLOSED_DT"], format="%m/%d/%Y %I:%M:%S %p")
+    sample.loc[closed > pd.Timestamp("2015-04-30 23:59:59"), "CLOSED_DT"] = None
+    path = tmp_path / "boston_march.csv.gz"
     sample.to_csv(path, index=False, compression="gzip")
     out = tmp_path / "boston.yaml"
     code = main(["calibrate", str(path), "--top-categories", "5", "--out", str(out), "--report", str(tmp_path / "fit"),
-                 "--search-steps", "1", "-n", "1", "--json"])
+                 "--search-steps", "1", "-n", "3", "--warm-up-days", "7", "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0
     scenario = load_scenario(out)
@@ -209,7 +212,7 @@ def test_boston_two_months_calibrate_end_to_end(tmp_path, capsys):
     assert (tmp_path / "fit" / "fit_table.csv").exists()
     figures = payload["acceptance"]
     assert payload["rows_used"] + sum(payload["excluded"].values()) == len(sample)
-    assert figures["cases_per_day_relative_gap"] < 0.10
+    assert figures["cases_per_day_relative_gap"] < 0.15  # three weeks of overdispersed days: a noisy mean
     assert figures["hour_of_week_correlation"] > 0.9
     assert figures["cases_per_day_var_observed"] > 5 * figures["cases_per_day_observed"]  # overdispersed
     assert figures["cases_per_day_var_simulated"] > 5 * figures["cases_per_day_simulated"]
