@@ -373,7 +373,10 @@ def closure_moments(cases: pd.DataFrame) -> dict:
     has_deadline = np.isfinite(due)
     decided = has_deadline & (is_closed | (due < snapshot_h))
     on_time = decided & is_closed & (closed <= due)
+    closed_with_deadline = has_deadline & is_closed
     result = {"cases": int(len(cases)), "open_share": float(1 - is_closed.mean()) if len(cases) else math.nan,
+              "on_time_rate_closed": float(on_time.sum() / closed_with_deadline.sum()) if closed_with_deadline.any()
+              else math.nan,
               "decided": int(decided.sum()),
               "on_time_rate": float(on_time.sum() / decided.sum()) if decided.any() else math.nan,
               "deadline_h": float(np.median(due[has_deadline] - arrived[has_deadline])) if has_deadline.any() else math.nan}

@@ -280,3 +280,24 @@ def test_a_given_time_format_is_used(tmp_path):
     log = read_case_log(path, created="opened", time_format="%d.%m.%Y %H:%M")
     assert log.frame["created"].iloc[0] == pd.Timestamp("2024-03-04 09:00")
     assert log.columns["closed"] == "closed" and log.columns["category"] == "type"
+
+
+def test_an_excel_export_with_chinese_columns_and_datetime_cells_is_read(tmp_path):
+    path = tmp_path / "导出.xlsx"
+    pd.DataFrame({
+        "上报时间": pd.to_datetime(["2024-03-04 09:00", "2024-03-04 10:30"]),
+        "结案时间": pd.to_datetime(["2024-03-05 10:00", None]),
+        "处置截止时间": pd.to_datetime(["2024-03-06 09:00", "2024-03-05 10:30"]),
+        "事项类别": ["市容环境", "噪音扰民"], "来源": ["12345热线", "网格员上报"], "处置部门": ["城管局", "公安局"],
+    }).to_excel(path, index=False)
+    log = read_case_log(path)
+    assert log.rows_used == 2 and log.frame["closed"].isna().sum() == 1
+    assert log.frame["due"].iloc[1] == pd.Timestamp("2024-03-05 10:30")
+
+
+def test_a_gbk_encoded_csv_is_read(tmp_path):
+    path = tmp_path / "gbk.csv"
+    text = "上报时间,结案时间,事项类别\n2024/03/04 09:00,2024/03/05 10:00,市容环境\n"
+    path.write_bytes(text.encode("gbk"))
+    log = read_case_log(path)
+    assert log.frame["category"].iloc[0] == "市容环境" and log.time_formats["created"] == "%Y/%m/%d %H:%M"
