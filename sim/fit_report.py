@@ -285,8 +285,10 @@ was taken, that closed by the deadline. Verdicts: rates good within {RATE_TOLERA
 (relative, differences under an hour ignored); volumes good within {VOLUME_TOLERANCE[0]:.0%}.</p>
 <p>How the scenario was found: arrivals, sources and deadlines are read off the log; each unit's capacity is tied to
 its 90th-percentile closures per working day and its working hours to the hours it closes cases; the median and spread
-of its (lognormal) work content were searched by simulation to match its median time to close and on-time rate (see
-search_history.csv). Work contents are capped at a coefficient of variation of 10, so very long tails (cases left open
+of each category's (lognormal) work content were searched by simulation to match the category's median time to close
+and on-time rate (see search_history.csv). A unit that is never saturated does not show its capacity in its log: the
+fitted capacity (its busiest days' throughput) is a lower bound, and the work content stands for all the time a case
+occupies the unit's staff. Work contents are capped at a coefficient of variation of 10, so very long tails (cases left open
 for months) are only partly reproduced.</p>
 <p>Known limits of the mechanism: simulated work waits for the unit's working hours, so cases that the log shows
 closed within minutes at any hour (automatic or on-the-spot closures) take longer in the simulation (low quantiles);

@@ -148,6 +148,17 @@ def test_calibrated_units_reproduce_time_to_close_and_on_time_rate(recovered):
     assert abs(roads_sim["on_time_rate"] - roads_obs["on_time_rate"]) < 0.05
 
 
+def test_recovery_of_work_content_within_a_factor_of_two(recovered):
+    """The median work is recovered roughly. Capacity is not identifiable from a log whose units are never
+    saturated (it is tied to their peak throughput), and queueing takes up part of the time to close."""
+    _, result, truth = recovered
+    for name in ("pothole", "noise"):
+        true, fitted = truth["scenario"].cases.categories[name].work.department, \
+            result.scenario.cases.categories[name].work.department
+        median = lambda w: w.mean_h / np.sqrt(1 + w.cv**2)  # noqa: E731 (lognormal median)
+        assert 0.5 < median(fitted) / median(true) < 2.0, name
+
+
 def test_calibrated_staffing_is_a_lever(recovered):
     """Capacity is modelled, not replayed: fewer staff in a unit means later closures there."""
     _, result, _ = recovered
