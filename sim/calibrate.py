@@ -544,7 +544,7 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
         simulated = simulate_log(validate_scenario(raw, where="calibrated scenario"), settings)
         for category, fit in work.items():
             sim = simulated["by_category"].get(category)
-            fit.loss = unit_loss(observed["by_category"][category], sim)
+            fit.loss = fit_loss(observed["by_category"][category], sim)
             if category not in best or fit.loss < best[category].loss:
                 best[category] = WorkFit(**fit.__dict__)
             history.append({"run": runs[0], "category": category, "department": arrivals.departments[category],
@@ -598,8 +598,8 @@ def _initial_fits(log: CaseLog, frame: pd.DataFrame, observed: dict) -> tuple[di
     return units, work
 
 
-def unit_loss(observed: dict, simulated: dict | None) -> float:
-    """Distance of a unit's simulated log from its observed one: log-ratio of medians plus on-time gap."""
+def fit_loss(observed: dict, simulated: dict | None) -> float:
+    """Distance of a category's simulated cases from its logged ones: log-ratio of medians plus weighted on-time gap."""
     if simulated is None or not np.isfinite(simulated["ttc_p50_h"]):
         return math.inf
     loss = abs(math.log(max(simulated["ttc_p50_h"], 1e-3) / max(observed["ttc_p50_h"], 1e-3)))
