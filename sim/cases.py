@@ -74,6 +74,9 @@ class CaseSource:
         total_load = float(territory.grid_load.sum())
         self.rate_per_h = np.array([c.rate_per_household_per_year for c in self.categories]) * total_load / HOURS_PER_YEAR
         self.profile = hour_of_week_profile(cases.hourly_profile, cases.weekly_profile)
+        if cases.hour_of_week_profile is not None:
+            weights = np.asarray(cases.hour_of_week_profile, dtype=float)
+            self.profile = weights / weights.mean()
         self.daily_cv = cases.daily_rate_cv
         self.grid_cdf = np.cumsum(territory.grid_load) / total_load
         shares = np.array(list(cases.sources.values()))

@@ -129,6 +129,29 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check a results folder against its manifest")
     verify.add_argument("folder", type=Path)
     verify.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    calibrate = commands.add_parser("calibrate", help="fit a scenario to a district's case log and report the fit")
+    calibrate.add_argument("log", type=Path, help="case log: CSV (plain or gzip) or Excel, one row per case")
+    for role, what in (("created", "when the case was reported"), ("closed", "when it was closed"),
+                       ("due", "its deadline"), ("category", "its category"), ("source", "its channel"),
+                       ("unit", "the unit that handled it")):
+        calibrate.add_argument(f"--{role}", metavar="COL", help=f"column holding {what} (default: detected)")
+    calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
+    calibrate.add_argument("--top-categories", type=_positive_int("--top-categories"), default=20, metavar="K",
+                           help="categories beyond the K largest are merged into 'other' (default 20)")
+    calibrate.add_argument("--out", type=Path, metavar="SCENARIO.yaml",
+                           help="scenario file to write (default: outputs/<log>_calibrated/<log>_calibrated.yaml)")
+    calibrate.add_argument("--report", type=Path, metavar="DIR", help="fit report folder (default: the scenario's folder)")
+    calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
+    calibrate.add_argument("--seed", type=_seed, default=0)
+    calibrate.add_argument("--replications", "-n", type=_positive_int("--replications"), default=3,
+                           help="replications pooled for the fit report (default 3)")
+    calibrate.add_argument("--search-steps", type=_positive_int("--search-steps"), default=3,
+                           help="median-work steps per spread tried in the search (default 3)")
+    calibrate.add_argument("--warm-up-days", type=_positive_int("--warm-up-days"), default=28,
+                           help="simulated days before the log's period starts, so queues fill (default 28)")
+    calibrate.add_argument("--json", action="store_true", help="print the acceptance figures as JSON")
+    calibrate.add_argument("--no-progress", action="store_true")
     return parser
 
 
@@ -366,8 +389,51 @@ def cmd_succession(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from .calibrate import calibrate, read_case_log, write_scenario
+    from .fit_report import poor_fits, fit_table, write_fit_report
+    from .store import prepare_folder, safe_name
+
+    log = read_case_log(args.log, created=args.created, closed=args.closed, due=args.due, category=args.category,
+                        source=args.source, unit=args.unit, time_format=args.time_format)
+    if not args.json:
+        excluded = "; ".join(f"{n:,} {reason}" for reason, n in log.excluded.items()) or "none"
+        print(f"{log.rows_read:,} rows read, {log.rows_used:,} used (left out: {excluded}); columns "
+              + ", ".join(f"{role}={name}" for role, name in log.columns.items()), file=sys.stderr)
+
+    def progress(run: int, simulated: dict) -> None:
+        if not args.no_progress and not args.json:
+            overall = simulated["overall"]
+            print(f"  search run {run}: on-time {overall['on_time_rate']:.3f}, median time to close "
+                  f"{overall['ttc_p50_h']:.1f} h", file=sys.stderr)
+
+    result = calibrate(log, top_categories=args.top_categories, search_steps=args.search_steps, seed=args.seed,
+                       replications=args.replications, warm_up_days=args.warm_up_days, name=args.name,
+                       progress=progress)
+    stem = safe_name(result.scenario.name)
+    out = args.out or Path("outputs") / stem / f"{stem}.yaml"
+    prepare_folder(out.parent)
+    write_scenario(result, out)
+    report = args.report or out.parent
+    figures = write_fit_report(result, report, out)
+    if args.json:
+        print(json.dumps({"scenario": str(out), "report": str(report / "report.html"), "rows_read": log.rows_read,
+                          "rows_used": log.rows_used, "excluded": log.excluded, "acceptance": figures},
+                         indent=2, default=_json_default, ensure_ascii=False))
+        return 0
+    print(f"On-time rate {figures['on_time_rate_simulated']:.1%} simulated vs {figures['on_time_rate_observed']:.1%} observed; "
+          f"median time to close {figures['ttc_p50_h_simulated']:.1f} h vs {figures['ttc_p50_h_observed']:.1f} h; "
+          f"cases per day {figures['cases_per_day_simulated']:.1f} vs {figures['cases_per_day_observed']:.1f}; "
+          f"hour-of-week correlation {figures['hour_of_week_correlation']:.3f}")
+    poor = poor_fits(fit_table(result))
+    if poor:
+        print(f"{len(poor)} figure(s) fitted poorly (see the report), e.g. " + poor[0])
+    print(f"Scenario written to {out}; fit report in {report}/report.html")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
-            "verify": cmd_verify, "succession": cmd_succession}
+            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate}
 
 
 if __name__ == "__main__":

@@ -283,6 +283,12 @@ class Cases(Strict):
     sources: dict[str, float] = Field(min_length=1, description="share of cases by channel; sums to 1")
     hourly_profile: list[float] = Field(min_length=24, max_length=24)
     weekly_profile: list[float] = Field(min_length=7, max_length=7)
+    hour_of_week_profile: list[float] | None = Field(
+        None,
+        min_length=168,
+        max_length=168,
+        description="assumption: None = hourly_profile x weekly_profile; 168 weights from Monday 00:00 when a case log gives the full hour-of-week pattern",
+    )
     daily_rate_cv: float = Field(
         0.0, ge=0, le=5, description="assumption: 0 = plain Poisson; > 0 draws a gamma day-level rate multiplier"
     )
@@ -307,9 +313,11 @@ class Cases(Strict):
             raise ValueError(f"source shares must sum to 1, got {total:.6g}")
         return value
 
-    @field_validator("hourly_profile", "weekly_profile")
+    @field_validator("hourly_profile", "weekly_profile", "hour_of_week_profile")
     @classmethod
-    def _profile(cls, value: list[float]) -> list[float]:
+    def _profile(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
         if any(v < 0 or not math.isfinite(v) for v in value):
             raise ValueError(f"profile weights must be finite and non-negative, got {value}")
         if sum(value) <= 0:
