@@ -65,9 +65,10 @@ def collector_paused():
     trigger collection after collection, each walking every live object (the open cases, the
     pending week and the hundred thousand objects numpy, pandas, scipy and pydantic keep). Those
     collections took a quarter to a half of the run time. The hot path creates no reference
-    cycles (cases are lists of numbers, events are freed once processed), so there is nothing for
-    the collector to find; reference counting still frees everything at once. The collector's
-    previous state is restored afterwards.
+    cycles per case (cases are lists of numbers, events are freed once processed; the only cycle
+    is the arrival closure, one per replication, collected after the run), so there is nothing
+    for the collector to find; reference counting still frees everything at once. The
+    collector's previous state is restored afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()
