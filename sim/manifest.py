@@ -233,6 +233,25 @@ def write_manifest(folder: Path, run: dict, files: Iterable[Path] | None = None)
         return store.write_json(manifest, folder / MANIFEST)
 
 
+@contextmanager
+def writing_results(folder: Path) -> Iterator[WorkLog]:
+    """Lock folder, mark it incomplete, and yield its work log; turns write failures into OutputError.
+
+    The whole protocol for a command that fills a results folder unit by unit (the batch runner):
+
+        with manifest.writing_results(out) as work:
+            for unit in units:
+                if work.is_done(unit.key):
+                    continue                      # finished before an interruption
+                ... write the unit's files with store.atomic_write ...
+                work.mark_done(unit.key, {"status": "ok"})
+            manifest.finish_results(out, run_description)   # last: the folder is complete
+    """
+    with folder_lock(folder) as folder, writing_errors(folder):
+        begin_results(folder)
+        yield WorkLog(folder)
+
+
 def finish_results(folder: Path, run: dict, files: Iterable[Path] | None = None) -> Path:
     """Write the manifest, then drop the work log of finished units: the folder is complete."""
     path = write_manifest(folder, run, files)

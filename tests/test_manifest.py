@@ -174,3 +174,26 @@ def test_finishing_the_results_clears_the_work_log(tmp_path):
     manifest.WorkLog(tmp_path).mark_done("u")
     manifest.finish_results(tmp_path, {}, write_files(tmp_path))
     assert not (tmp_path / manifest.WORK).exists() and manifest.verify(tmp_path).ok
+
+
+def test_writing_results_resumes_unit_by_unit_and_completes_with_the_manifest(tmp_path):
+    ran = []
+
+    def fill(stop_after: int | None) -> None:
+        with manifest.writing_results(tmp_path) as work:
+            for unit in ("a", "b", "c"):
+                if work.is_done(unit):
+                    continue
+                if stop_after is not None and len(ran) == stop_after:
+                    raise KeyboardInterrupt
+                store.atomic_write(tmp_path / f"{unit}.txt", lambda tmp, u=unit: tmp.write_text(u))
+                work.mark_done(unit)
+                ran.append(unit)
+            manifest.finish_results(tmp_path, {"units": 3})
+
+    with pytest.raises(KeyboardInterrupt):
+        fill(stop_after=2)
+    assert not manifest.verify(tmp_path).ok
+    fill(stop_after=None)
+    assert ran == ["a", "b", "c"] and manifest.verify(tmp_path).ok
+    assert manifest.read_manifest(tmp_path)["files"].keys() == {"a.txt", "b.txt", "c.txt"}
