@@ -67,11 +67,12 @@ def _task(args: tuple[Scenario, int, int, bool]) -> Run:
     return simulate(scenario, seed, replication, case_log=keep_log)
 
 
-def _ignore_sigint() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once."""
+def _worker_signals() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once; SIGTERM just ends them."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def default_jobs() -> int:
@@ -94,7 +95,7 @@ def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = F
                     on_result(i, results[i])
                 bar.update()
         else:
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_ignore_sigint)
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker_signals)
             try:
                 futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
                 from concurrent.futures import as_completed
@@ -104,9 +105,13 @@ def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = F
                     if on_result is not None:
                         on_result(futures[future], results[futures[future]])
                     bar.update()
-            finally:
-                # On Ctrl-C or an error, do not start the tasks still queued.
+            except BaseException:
+                # Ctrl-C, SIGTERM or an error: stop the workers now rather than after their current task.
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.kill()
                 pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
     return results
