@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,9 +143,12 @@ def _read_pid(fd: int) -> int | None:
         return None
 
 
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # store.atomic_write: mkstemp(".<name>.", ".tmp")
+
+
 def is_temporary(path: Path) -> bool:
     """A file store.atomic_write had not yet renamed into place (its writer was killed)."""
-    return path.name.startswith(".") and path.name.endswith(".tmp")
+    return bool(_TEMPORARY.match(Path(path).name))
 
 
 def clean_temporaries(folder: Path) -> list[Path]:
@@ -291,7 +295,8 @@ class Verification:
         out += [f"altered: {name} (checksum or size differs from the manifest)" for name in self.altered]
         out += [f"extra (not in the manifest, not checked): {name}" for name in self.extra]
         if self.ok:
-            out.insert(0, f"OK: {self.checked} file(s) match {self.folder / MANIFEST}")
+            ran = f"; written by: {self.run['command']}" if self.run.get("command") else ""
+            out.insert(0, f"OK: {self.checked} file(s) match {self.folder / MANIFEST}{ran}")
         return out
 
 
