@@ -188,6 +188,9 @@ def _load(paths: list[Path], overrides: list[str]):
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must be distinct to be compared, got {names}")
+    from .store import distinct_file_names
+
+    distinct_file_names(names)
     return scenarios
 
 

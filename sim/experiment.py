@@ -71,11 +71,12 @@ def _task(args: tuple[Scenario, int, int, bool]) -> Run:
     return simulate(scenario, seed, replication, case_log=keep_log)
 
 
-def _ignore_sigint() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once."""
+def _worker_signals() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once; SIGTERM just ends them."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def default_jobs() -> int:
@@ -142,7 +143,7 @@ class ProcessExecutor(Executor):
         if self.jobs <= 1 or len(tasks) <= 1:
             return LocalExecutor().map(function, tasks, progress=progress, description=description, on_result=on_result)
         results = [None] * len(tasks)
-        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_ignore_sigint)
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_worker_signals)
         try:
             with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
                 futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
@@ -152,9 +153,13 @@ class ProcessExecutor(Executor):
                     if on_result is not None:
                         on_result(i, results[i])
                     bar.update()
-        finally:
-            # On Ctrl-C or an error, do not start the tasks still queued.
+        except BaseException:
+            # Ctrl-C, SIGTERM or an error: stop the workers now rather than after their current task.
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
             pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return results
 
 

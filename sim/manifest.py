@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,9 +143,12 @@ def _read_pid(fd: int) -> int | None:
         return None
 
 
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # store.atomic_write: mkstemp(".<name>.", ".tmp")
+
+
 def is_temporary(path: Path) -> bool:
     """A file store.atomic_write had not yet renamed into place (its writer was killed)."""
-    return path.name.startswith(".") and path.name.endswith(".tmp")
+    return bool(_TEMPORARY.match(Path(path).name))
 
 
 def clean_temporaries(folder: Path) -> list[Path]:
@@ -233,6 +237,25 @@ def write_manifest(folder: Path, run: dict, files: Iterable[Path] | None = None)
         return store.write_json(manifest, folder / MANIFEST)
 
 
+@contextmanager
+def writing_results(folder: Path) -> Iterator[WorkLog]:
+    """Lock folder, mark it incomplete, and yield its work log; turns write failures into OutputError.
+
+    The whole protocol for a command that fills a results folder unit by unit (the batch runner):
+
+        with manifest.writing_results(out) as work:
+            for unit in units:
+                if work.is_done(unit.key):
+                    continue                      # finished before an interruption
+                ... write the unit's files with store.atomic_write ...
+                work.mark_done(unit.key, {"status": "ok"})
+            manifest.finish_results(out, run_description)   # last: the folder is complete
+    """
+    with folder_lock(folder) as folder, writing_errors(folder):
+        begin_results(folder)
+        yield WorkLog(folder)
+
+
 def finish_results(folder: Path, run: dict, files: Iterable[Path] | None = None) -> Path:
     """Write the manifest, then drop the work log of finished units: the folder is complete."""
     path = write_manifest(folder, run, files)
@@ -272,7 +295,8 @@ class Verification:
         out += [f"altered: {name} (checksum or size differs from the manifest)" for name in self.altered]
         out += [f"extra (not in the manifest, not checked): {name}" for name in self.extra]
         if self.ok:
-            out.insert(0, f"OK: {self.checked} file(s) match {self.folder / MANIFEST}")
+            ran = f"; written by: {self.run['command']}" if self.run.get("command") else ""
+            out.insert(0, f"OK: {self.checked} file(s) match {self.folder / MANIFEST}{ran}")
         return out
 
 

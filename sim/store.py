@@ -33,6 +33,18 @@ def safe_name(name: str) -> str:
     return cleaned[:100]
 
 
+def distinct_file_names(names: list[str]) -> dict[str, str]:
+    """safe_name of each name; InputError if two different names would share a file name."""
+    files: dict[str, str] = {}
+    for name in names:
+        file = safe_name(name)
+        clash = next((other for other, f in files.items() if f == file and other != name), None)
+        if clash is not None:
+            raise InputError(f"the names {clash!r} and {name!r} would both be written as {file!r}; rename one of them")
+        files[name] = file
+    return files
+
+
 def prepare_folder(folder: Path) -> Path:
     folder = Path(folder)
     try:

@@ -190,3 +190,14 @@ def test_bad_command_line_exits_2_with_one_line_and_no_traceback(args, expected,
     assert main(args) == 2
     captured = capsys.readouterr()
     assert expected in captured.err and "Traceback" not in captured.err and captured.out == ""
+
+
+def test_compared_names_that_would_share_a_file_name_are_refused(tmp_path, capsys):
+    from sim.cli import main
+
+    first = child(tmp_path, "name: a_b\n", "a.yaml")
+    second = child(tmp_path, "name: a/b\n", "b.yaml")
+    assert main(["compare", str(first), str(second), "--out", str(tmp_path / "out")]) == 2
+    message = capsys.readouterr().err
+    assert "'a_b'" in message and "'a/b'" in message and "rename one" in message
+    assert not (tmp_path / "out").exists()

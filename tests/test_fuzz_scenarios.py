@@ -161,3 +161,20 @@ def test_a_scenario_with_changed_numbers_runs_or_fails_with_one_clear_message(fo
     if expected_cases(scenario) <= 4 * MAX_SIMULATED_CASES:
         run = simulate(scenario, seed=2, case_log=False)
         assert 0 <= run.kpis["backlog_end"] and math.isfinite(run.kpis["cases_per_day"])
+
+
+dotted = st.sampled_from([".".join(str(part) for part in p) for p in PATHS])
+override_text = st.one_of(
+    st.tuples(dotted, st.sampled_from(["", "x", ".9", "99"]), text).map(lambda t: f"{t[0]}{t[1]}={t[2]}"),
+    st.tuples(dotted, numbers).map(lambda t: f"{t[0]}={t[1]}"),
+    text,
+)
+
+
+@settings(max_examples=50, derandomize=True, deadline=10_000, database=None)
+@given(overrides=st.lists(override_text, min_size=1, max_size=2))
+def test_random_overrides_apply_or_fail_with_one_clear_message(overrides):
+    try:
+        load_scenario(PARAMS / "luzhou_baseline.yaml", TINY + overrides)
+    except InputError as error:
+        assert str(error).startswith(str(PARAMS / "luzhou_baseline.yaml")) and "Traceback" not in str(error)

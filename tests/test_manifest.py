@@ -83,10 +83,10 @@ def test_verify_of_a_missing_folder_is_bad_input(tmp_path):
 
 def test_begin_results_removes_the_manifest_and_stale_temporaries(tmp_path):
     manifest.write_manifest(tmp_path, {}, write_files(tmp_path))
-    (tmp_path / ".summary.csv.abc123.tmp").write_text("half")
+    (tmp_path / ".summary.csv.ab_c1234.tmp").write_text("half")
     manifest.begin_results(tmp_path)
     assert not (tmp_path / manifest.MANIFEST).exists()
-    assert not (tmp_path / ".summary.csv.abc123.tmp").exists()
+    assert not (tmp_path / ".summary.csv.ab_c1234.tmp").exists()
 
 
 def test_atomic_write_leaves_no_file_and_no_temporary_when_writing_fails(tmp_path):
@@ -174,3 +174,33 @@ def test_finishing_the_results_clears_the_work_log(tmp_path):
     manifest.WorkLog(tmp_path).mark_done("u")
     manifest.finish_results(tmp_path, {}, write_files(tmp_path))
     assert not (tmp_path / manifest.WORK).exists() and manifest.verify(tmp_path).ok
+
+
+def test_writing_results_resumes_unit_by_unit_and_completes_with_the_manifest(tmp_path):
+    ran = []
+
+    def fill(stop_after: int | None) -> None:
+        with manifest.writing_results(tmp_path) as work:
+            for unit in ("a", "b", "c"):
+                if work.is_done(unit):
+                    continue
+                if stop_after is not None and len(ran) == stop_after:
+                    raise KeyboardInterrupt
+                store.atomic_write(tmp_path / f"{unit}.txt", lambda tmp, u=unit: tmp.write_text(u))
+                work.mark_done(unit)
+                ran.append(unit)
+            manifest.finish_results(tmp_path, {"units": 3})
+
+    with pytest.raises(KeyboardInterrupt):
+        fill(stop_after=2)
+    assert not manifest.verify(tmp_path).ok
+    fill(stop_after=None)
+    assert ran == ["a", "b", "c"] and manifest.verify(tmp_path).ok
+    assert manifest.read_manifest(tmp_path)["files"].keys() == {"a.txt", "b.txt", "c.txt"}
+
+
+def test_only_our_own_temporaries_are_cleaned(tmp_path):
+    (tmp_path / ".editor-backup.tmp").write_text("the user's")
+    (tmp_path / ".summary.csv.k2j_x9q1.tmp").write_text("ours, half-written")
+    assert manifest.clean_temporaries(tmp_path) == [tmp_path / ".summary.csv.k2j_x9q1.tmp"]
+    assert (tmp_path / ".editor-backup.tmp").exists()
