@@ -84,8 +84,9 @@ def write_results(
     differences: pd.DataFrame | None = None,
     command: str = "",
     language: str = "en",
+    charts: bool = True,
 ) -> list[Path]:
-    """Write tables, charts and metadata of a run or comparison into folder."""
+    """Write tables, charts (unless charts=False) and metadata of a run or comparison into folder."""
     folder = store.prepare_folder(folder)
     written = [
         store.write_table(results.summary, folder / "summary.csv"),
@@ -100,7 +101,8 @@ def write_results(
         log = results.case_logs.get(scenario.name)
         if log is not None:
             written.append(store.write_table(log, folder / f"case_log_{name}_rep0.parquet"))
-    written += _write_charts(folder, results, scenarios, language)
+    if charts:
+        written += _write_charts(folder, results, scenarios, language)
     meta = store.run_metadata(
         command=command,
         gridgov_version=__version__,
