@@ -99,6 +99,8 @@ class Batch(_Strict):
     baseline: str | None = Field(None, description="the scenario differences are taken against; default: the first")
     target_on_time_rate: float = Field(0.95, gt=0, le=1, description="the target line in the on-time chart")
     language: Literal["en", "zh"] = "en"
+    timeout_minutes: float | None = Field(None, gt=0, description="stop a scenario's notebook after this long; "
+                                          "None: no limit")
     notebooks: BatchNotebooks = Field(default_factory=BatchNotebooks)
     scenarios: list[BatchScenario] = Field(min_length=1)
 
@@ -150,7 +152,7 @@ def _sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
     for values in itertools.product(*(entry.sweep[p] for p in paths)):
         if entry.name_format:
             try:
-                name = entry.name_format.format(**dict(zip(leaves, values)))
+                name = entry.name_format.format(**{leaf: _plain(v) for leaf, v in zip(leaves, values)})
             except (KeyError, IndexError, ValueError) as error:
                 raise InputError(f"scenarios.{entry.name}.name_format {entry.name_format!r}: cannot fill it "
                                  f"({error}); available keys: {', '.join(leaves)}") from None
@@ -161,10 +163,12 @@ def _sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _value_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
+    return str(_plain(value))
 
 
 def _find_notebook(name: str, batch_dir: Path) -> Path:
@@ -295,9 +299,12 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
 
 
 # The child process imports papermill only (not sim, pandas or scipy): it starts faster. It executes one
-# notebook and reports a failure as one line on stderr; the executed notebook (with the error) is kept.
+# notebook, optionally exports it as HTML, and reports a failure as one line on stderr; the executed
+# notebook (with the error) is kept. jsonschema (under nbformat) would import rfc3987_syntax, which builds
+# a parser at import (about 2 s of CPU per process) for an IRI format notebooks never use: blocked here.
 _CHILD = r"""
 import json, logging, sys
+sys.modules.setdefault("rfc3987_syntax", None)
 spec = json.loads(sys.argv[1])
 logging.getLogger("papermill").setLevel(logging.WARNING)
 import papermill
@@ -314,30 +321,67 @@ except Exception as error:
         message = "%s: %s" % (type(error).__name__, error)
     print("gridgov-batch-error: " + " ".join(message.split()), file=sys.stderr)
     sys.exit(1)
+if spec.get("html"):
+    import os, tempfile
+    import jinja2, nbformat
+    from nbconvert import HTMLExporter
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True, template_file="gridgov_report.j2",
+                            extra_loaders=[jinja2.DictLoader({"gridgov_report.j2": spec["template"]})])
+    body, _ = exporter.from_notebook_node(nbformat.read(spec["output"], as_version=4))
+    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=os.path.dirname(spec["html"]))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(body)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, spec["html"])
 """
 
 
 def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], out: Path,
-                     timeout_s: float | None = None, shutdown_wait_s: float = 1.0) -> tuple[bool, str]:
+                     timeout_s: float | None = None, shutdown_wait_s: float = 1.0,
+                     html: Path | None = None) -> tuple[bool, str]:
     """Execute a notebook with papermill in a fresh Python process; (succeeded, error message).
 
     The kernel is this interpreter (see `kernel_dir`); a kernel that lingers on shutdown is
-    stopped after shutdown_wait_s instead of jupyter_client's default 5 s.
+    stopped after shutdown_wait_s instead of jupyter_client's default 5 s. With html, the executed
+    notebook is also exported there as a self-contained page without code (see `_REPORT_TEMPLATE`).
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     spec = json.dumps({"notebook": str(notebook), "output": str(output), "parameters": parameters,
-                       "cwd": str(Path(out).resolve()), "kernel": KERNEL_NAME, "shutdown_wait_s": shutdown_wait_s})
+                       "cwd": str(Path(out).resolve()), "kernel": KERNEL_NAME, "shutdown_wait_s": shutdown_wait_s,
+                       "html": str(html) if html else None, "template": _REPORT_TEMPLATE})
+    # Its own session, so that on a timeout the child and its kernel are stopped together.
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, spec], env=_child_env(out), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, spec], env=_child_env(out), capture_output=True,
-                              text=True, timeout=timeout_s)
+        _, stderr = child.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        return False, f"timed out after {timeout_s:g} s"
-    if done.returncode == 0:
+        _stop_group(child)
+        return False, f"timed out after {timeout_s:g} s (see {output})"
+    except BaseException:
+        _stop_group(child)
+        raise
+    if child.returncode == 0:
         return True, ""
-    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
     reason = next((line[len("gridgov-batch-error: "):] for line in reversed(lines)
-                   if line.startswith("gridgov-batch-error: ")), lines[-1] if lines else f"exit {done.returncode}")
+                   if line.startswith("gridgov-batch-error: ")), lines[-1] if lines else f"exit {child.returncode}")
     return False, reason
+
+
+def _stop_group(child: subprocess.Popen) -> None:
+    """Stop a child process and its kernel (same process group), then reap the child."""
+    import signal
+
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        child.wait()
 
 
 # --------------------------------------------------------------------------- running a batch
@@ -398,8 +442,9 @@ def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progr
 
     def run_one(item: PlannedScenario) -> PlannedScenario:
         start = time.perf_counter()
+        timeout = plan.batch.timeout_minutes * 60 if plan.batch.timeout_minutes else None
         ok, error = execute_in_child(plan.scenario_notebook, item.notebook,
-                                     scenario_parameters(plan, item, inner_jobs), out)
+                                     scenario_parameters(plan, item, inner_jobs), out, timeout_s=timeout)
         item.seconds = time.perf_counter() - start
         if ok and not is_complete(item.folder, item.key):
             ok, error = False, "the notebook ran but did not leave complete results (no valid complete.json)"
@@ -410,6 +455,7 @@ def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progr
         futures = {pool.submit(run_one, item): item for item in pending}
         counted = {id(item): 0 for item in pending}
         remaining = set(futures)
+        shown = ""
         while remaining:
             finished, remaining = wait(remaining, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -421,8 +467,9 @@ def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progr
                     bar.update(now - counted[id(item)])
                     counted[id(item)] = now
             description = f"{plan.batch.name}: {done_count}/{len(plan.scenarios)} scenarios"
-            if bar.desc != description:
+            if description != shown:
                 bar.set_description(description)
+                shown = description
     bar.close()
     _write_manifest(out, plan)
     result = BatchResult(out, plan)
@@ -464,11 +511,11 @@ def _report(result: BatchResult) -> None:
     parameters = {"results_dir": str(out.resolve()), "charts_dir": str((out / "charts").resolve()),
                   "language": plan.batch.language}
     check_parameters(plan.compare_notebook, parameters)
-    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out)
+    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out, html=out / "report.html")
     if not ok:
         result.report_error = f"comparison notebook failed: {error}"
         return
-    result.report = export_html(executed, out / "report.html")
+    result.report = out / "report.html"
     result.charts = sorted((out / "charts").glob("*.*"))
 
 
