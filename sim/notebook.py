@@ -335,6 +335,9 @@ def staffing_verdict(table: pd.DataFrame, target: float, reference: int | None =
         status = ("meets" if best is not None and reference >= best else "does not meet")
         lines.append(f"{reference_label or 'Reference'} ({reference:,} grid workers): {where}; it {status} the "
                      "target with confidence.")
+    if "cost_mean" not in table:
+        lines.append(f"Cost is not plotted: the results have no `{charts.COST_KPI}` KPI (the cost model is not part "
+                     "of this version).")
     return "  \n".join(lines)
 
 
@@ -449,19 +452,24 @@ class Explorer:
 
     def _scenario(self) -> Scenario:
         """The chosen scenario with the levers applied; hiring batches must fall inside the horizon."""
+        from .errors import InputError
+
         overrides = self.overrides()
         try:
             return load_scenario(self.files[self.picker.value], overrides)
-        except Exception:  # noqa: BLE001 - e.g. batches after a shortened horizon: drop them, say so
+        except InputError:
+            # e.g. hiring batches that start after a shortened horizon: run without them, and say so
             kept = [o for o in overrides if not o.startswith("workforce.hiring_batches=")]
-            self.status.value += " Hiring batches ignored: they start after the horizon."
-            return load_scenario(self.files[self.picker.value], kept + ["workforce.hiring_batches=[]"])
+            scenario = load_scenario(self.files[self.picker.value], kept + ["workforce.hiring_batches=[]"])
+            self.note = " Hiring batches left out: they would start after the horizon."
+            return scenario
 
     def render(self) -> Replications | None:
         """Run the short simulation with the current settings and redraw; return the results."""
         from .errors import InputError
 
         self.status.value = "running..."
+        self.note = ""
         with self.output:
             self.output.clear_output(wait=True)
             try:
@@ -474,7 +482,7 @@ class Explorer:
             show_chart(charts.backlog_over_time(results.timeseries, self.language))
             show_chart(charts.time_to_close(results.case_logs, self.language, deadlines_of([scenario])))
         self.status.value = (f"{scenario.name}: {self.replications} replication(s), {scenario.horizon_days} days, "
-                             f"{scenario.workforce.final_grid_workers:,} grid workers at the end")
+                             f"{scenario.workforce.final_grid_workers:,} grid workers at the end.{self.note}")
         return results
 
 
