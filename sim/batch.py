@@ -287,15 +287,40 @@ def _child_env(out: Path) -> dict[str, str]:
     return env
 
 
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names assigned in a notebook's cell tagged `parameters` (read with ast; papermill is not imported)."""
+    import ast
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        raise InputError("has no cell tagged 'parameters'", where=str(notebook))
+    source = tagged[0].get("source", "")
+    tree = ast.parse("".join(source) if isinstance(source, list) else source)
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     """Every injected parameter must be declared in the notebook's `parameters` cell (papermill only warns)."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(notebook))
-    unknown = sorted(set(parameters) - set(declared))
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(parameters) - declared)
     if unknown:
         raise InputError(f"parameters {unknown} are not declared in the notebook's parameters cell; "
                          f"declared: {', '.join(sorted(declared))}", where=str(notebook))
+
+
+# The lab template without the scripts it would fetch from a CDN (require.js, MathJax, Mermaid, widgets):
+# the report opens offline, on a meeting-room laptop, as one file.
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
 
 
 # The child process imports papermill only (not sim, pandas or scipy): it starts faster. It executes one
@@ -519,27 +544,6 @@ def _report(result: BatchResult) -> None:
     result.charts = sorted((out / "charts").glob("*.*"))
 
 
-# The lab template without the scripts it would fetch from a CDN (require.js, MathJax, Mermaid, widgets):
-# the report opens offline, on a meeting-room laptop, as one file.
-_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-
-def export_html(notebook: Path, target: Path) -> Path:
-    """A self-contained HTML page of an executed notebook: outputs only, no code, images embedded, no CDN."""
-    import jinja2
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True, extra_loaders=[jinja2.DictLoader({"gridgov_report.j2": _REPORT_TEMPLATE})],
-                            template_file="gridgov_report.j2")
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    return store.atomic_write(target, lambda tmp: tmp.write_text(body, encoding="utf-8"))
 
 
 def summary_text(result: BatchResult) -> str:

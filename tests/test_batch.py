@@ -76,6 +76,11 @@ def test_a_baseline_that_is_not_a_scenario_is_an_input_error(tmp_path):
         batch.plan_batch(path)
 
 
+def test_a_parameter_the_notebook_does_not_declare_is_an_input_error():
+    with pytest.raises(InputError, match="replicatons"):
+        batch.check_parameters(batch.NOTEBOOK_DIR / "scenario.ipynb", {"replicatons": 3})
+
+
 def test_the_key_changes_with_content_replications_seed_and_code_version(small):
     key = batch.scenario_key(small, 2, 1, "v1")
     other = small.model_copy(deep=True)
