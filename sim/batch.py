@@ -353,7 +353,8 @@ if spec.get("html"):
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             embed_images=True, template_file="gridgov_report.j2",
                             extra_loaders=[jinja2.DictLoader({"gridgov_report.j2": spec["template"]})])
-    body, _ = exporter.from_notebook_node(nbformat.read(spec["output"], as_version=4))
+    body, _ = exporter.from_notebook_node(nbformat.read(spec["output"], as_version=4),
+                                          resources={"metadata": {"name": spec.get("title") or "report"}})
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=os.path.dirname(spec["html"]))
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(body)
@@ -364,7 +365,7 @@ if spec.get("html"):
 
 def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], out: Path,
                      timeout_s: float | None = None, shutdown_wait_s: float = 1.0,
-                     html: Path | None = None) -> tuple[bool, str]:
+                     html: Path | None = None, title: str = "") -> tuple[bool, str]:
     """Execute a notebook with papermill in a fresh Python process; (succeeded, error message).
 
     The kernel is this interpreter (see `kernel_dir`); a kernel that lingers on shutdown is
@@ -374,7 +375,7 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
     output.parent.mkdir(parents=True, exist_ok=True)
     spec = json.dumps({"notebook": str(notebook), "output": str(output), "parameters": parameters,
                        "cwd": str(Path(out).resolve()), "kernel": KERNEL_NAME, "shutdown_wait_s": shutdown_wait_s,
-                       "html": str(html) if html else None, "template": _REPORT_TEMPLATE})
+                       "html": str(html) if html else None, "template": _REPORT_TEMPLATE, "title": title})
     # Its own session, so that on a timeout the child and its kernel are stopped together.
     child = subprocess.Popen([sys.executable, "-c", _CHILD, spec], env=_child_env(out), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -536,7 +537,8 @@ def _report(result: BatchResult) -> None:
     parameters = {"results_dir": str(out.resolve()), "charts_dir": str((out / "charts").resolve()),
                   "language": plan.batch.language}
     check_parameters(plan.compare_notebook, parameters)
-    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out, html=out / "report.html")
+    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out, html=out / "report.html",
+                                 title=f"gridgov: {plan.batch.name}")
     if not ok:
         result.report_error = f"comparison notebook failed: {error}"
         return
