@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gridgov compare params/luzhou_baseline.yaml params/luzhou_2034.yaml --replications 3 --seed 2034 --out outputs/luzhou
+	$(BIN)/gridgov batch params/batches/luzhou_policies.yaml --out outputs/luzhou_policies
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -12,6 +12,7 @@ import warnings
 from functools import lru_cache
 
 import matplotlib
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -19,7 +20,8 @@ from matplotlib import font_manager
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-SLIDE_SIZE = (13.33, 7.5)  # inches: 16:9
+SLIDE_SIZE = (40 / 3, 7.5)  # inches: 16:9 (1920 x 1080 px at 144 dpi)
+COST_KPI = "annual_cost_yuan"  # drawn when the model reports it
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN"]
 
@@ -42,6 +44,12 @@ LABELS = {
         "cases_per_day": "Cases per day",
         "deadline": "deadline",
         "scenario": "Scenario",
+        "annual_cost_yuan": "Annual cost (yuan)",
+        "cost_title": "Cost against on-time closure rate (means, 95 % CI both ways)",
+        "head_count": "Grid workers (head count)",
+        "staffing_title": "On-time closure rate against grid worker head count (mean, 95 % band)",
+        "target": "target {target:.0%}",
+        "reference": "{label}: {count:,}",
     },
     "zh": {
         "on_time_rate": "按时办结率",
@@ -61,6 +69,12 @@ LABELS = {
         "cases_per_day": "日均案件",
         "deadline": "时限",
         "scenario": "情景",
+        "annual_cost_yuan": "年度成本(元)",
+        "cost_title": "成本与按时办结率(均值,双向95%置信区间)",
+        "head_count": "网格员人数",
+        "staffing_title": "按时办结率与网格员人数(均值,95%区间)",
+        "target": "目标 {target:.0%}",
+        "reference": "{label}:{count:,}",
     },
 }
 
@@ -118,15 +132,19 @@ def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: floa
     high = (rows["ci_high"] - rows["mean"]).clip(lower=0)
     ax.bar(x, rows["mean"], color=[PALETTE[i % len(PALETTE)] for i in x], yerr=[low, high], capsize=8,
            error_kw={"elinewidth": 2})
-    for i, value in enumerate(rows["mean"]):
-        ax.annotate(_format(value, kpi), (i, value), textcoords="offset points", xytext=(0, 12), ha="center")
+    for i, (value, top) in enumerate(zip(rows["mean"], rows["ci_high"])):
+        above = top if np.isfinite(top) else value
+        ax.annotate(_format(value, kpi), (i, above), textcoords="offset points", xytext=(0, 6), ha="center",
+                    va="bottom")
     if target is not None:
         ax.axhline(target, color="#444444", linestyle="--", linewidth=1.5)
+        ax.annotate(label("target", language).format(target=target), (1.0, target), xycoords=("axes fraction", "data"),
+                    textcoords="offset points", xytext=(0, 4), ha="right", va="bottom", color="#444444")
     ax.set_xticks(x, rows["scenario"], rotation=15 if len(rows) > 3 else 0)
     ax.set_ylabel(label(kpi, language))
     ax.set_title(label("kpi_title", language).format(kpi=label(kpi, language)))
     if kpi.endswith("_rate") or kpi.endswith("utilisation"):
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.1)
 
 
 def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = "backlog"):
@@ -185,3 +203,56 @@ def _format(value: float, kpi: str) -> str:
     if kpi.endswith("_rate") or kpi.endswith("utilisation"):
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def cost_vs_on_time(summary: pd.DataFrame, language: str = "en"):
+    """Each scenario as a point: annual cost against on-time rate, 95 % CIs both ways; None without a cost KPI."""
+    cost = summary[summary["kpi"] == COST_KPI].set_index("scenario")
+    rate = summary[summary["kpi"] == "on_time_rate"].set_index("scenario")
+    names = [n for n in dict.fromkeys(summary["scenario"]) if n in cost.index and n in rate.index]
+    if not names or cost.loc[names, "mean"].isna().all():
+        return None
+    with style(language):
+        fig, ax = new_figure()
+        for i, name in enumerate(names):
+            c, r = cost.loc[name], rate.loc[name]
+            ax.errorbar(c["mean"], r["mean"], xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"], 0)]],
+                        yerr=[[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]], fmt="o",
+                        markersize=11, capsize=6, color=PALETTE[i % len(PALETTE)], label=name)
+        ax.set_xlabel(label(COST_KPI, language))
+        ax.set_ylabel(label("on_time_rate", language))
+        ax.set_title(label("cost_title", language))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.legend(frameon=False)
+    return fig
+
+
+def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: int | None = None,
+                   reference_label: str = "", language: str = "en"):
+    """On-time rate (mean, 95 % band) against head count; cost on a second axis when the table has it."""
+    with style(language):
+        fig, ax = new_figure()
+        x = table["head_count"].to_numpy()
+        ax.plot(x, table["on_time_mean"], marker="o", color=PALETTE[0], linewidth=2.5, label=label("on_time_rate", language))
+        ax.fill_between(x, table["on_time_ci_low"], table["on_time_ci_high"], color=PALETTE[0], alpha=0.2, linewidth=0)
+        if target is not None:
+            ax.axhline(target, color="#444444", linestyle="--", linewidth=1.5,
+                       label=label("target", language).format(target=target))
+        if reference is not None:
+            ax.axvline(reference, color=PALETTE[3], linestyle=":", linewidth=2,
+                       label=label("reference", language).format(label=reference_label or "reference", count=reference))
+        ax.set_xlabel(label("head_count", language))
+        ax.set_ylabel(label("on_time_rate", language))
+        ax.set_ylim(0, 1.05)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_title(label("staffing_title", language))
+        if "cost_mean" in table and table["cost_mean"].notna().any():
+            twin = ax.twinx()
+            twin.plot(x, table["cost_mean"], marker="s", color=PALETTE[1], linewidth=2, label=label(COST_KPI, language))
+            twin.fill_between(x, table["cost_ci_low"], table["cost_ci_high"], color=PALETTE[1], alpha=0.15, linewidth=0)
+            twin.set_ylabel(label(COST_KPI, language))
+            twin.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            twin.grid(False)
+            twin.legend(frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="lower left" if "cost_mean" not in table else "upper left")
+    return fig

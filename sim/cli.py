@@ -114,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     succession.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     succession.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    batch = commands.add_parser("batch", help="run a batch of scenarios through the notebooks; report as HTML")
+    batch.add_argument("file", type=Path, help="batch file, e.g. params/batches/luzhou_policies.yaml")
+    batch.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=default_jobs(),
+                       help="scenarios run in parallel (default: all cores)")
+    batch.add_argument("--out", type=Path, help="results folder (default: outputs/<batch name>)")
+    batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=_Parser)
     mmc = checks.add_parser("mmc", help="the M/M/c reduction against Erlang C")
@@ -435,8 +443,16 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_batch, summary_text
+
+    result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force)
+    print(summary_text(result))
+    return 0 if result.ok else 1
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
-            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate}
+            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ def write_results(
     differences: pd.DataFrame | None = None,
     command: str = "",
     language: str = "en",
+    charts: bool = True,
 ) -> list[Path]:
     """Write tables, charts, metadata and, last, the manifest of a run or comparison into folder.
 
@@ -142,7 +143,8 @@ def write_results(
             for table, frame in results.tables.get(scenario.name, {}).items():  # scorecards, time use, mechanism logs
                 suffix = "csv" if table == "time_use" else "parquet"
                 written.append(store.write_table(frame, folder / f"{table}_{name}_rep0.{suffix}"))
-        written += _write_charts(folder, results, scenarios, language)
+        if charts:
+            written += _write_charts(folder, results, scenarios, language)
         meta = run_description(scenarios, seed=seed, replications=replications, command=command)
         written.append(store.write_json(meta, folder / "metadata.json"))
         written.append(manifest.finish_results(folder, meta, written))

@@ -1,0 +1,171 @@
+"""Batches: the batch file, sweeps, skip-if-current, a smoke batch end to end, and a failing scenario.
+
+The end-to-end tests execute the shipped notebooks with papermill in child processes, with a
+kernel running this interpreter, on the 40-grid toy district of conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sim import batch
+from sim.cli import main
+from sim.errors import InputError
+
+from .conftest import PARAMS, SMALL
+
+SMOKE = PARAMS / "batches" / "smoke.yaml"
+
+
+def write_batch(folder: Path, text: str) -> Path:
+    path = folder / "batch.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def small_batch_text(scenarios: str, extra: str = "") -> str:
+    sets = "\n".join(f"  - {s}" for s in SMALL)
+    return (f"name: tiny\nreplications: 2\nseed: 3\ntimeout_minutes: 5\n{extra}set:\n{sets}\nscenarios:\n{scenarios}")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke")
+    result = batch.run_batch(SMOKE, out, jobs=2, progress=False)
+    return out, result
+
+
+# --------------------------------------------------------------------------- the batch file
+
+
+def test_a_sweep_expands_to_one_named_scenario_per_combination(tmp_path):
+    path = write_batch(tmp_path, small_batch_text(
+        f"  - name: deadline\n    file: {PARAMS / 'luzhou_2034.yaml'}\n"
+        "    set: ['workforce.hiring_batches=[]']\n"
+        "    sweep: {dispatch.resolution_deadline_h: [24, 48], dispatch.queue_discipline: [fifo, edf]}\n"
+        "    name_format: 'h{resolution_deadline_h}_{queue_discipline}'\n"))
+    plan = batch.plan_batch(path, tmp_path / "out")
+    assert [s.name for s in plan.scenarios] == ["h24_fifo", "h24_edf", "h48_fifo", "h48_edf"]
+    assert plan.scenarios[1].scenario.dispatch.queue_discipline == "edf"
+    assert plan.scenarios[2].scenario.dispatch.resolution_deadline_h == 48
+    assert plan.baseline == "h24_fifo"
+
+
+def test_an_unknown_key_in_a_batch_file_is_an_input_error_naming_it(tmp_path):
+    path = write_batch(tmp_path, small_batch_text(f"  - name: a\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n",
+                                                  extra="replicatons: 3\n"))
+    with pytest.raises(InputError, match="replicatons"):
+        batch.plan_batch(path)
+
+
+def test_a_baseline_that_is_not_a_scenario_is_an_input_error(tmp_path):
+    path = write_batch(tmp_path, small_batch_text(f"  - name: a\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n",
+                                                  extra="baseline: b\n"))
+    with pytest.raises(InputError, match="baseline"):
+        batch.plan_batch(path)
+
+
+def test_a_parameter_the_notebook_does_not_declare_is_an_input_error():
+    with pytest.raises(InputError, match="replicatons"):
+        batch.check_parameters(batch.NOTEBOOK_DIR / "scenario.ipynb", {"replicatons": 3})
+
+
+def test_the_key_changes_with_content_replications_seed_and_code_version(small):
+    key = batch.scenario_key(small, 2, 1, "v1")
+    other = small.model_copy(deep=True)
+    other.workforce.grid_workers += 1
+    assert batch.scenario_key(small, 2, 1, "v1") == key
+    assert len({key, batch.scenario_key(other, 2, 1, "v1"), batch.scenario_key(small, 3, 1, "v1"),
+                batch.scenario_key(small, 2, 2, "v1"), batch.scenario_key(small, 2, 1, "v2")}) == 5
+
+
+def test_the_shipped_batches_are_valid():
+    for path in (PARAMS / "batches").glob("*.yaml"):
+        plan = batch.plan_batch(path)
+        assert plan.scenarios and plan.baseline in [s.name for s in plan.scenarios]
+
+
+def test_the_main_batch_compares_baseline_2034_deadlines_and_queue_disciplines():
+    plan = batch.plan_batch(PARAMS / "batches" / "luzhou_policies.yaml")
+    scenarios = {s.name: s.scenario for s in plan.scenarios}
+    assert scenarios[plan.baseline].workforce.hiring_batches == []
+    reform = [s for s in scenarios.values() if s.workforce.hiring_batches]
+    assert {sum(b.size for b in s.workforce.hiring_batches) for s in reform} == {2034}
+    assert all(len(s.workforce.hiring_batches) == 2 for s in reform)
+    assert {s.dispatch.resolution_deadline_h for s in reform} == {24, 48, 72}
+    assert {s.dispatch.queue_discipline for s in reform} == {"fifo", "edf"}
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_a_smoke_batch_runs_every_scenario_notebook_and_exports_the_report(smoke_run):
+    out, result = smoke_run
+    assert result.ok, batch.summary_text(result)
+    manifest = json.loads((out / "batch.json").read_text())
+    assert [s["status"] for s in manifest["scenarios"]] == ["complete"] * 3
+    for entry in manifest["scenarios"]:
+        assert batch.is_complete(out / entry["folder"], entry["key"])
+        executed = nbformat.read(out / entry["notebook"], as_version=4)
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64" in html
+    assert "nb.load_batch" not in html and "from sim import" not in html  # no code cells
+    assert "<script src=" not in html  # nothing fetched from the network
+
+
+def test_the_report_charts_are_png_and_svg_sized_for_a_16_9_slide(smoke_run):
+    out, _ = smoke_run
+    for stem in ("on_time_rate", "time_to_close", "backlog"):
+        assert png_size(out / "charts" / f"{stem}.png") == (1920, 1080)
+        assert (out / "charts" / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_a_rerun_skips_complete_scenarios_and_recomputes_a_changed_one(smoke_run, tmp_path):
+    out, _ = smoke_run
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    again = batch.run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
+    assert all(s.status.startswith("skipped") for s in again.plan.scenarios)
+    # A damaged result file makes its scenario incomplete: only that one runs again.
+    victim = again.plan.scenarios[1]
+    (victim.folder / "kpis_per_replication.csv").write_text("damaged")
+    third = batch.run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
+    assert [s.status for s in third.plan.scenarios] == ["skipped (complete and current)", "complete",
+                                                       "skipped (complete and current)"]
+
+
+def test_a_failing_scenario_leaves_the_others_complete_and_the_exit_status_non_zero(tmp_path, capsys):
+    notebook = nbformat.read(batch.NOTEBOOK_DIR / "scenario.ipynb", as_version=4)
+    notebook.cells.insert(2, nbformat.v4.new_code_cell(
+        'if "made_to_fail" in out_dir:\n    raise RuntimeError("this scenario was made to fail")'))
+    nbformat.write(notebook, tmp_path / "failing_scenario.ipynb")
+    path = write_batch(tmp_path, small_batch_text(
+        f"  - name: works\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
+        f"  - name: made_to_fail\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n    set: [workforce.grid_workers=20]\n",
+        extra=f"notebooks: {{scenario: {tmp_path / 'failing_scenario.ipynb'}}}\n"))
+    code = main(["batch", str(path), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-progress"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED made_to_fail: RuntimeError: this scenario was made to fail" in printed
+    manifest = json.loads((tmp_path / "out" / "batch.json").read_text())
+    assert [s["status"] for s in manifest["scenarios"]] == ["complete", "failed"]
+    assert (tmp_path / "out" / "notebooks" / "made_to_fail.ipynb").exists()  # the failed run is kept, with its error
+    assert (tmp_path / "out" / "report.html").exists()  # the comparison reports what completed
+
+
+def test_a_bad_batch_file_exits_2_with_one_message(tmp_path, capsys):
+    path = write_batch(tmp_path, "name: x\nreplications: 0\nscenarios: []\n")
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    assert "replications" in capsys.readouterr().err
