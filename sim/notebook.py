@@ -175,6 +175,32 @@ def show_scenario_kpis(run: ScenarioRun) -> None:
     show_table(kpi_frame(run.results.summary).drop(columns="scenario"))
 
 
+SCORECARD_COLUMNS = ["unit", "period", "start_day", "end_day", "arrived", "closed", "on_time_rate", "overdue",
+                     "backlog_end", "satisfaction", "patrol_coverage", "below_threshold"]
+
+
+def show_scorecards(tables: dict[str, pd.DataFrame], grid_rows: int = 20) -> None:
+    """The three-level assessment (seed 000) of replication 0: subdistricts quarterly, communities monthly, grids weekly."""
+    if "scorecard_subdistrict_quarterly" not in tables:
+        markdown("_No scorecards: the case log of replication 0 was not kept._")
+        return
+    for name, title in (("scorecard_subdistrict_quarterly", "Subdistricts, quarterly"),
+                        ("scorecard_community_monthly", "Communities, monthly")):
+        markdown(f"**{title}**")
+        show_table(tables[name][SCORECARD_COLUMNS])
+    grids = tables["scorecard_grid_weekly"]
+    markdown(f"**Grids, weekly** (on-time rate, first {grid_rows} grids): {grids['below_threshold'].mean():.1%} of "
+             "grid-weeks fall under the on-time threshold")
+    show_table(grids.pivot(index="unit", columns="period", values="on_time_rate").round(2).head(grid_rows))
+
+
+def mechanism_kpis(kpis: dict[str, float]) -> pd.DataFrame:
+    """The prevention and participation KPIs of one run (only the mechanisms that are on), with the on-time rate."""
+    from .mechanisms import KPI_UNITS
+
+    return pd.Series({k: v for k, v in kpis.items() if k in KPI_UNITS or k == "on_time_rate"}, name="value").to_frame()
+
+
 def show_provenance(run: ScenarioRun) -> None:
     """Where every parameter comes from; values set by overrides are marked as such."""
     frame = report.provenance_frame(run.scenario)

@@ -21,7 +21,7 @@ NOTEBOOKS = sorted(batch.NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def test_the_four_notebooks_are_shipped():
-    assert {p.name for p in NOTEBOOKS} == {"explore.ipynb", "scenario.ipynb", "compare.ipynb", "staffing.ipynb"}
+    assert {"explore.ipynb", "scenario.ipynb", "compare.ipynb", "staffing.ipynb"} <= {p.name for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
