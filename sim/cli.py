@@ -447,8 +447,27 @@ def cmd_batch(args) -> int:
     from .batch import run_batch, summary_text
 
     result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force)
+    _print_batch_kpis(result.out)
     print(summary_text(result))
     return 0 if result.ok else 1
+
+
+def _print_batch_kpis(out: Path) -> None:
+    """The batch's KPI comparison on the terminal: means with 95 % CIs, paired differences from the baseline."""
+    from . import report
+    from .notebook import load_batch
+
+    try:
+        batch = load_batch(out)
+    except (FileNotFoundError, RuntimeError):
+        return  # nothing completed: the summary says why
+    print("mean [95 % confidence interval]\n")
+    print(report.kpi_table(batch.results.summary))
+    if batch.differences is not None:
+        print(f"\nPaired differences against {batch.baseline} (same seeds; * = CI excludes 0):\n")
+        print(report.differences_table(batch.differences, ("on_time_rate", "ttc_p50_h", "ttc_p90_h", "overdue_cases",
+                                                           "grid_worker_utilisation", "annual_cost_yuan")))
+    print()
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
