@@ -378,7 +378,7 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
                        "html": str(html) if html else None, "template": _REPORT_TEMPLATE, "title": title})
     # Its own session, so that on a timeout the child and its kernel are stopped together.
     child = subprocess.Popen([sys.executable, "-c", _CHILD, spec], env=_child_env(out), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         _, stderr = child.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -393,6 +393,22 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
     reason = next((line[len("gridgov-batch-error: "):] for line in reversed(lines)
                    if line.startswith("gridgov-batch-error: ")), lines[-1] if lines else f"exit {child.returncode}")
     return False, reason
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when the batch process dies, even by SIGKILL (Linux).
+
+    Without this, a killed batch would leave its notebooks running and writing into the folder the
+    re-run is about to fill. Its kernel follows, since ipykernel exits when its parent is gone.
+    """
+    try:
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the lock and the markers still keep results consistent
+        pass
 
 
 def _stop_group(child: subprocess.Popen) -> None:
@@ -440,12 +456,23 @@ def scenario_parameters(plan: Plan, item: PlannedScenario, jobs: int) -> dict[st
 
 def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progress: bool = True,
               force: bool = False, report: bool = True) -> BatchResult:
-    """Run every scenario of a batch that is not complete and current, then the comparison and the report."""
-    from tqdm.auto import tqdm
+    """Run every scenario of a batch that is not complete and current, then the comparison and the report.
+
+    Holds the output folder's lock for the whole batch. Each scenario is complete (its marker,
+    written last, matches its key and files) or recomputed, so a batch killed at any moment and
+    run again completes only what was not finished.
+    """
+    from . import manifest
 
     plan = plan_batch(path, out)
     out = Path(out) if out is not None else Path("outputs") / store.safe_name(plan.batch.name)
-    store.prepare_folder(out)
+    with manifest.folder_lock(out):  # a second batch on the same folder refuses instead of corrupting it
+        return _run_batch(plan, out, jobs=jobs, progress=progress, force=force, report=report)
+
+
+def _run_batch(plan: "Plan", out: Path, *, jobs: int, progress: bool, force: bool, report: bool) -> BatchResult:
+    from tqdm.auto import tqdm
+
     kernel_dir(out)
     pending = []
     for item in plan.scenarios:

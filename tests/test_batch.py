@@ -7,14 +7,19 @@ kernel running this interpreter, on the 40-grid toy district of conftest.py.
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import signal
 import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from sim import batch
+from sim import batch, manifest
 from sim.cli import main
 from sim.errors import InputError
 
@@ -169,3 +174,47 @@ def test_a_bad_batch_file_exits_2_with_one_message(tmp_path, capsys):
     path = write_batch(tmp_path, "name: x\nreplications: 0\nscenarios: []\n")
     assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
     assert "replications" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- interruptions (issue 6)
+
+
+def _batch_command(out) -> list[str]:
+    return [sys.executable, "-m", "sim", "batch", str(PARAMS / "batches" / "smoke.yaml"), "--out", str(out),
+            "-j", "2", "--no-progress"]
+
+
+def _kpis_of(out) -> dict[str, str]:
+    return {p.parent.name: p.read_text() for p in sorted((out / "scenarios").glob("*/kpis_per_replication.csv"))}
+
+
+def test_a_second_batch_on_the_same_folder_is_refused_and_the_first_completes(tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.Popen(_batch_command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (out / manifest.LOCK).exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    second = subprocess.run(_batch_command(out), capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2 and "in use by another gridgov process" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr
+    first_out, first_err = first.communicate(timeout=600)
+    assert first.returncode == 0, first_err
+    assert "3 computed" in first_out
+
+
+def test_a_batch_killed_at_a_random_moment_completes_on_rerun_with_identical_results(tmp_path):
+    reference = tmp_path / "reference"
+    assert subprocess.run(_batch_command(reference), capture_output=True, text=True, timeout=600).returncode == 0
+    expected = _kpis_of(reference)
+    rng = random.Random(6)
+    for attempt in range(2):
+        out = tmp_path / f"killed{attempt}"
+        victim = subprocess.Popen(_batch_command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(2.0, 12.0))
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        rerun = subprocess.run(_batch_command(out), capture_output=True, text=True, timeout=600)
+        assert rerun.returncode == 0, rerun.stderr
+        assert _kpis_of(out) == expected
+        assert (out / "report.html").exists()
