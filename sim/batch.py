@@ -460,14 +460,23 @@ def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progr
 
     Holds the output folder's lock for the whole batch. Each scenario is complete (its marker,
     written last, matches its key and files) or recomputed, so a batch killed at any moment and
-    run again completes only what was not finished.
+    run again completes only what was not finished. When every scenario and the report succeed,
+    the folder's manifest (checked by `gridgov verify`) is written last.
     """
     from . import manifest
 
     plan = plan_batch(path, out)
     out = Path(out) if out is not None else Path("outputs") / store.safe_name(plan.batch.name)
-    with manifest.folder_lock(out):  # a second batch on the same folder refuses instead of corrupting it
-        return _run_batch(plan, out, jobs=jobs, progress=progress, force=force, report=report)
+    with manifest.folder_lock(out), manifest.writing_errors(out):  # a second batch on the folder is refused
+        manifest.begin_results(out)  # incomplete until the manifest is written again, last
+        result = _run_batch(plan, out, jobs=jobs, progress=progress, force=force, report=report)
+        if result.ok:
+            manifest.finish_results(out, {
+                "command": "gridgov batch", "batch": plan.batch.name, "batch_file": str(plan.path),
+                "seed": plan.batch.seed, "replications": plan.batch.replications, "code_version": plan.code_version,
+                "scenarios": [{"name": item.name, "key": item.key} for item in plan.scenarios],
+            })
+        return result
 
 
 def _run_batch(plan: "Plan", out: Path, *, jobs: int, progress: bool, force: bool, report: bool) -> BatchResult:

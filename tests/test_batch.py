@@ -201,6 +201,7 @@ def test_a_second_batch_on_the_same_folder_is_refused_and_the_first_completes(tm
     first_out, first_err = first.communicate(timeout=600)
     assert first.returncode == 0, first_err
     assert "3 computed" in first_out
+    assert manifest.verify(out).ok
 
 
 def test_a_batch_killed_at_a_random_moment_completes_on_rerun_with_identical_results(tmp_path):
@@ -218,3 +219,13 @@ def test_a_batch_killed_at_a_random_moment_completes_on_rerun_with_identical_res
         assert rerun.returncode == 0, rerun.stderr
         assert _kpis_of(out) == expected
         assert (out / "report.html").exists()
+        assert manifest.verify(out).ok
+
+
+def test_a_batch_into_an_unwritable_folder_fails_clearly_and_writes_nothing(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = subprocess.run(_batch_command(blocker / "out"), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "a_file" in result.stderr and "Traceback" not in result.stderr
+    assert blocker.read_text() == "not a folder"
