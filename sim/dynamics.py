@@ -117,7 +117,7 @@ class Dynamics:
         for case in moved:
             handling.push(case, handling.community_station_of_grid[case[GRID_OF]])
         district.territory = after
-        district.community_staff = after.n_communities * wf.community_workers_per_community
+        district.community_workers_total = after.n_communities * wf.community_workers_per_community
         self.community_log.append((env.now, after.n_communities))
 
     # -- series for the model -----------------------------------------------------------------------

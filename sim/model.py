@@ -171,7 +171,7 @@ class District:
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
             "on_duty_grid_worker", "on_duty_community_worker", "on_duty_department_staff", "grid_workers")}
-        self.community_staff = self.territory.n_communities * scenario.workforce.community_workers_per_community
+        self.community_workers_total = self.territory.n_communities * scenario.workforce.community_workers_per_community
         self.dynamics = Dynamics(self)  # issue 3: attrition, succession, reserve pool, splitting (off by default)
 
     def _build_handling(self) -> Handling:
@@ -222,7 +222,6 @@ class District:
         return allocate(wf.community_workers_per_community * n, load, minimum=1)
 
     def _staff_grid_posts(self, head_count: int) -> None:
-        wf = self.scenario.workforce
         post_of_grid, per_post = assign_posts(self.territory.grid_load, head_count)
         stations = [
             Station(GRID, i, self.scenario.dispatch.queue_discipline,
@@ -284,7 +283,7 @@ class District:
                 ("t_h", t), ("backlog", h.open_cases), ("queued_grid", h.queued[GRID]),
                 ("queued_community", h.queued[COMMUNITY]), ("queued_department", h.queued[DEPARTMENT]),
                 ("on_duty_grid_worker", self.mechanisms.grid_on_duty(t, head, grid_calendar)),
-                ("on_duty_community_worker", self.community_staff * community_calendar.on_shift(t)),
+                ("on_duty_community_worker", self.community_workers_total * community_calendar.on_shift(t)),
                 ("on_duty_department_staff", sum(n for n, c in zip(department_staff, self.department_calendars) if c.on_shift(t))),
                 ("grid_workers", head),
             ):

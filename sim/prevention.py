@@ -256,7 +256,7 @@ class Prevention:
             yield env.timeout(min((week) * WEEK_H, horizon_h) - env.now)
 
     def _draw_block(self, start: float, length: float) -> None:
-        s, st, latent = self.scenario, self.streams, self.scenario.latent
+        st, latent = self.streams, self.scenario.latent
         n = int(st["latent.count"].poisson(self.rate_per_week * length / WEEK_H))
         if n == 0:
             return

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import simpy
@@ -30,6 +30,9 @@ from simpy.events import Timeout
 
 from .scenario import ReservePool, Secretaries
 from .streams import Streams
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8_760.0

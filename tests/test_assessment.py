@@ -9,8 +9,6 @@ import pytest
 
 from sim.assessment import WEEK_H, scorecard
 from sim.experiment import simulate
-from sim.model import run_replication
-from sim import mechanisms, metrics
 
 from .conftest import small_scenario
 

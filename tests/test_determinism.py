@@ -10,7 +10,6 @@ from sim.experiment import replicate, replicate_many, simulate
 from sim.model import run_replication
 from sim.streams import Streams
 
-from .conftest import small_scenario
 
 
 def test_same_seed_gives_identical_case_logs(small):

@@ -11,10 +11,9 @@ import pytest
 from sim import mechanisms
 from sim.errors import InputError
 from sim.experiment import simulate
-from sim.mediation import MEDIATION_ROLE
 from sim.model import District, run_replication
 from sim.participation import FULFILLED, IN_SERVICE, LAPSED, WAITING
-from sim.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL, PENDING
+from sim.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL
 
 from .conftest import small_scenario
 
