@@ -329,8 +329,19 @@ _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 # a parser at import (about 2 s of CPU per process) for an IRI format notebooks never use: blocked here.
 _CHILD = r"""
 import json, logging, sys
-sys.modules.setdefault("rfc3987_syntax", None)
 spec = json.loads(sys.argv[1])
+# Killed with the batch: a killed batch must not leave notebooks writing into the folder its re-run
+# fills (their kernels follow: ipykernel exits when its parent is gone). This is sim.children's
+# die_with_parent, inlined because importing sim costs 1.5 s; armed here rather than in a preexec_fn,
+# which can deadlock a child forked from a process with threads before it reaches exec.
+try:
+    import ctypes, os, signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != spec["parent"]:
+        sys.exit(1)  # the batch died before the signal was armed
+except (OSError, AttributeError):  # not Linux: the lock and the markers still keep results consistent
+    pass
+sys.modules.setdefault("rfc3987_syntax", None)
 logging.getLogger("papermill").setLevel(logging.WARNING)
 import papermill
 from traitlets.config import Config
@@ -375,10 +386,11 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
     output.parent.mkdir(parents=True, exist_ok=True)
     spec = json.dumps({"notebook": str(notebook), "output": str(output), "parameters": parameters,
                        "cwd": str(Path(out).resolve()), "kernel": KERNEL_NAME, "shutdown_wait_s": shutdown_wait_s,
-                       "html": str(html) if html else None, "template": _REPORT_TEMPLATE, "title": title})
+                       "html": str(html) if html else None, "template": _REPORT_TEMPLATE, "title": title,
+                       "parent": os.getpid()})
     # Its own session, so that on a timeout the child and its kernel are stopped together.
     child = subprocess.Popen([sys.executable, "-c", _CHILD, spec], env=_child_env(out), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_die_with_parent)
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _, stderr = child.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -393,22 +405,6 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
     reason = next((line[len("gridgov-batch-error: "):] for line in reversed(lines)
                    if line.startswith("gridgov-batch-error: ")), lines[-1] if lines else f"exit {child.returncode}")
     return False, reason
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed when the batch process dies, even by SIGKILL (Linux).
-
-    Without this, a killed batch would leave its notebooks running and writing into the folder the
-    re-run is about to fill. Its kernel follows, since ipykernel exits when its parent is gone.
-    """
-    try:
-        import ctypes
-        import signal
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the lock and the markers still keep results consistent
-        pass
 
 
 def _stop_group(child: subprocess.Popen) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import mechanisms, metrics
+from .children import die_with_parent
 from .model import run_replication
 from .scenario import Scenario
 
@@ -71,12 +72,40 @@ def _task(args: tuple[Scenario, int, int, bool]) -> Run:
     return simulate(scenario, seed, replication, case_log=keep_log)
 
 
-def _worker_signals() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the pool and reports once; SIGTERM just ends them."""
+class TaskStopped(KeyboardInterrupt):
+    """A worker's task stopped by its pool (the run was interrupted or another task failed)."""
+
+
+_task_running = False
+
+
+def _start_worker(parent_pid: int) -> None:
+    """A pool worker dies with its parent; Ctrl-C is the parent's to handle; SIGTERM stops the task, never a reply.
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and the
+    pool's manager thread then waits for the rest forever. So the parent stops workers with
+    SIGTERM, and a worker turns it into TaskStopped only while a task runs: the task ends with
+    that exception, whose reply is sent whole, and an idle worker ignores the signal.
+    """
     import signal
 
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _stop_running_task)
+
+
+def _stop_running_task(signum, frame) -> None:
+    if _task_running:
+        raise TaskStopped()
+
+
+def _in_worker(function: Callable, task):
+    global _task_running
+    _task_running = True
+    try:
+        return function(task)
+    finally:
+        _task_running = False
 
 
 def default_jobs() -> int:
@@ -143,10 +172,11 @@ class ProcessExecutor(Executor):
         if self.jobs <= 1 or len(tasks) <= 1:
             return LocalExecutor().map(function, tasks, progress=progress, description=description, on_result=on_result)
         results = [None] * len(tasks)
-        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_worker_signals)
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_start_worker,
+                                   initargs=(os.getpid(),))
         try:
             with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
-                futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
+                futures = {pool.submit(_in_worker, function, task): i for i, task in enumerate(tasks)}
                 for future in as_completed(futures):
                     i = futures[future]
                     results[i] = future.result()
@@ -154,9 +184,9 @@ class ProcessExecutor(Executor):
                         on_result(i, results[i])
                     bar.update()
         except BaseException:
-            # Ctrl-C, SIGTERM or an error: stop the workers now rather than after their current task.
+            # Ctrl-C, SIGTERM or an error: stop the running tasks now rather than let them finish.
             for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.kill()
+                process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)

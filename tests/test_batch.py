@@ -222,6 +222,51 @@ def test_a_batch_killed_at_a_random_moment_completes_on_rerun_with_identical_res
         assert manifest.verify(out).ok
 
 
+def _descendants_of(pid: int) -> list[int]:
+    """Live (not zombie) processes descended from pid, read from /proc."""
+    parent_of = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if state != "Z":
+            parent_of[int(stat.parent.name)] = int(parent)
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parent_of.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)")
+def test_a_killed_batch_leaves_no_notebook_kernel_or_worker_running(tmp_path):
+    long_batch = write_batch(tmp_path, "name: long\nreplications: 4\nscenarios:\n  - name: year\n"
+                                       f"    file: {PARAMS / 'luzhou_baseline.yaml'}\n")
+    command = [sys.executable, "-m", "sim", "batch", str(long_batch), "--out", str(tmp_path / "out"), "--no-progress"]
+    victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(_descendants_of(victim.pid)) < 2 and time.monotonic() < deadline:  # the notebook and its kernel
+        time.sleep(0.05)
+    time.sleep(3)  # the kernel starts its replication workers
+    descendants = _descendants_of(victim.pid)
+    assert len(descendants) >= 2, "the batch started no notebook"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    deadline = time.monotonic() + 15  # left alone, they would simulate four district-years
+    while any(_alive(pid) for pid in descendants) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in descendants if _alive(pid)]
+
+
 def test_a_batch_into_an_unwritable_folder_fails_clearly_and_writes_nothing(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")

@@ -42,7 +42,7 @@ def test_a_notebook_keeps_its_logic_in_sim(path):
 
 
 def execute(name: str, tmp_path, **parameters):
-    ok, error = batch.execute_in_child(batch.NOTEBOOK_DIR / name, tmp_path / name, parameters, tmp_path, timeout_s=300)
+    ok, error = batch.execute_in_child(batch.NOTEBOOK_DIR / name, tmp_path / name, parameters, tmp_path, timeout_s=120)
     assert ok, error
     return nbformat.read(tmp_path / name, as_version=4)
 

@@ -37,15 +37,15 @@ DATA_FILES = ("summary.csv", "kpis_per_replication.csv", "timeseries.parquet", "
               "provenance_luzhou_baseline.csv")
 
 
-def run_args(out: Path, jobs: int = 1) -> list[str]:
+def run_args(out: Path, jobs: int = 1, replications: str = REPLICATIONS) -> list[str]:
     small = [a for override in SMALL for a in ("--set", override)]
-    return ["run", str(PARAMS / "luzhou_baseline.yaml"), *small, "-n", REPLICATIONS, "--seed", "11", "-j", str(jobs),
+    return ["run", str(PARAMS / "luzhou_baseline.yaml"), *small, "-n", replications, "--seed", "11", "-j", str(jobs),
             "--no-progress", "--out", str(out)]
 
 
-def start(out: Path, jobs: int = 1) -> subprocess.Popen:
+def start(out: Path, jobs: int = 1, replications: str = REPLICATIONS) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "sim", *run_args(out, jobs)], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "sim", *run_args(out, jobs, replications)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
@@ -138,7 +138,7 @@ def test_sigkill_after_some_replications_redoes_only_the_rest(tmp_path, capsys, 
 )
 def test_an_interrupted_run_stops_cleanly_and_says_how_to_resume(tmp_path, signal_number, status, jobs):
     out = tmp_path / "out"
-    process = start(out, jobs)
+    process = start(out, jobs, replications="40")  # so that the signal always comes mid-run
     wait_for(lambda: finished_replications(out) >= 1 or process.poll() is not None)
     os.killpg(process.pid, signal_number)  # as a terminal's Ctrl-C does: the command and its workers
     _, stderr = process.communicate(timeout=120)
