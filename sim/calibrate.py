@@ -7,8 +7,8 @@ English or Chinese), parses the timestamps (with a given format or one inferred 
 values) and counts every row it cannot use, by reason. `calibrate` turns the log into a
 scenario that reproduces it:
 
-- arrivals: the rate of every category (the K largest; the rest merged into "other", one
-  "other" per handling unit), a 168-value hour-of-week profile, and a gamma day-level rate
+- arrivals: the rate of every category (the K largest; the rest merged into "other", whose
+  cases go to their units in the logged shares), a 168-value hour-of-week profile, and a gamma day-level rate
   multiplier whose coefficient of variation is the day-to-day variance beyond Poisson (method
   of moments after removing the day-of-week pattern);
 - the share of each source, and each category's deadline (the median offset from creation to
@@ -290,7 +290,7 @@ def key_name(text: str) -> str:
 
 
 def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
-    """Model category and department of every case: top-K categories; the rest 'other' per unit."""
+    """Model category and department of every case: the K largest categories; the rest merged into 'other'."""
     frame = log.frame.copy()
     frame["unit"] = frame["unit"].map(key_name)
     unit_share = frame["unit"].value_counts(normalize=True)
@@ -299,9 +299,7 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
         frame.loc[frame["unit"].isin(small), "unit"] = OTHER
     frame["type"] = frame["category"].map(key_name)
     top = list(frame["type"].value_counts().index[:top_categories])
-    many_units = frame["unit"].nunique() > 1
-    other = OTHER + ("_" + frame["unit"] if many_units else "")
-    frame["category"] = frame["type"].where(frame["type"].isin(top), other)
+    frame["category"] = frame["type"].where(frame["type"].isin(top), OTHER)
     # A category where some cases have a deadline and others not is split in two, so the
     # simulated cases with a deadline are the same mix as the logged ones.
     has_due = frame["due"].notna()
@@ -309,9 +307,15 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
     size = frame.groupby("category")["category"].transform("size")
     split = (share >= 0.1) & (share <= 0.9) & (size * share.clip(upper=0.5) >= 30) & ~has_due
     frame.loc[split, "category"] = frame.loc[split, "category"] + NO_DEADLINE_SUFFIX
+    # A named category goes to the unit handling most of its cases; "other" mixes many kinds of case,
+    # so each of its cases keeps its own unit (the scenario gives "other" a share by unit).
     department = frame.groupby("category")["unit"].agg(lambda u: u.value_counts().index[0])
-    frame["department"] = frame["category"].map(department)
+    frame["department"] = frame["category"].map(department).where(~_is_other(frame["category"]), frame["unit"])
     return frame
+
+
+def _is_other(category: pd.Series) -> pd.Series:
+    return category.isin([OTHER, OTHER + NO_DEADLINE_SUFFIX])
 
 
 def to_hours(log: CaseLog, frame: pd.DataFrame) -> pd.DataFrame:
@@ -547,7 +551,7 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
             fit.loss = fit_loss(observed["by_category"][category], sim)
             if category not in best or fit.loss < best[category].loss:
                 best[category] = WorkFit(**fit.__dict__)
-            history.append({"run": runs[0], "category": category, "department": arrivals.departments[category],
+            history.append({"run": runs[0], "category": category, "department": department_label(arrivals.departments[category]),
                             "work_median_h": fit.work_median_h, "work_sigma": fit.work_sigma, "loss": fit.loss,
                             "sim_on_time_rate": (sim or {}).get("on_time_rate", math.nan),
                             "sim_ttc_p50_h": (sim or {}).get("ttc_p50_h", math.nan)})
@@ -629,7 +633,7 @@ def simulate_log(scenario: Scenario, settings: dict, replications: int = 1) -> d
     start_h = settings["warm_up_days"] * 24.0
     days = settings["horizon_days"] - settings["warm_up_days"]
     names = np.array(scenario.category_names(), dtype=object)
-    department = np.array([cat.department for cat in scenario.cases.categories.values()], dtype=object)
+    department = np.array(list(scenario.departments), dtype=object)
     no_deadline = np.array([cat.deadline_h is None for cat in scenario.cases.categories.values()])
     frames = []
     for replication in range(replications):
@@ -644,7 +648,7 @@ def simulate_log(scenario: Scenario, settings: dict, replications: int = 1) -> d
             "due_h": np.where(no_deadline[category], np.inf, c["due_h"][keep] + offset),
             "hour_of_week": np.floor(arrived).astype(int) % 168,
             "category": names[category],
-            "department": department[category],
+            "department": department[c["department"][keep]],
             "snapshot_h": days * 24.0 + settings["snapshot_gap_h"] + replication * days * 24.0,
         }))
     weekday = np.tile((np.arange(days) + settings["warm_up_days"]) % 7, replications)
@@ -661,7 +665,7 @@ class Arrivals:
     counts: dict[str, int]
     deadlines: dict[str, float | None]
     deadline_notes: dict[str, str]
-    departments: dict[str, str]
+    departments: dict[str, str | dict[str, float]]
     sources: dict[str, float]
     hour_of_week: list[float]
     hourly: list[float]
@@ -670,6 +674,24 @@ class Arrivals:
 
 
 NOTIONAL_HOUSEHOLDS = 10_000
+
+
+def _department_of(units: pd.Series) -> str | dict[str, float]:
+    """A category's department: its one unit, or the shares of its cases by unit (rounded, summing to 1)."""
+    shares = units.value_counts(normalize=True)
+    if len(shares) == 1:
+        return str(shares.index[0])
+    rounded = {str(k): float(round(v, 6)) for k, v in shares.items()}
+    first = next(iter(rounded))
+    rounded[first] = float(round(rounded[first] + 1.0 - sum(rounded.values()), 6))
+    return rounded
+
+
+def department_label(department: str | dict[str, float]) -> str:
+    """A category's department for tables: the unit, or each unit with its share."""
+    if isinstance(department, str):
+        return department
+    return ", ".join(f"{unit} {share:.0%}" for unit, share in department.items())
 
 
 def fit_arrivals(log: CaseLog, frame: pd.DataFrame, observed: dict) -> Arrivals:
@@ -687,7 +709,7 @@ def fit_arrivals(log: CaseLog, frame: pd.DataFrame, observed: dict) -> Arrivals:
         else:
             deadlines[name] = None
             notes[name] = f"no deadline: only {share:.0%} of the category's {len(rows):,} cases have one"
-    department = frame.groupby("category")["department"].first().to_dict()
+    department = {name: _department_of(rows) for name, rows in frame.groupby("category")["department"]}
     sources = frame["source"].map(key_name).value_counts(normalize=True)
     how = observed["hour_of_week_rate"]
     how = how / how.mean() if how.mean() > 0 else np.ones(168)
@@ -779,7 +801,9 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         sources[f"{path}.rate_per_household_per_year"] = f"{cite}: {count:,} cases in {log.days} days"
         sources[f"{path}.deadline_h"] = f"{cite}: {arrivals.deadline_notes[category]}"
         sources[f"{path}.resolution_deadline_h"] = f"{cite}: the category's deadline, applied when its unit takes the case"
-        sources[f"{path}.department"] = f"{cite}: the unit handling most of the category's cases"
+        sources[f"{path}.department"] = (f"{cite}: the unit handling most of the category's cases"
+                                         if isinstance(arrivals.departments[category], str)
+                                         else f"{cite}: share of the category's cases handled by each unit")
         sources[f"{path}.work.department"] = (f"calibrated by simulation against {cite}: lognormal work content, "
                                               "searched to match the category's median time to close and on-time rate")
         assumptions[f"{path}.routing"] = "every case goes straight to the unit named in the log"

@@ -7,9 +7,10 @@ yearly volume is unchanged) and, optionally, by a gamma-distributed day-level mu
 grids in proportion to their load, which is exact for Poisson processes.
 
 Everything random about a case is drawn when its block is drawn, each from its own named
-stream, one draw per case in arrival order: its grid, source, triage level, work content at
-every level and the uniforms that decide escalation and reopening. So two scenarios that
-differ only in staff or deadlines see exactly the same cases.
+stream, one draw per case in arrival order: its grid, source, triage level, department (when its
+category shares its cases among departments), work content at every level and the uniforms that
+decide escalation and reopening. So two scenarios that differ only in staff or deadlines see
+exactly the same cases.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class ArrivalBlock:
     source: np.ndarray
     grid: np.ndarray
     level: np.ndarray  # triage level at intake: 0 grid, 1 community, 2 department
+    department: np.ndarray  # index of the department the case is whistled to, if it gets there
     due: np.ndarray  # deadline (hours since time 0); inf when the category has none
     work: np.ndarray  # (n, 3) work content in hours at each level
     u_escalate: np.ndarray  # (n, 2) uniforms deciding escalation at grid and community
@@ -83,6 +85,28 @@ class CaseSource:
         self.source_cdf = np.cumsum(shares) / shares.sum()
         self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
         self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
+        departments = list(scenario.departments)
+        self.department_choices = [
+            (np.array([departments.index(d) for d in shares]), np.cumsum(list(shares.values())))
+            for shares in (c.department_shares() for c in self.categories)
+        ]
+
+    def department_of(self, category: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+        """Each case's department: its category's, or drawn from the category's shares at uniforms u."""
+        department = np.empty(len(category), dtype=np.int64)
+        for c, (indices, cdf) in enumerate(self.department_choices):
+            mask = category == c
+            if len(indices) == 1:
+                department[mask] = indices[0]
+            else:
+                pick = np.searchsorted(cdf / cdf[-1], u[mask], side="right")
+                department[mask] = indices[np.minimum(pick, len(indices) - 1)]
+        return department
+
+    @property
+    def departments_drawn(self) -> bool:
+        """Whether some category shares its cases among departments (then a stream decides each case's)."""
+        return any(len(indices) > 1 for indices, _ in self.department_choices)
 
     def expected_per_day(self) -> float:
         return float(self.rate_per_h.sum() * 24)
@@ -111,6 +135,7 @@ class CaseSource:
         source = np.minimum(np.searchsorted(self.source_cdf, s["cases.source"].random(n), side="right"), len(self.source_cdf) - 1)
         u_triage = s["cases.triage"].random(n)
         level = (u_triage[:, None] >= self.routing_cdf[category][:, :2]).sum(axis=1)
+        department = self.department_of(category, s["cases.department"].random(n) if self.departments_drawn else None)
         work = np.empty((n, 3))
         for j, name in enumerate(LEVELS):
             u = s[f"work.{name}"].random(n)
@@ -126,6 +151,7 @@ class CaseSource:
             source=source,
             grid=grid,
             level=level,
+            department=department,
             due=time + self.deadline[category],
             work=work,
             u_escalate=u_escalate,

@@ -37,6 +37,7 @@ ID, DUE, GRID_OF, CATEGORY, LEVEL, ESCALATIONS, TOKEN = 0, 1, 2, 3, 4, 5, 6
 WORK = 7  # 7, 8, 9: work content at grid, community, department
 U_ESC = 10  # 10, 11: escalation uniforms at grid, community
 U_REOPEN, REOPENED, REWORK, STARTED, WHISTLED, ACCEPTED = 12, 13, 14, 15, 16, 17
+DEPARTMENT_OF = 18  # the department the case is whistled to, if it gets there
 NOT_YET = -1.0
 
 
@@ -158,7 +159,6 @@ class Handling:
         *,
         p_escalate_grid: list[float],
         p_escalate_community: list[float],
-        category_department: list[int],
         resolution_deadline_h: list[float],
         acceptance_deadline_h: float,
         reopen_probability: float,
@@ -168,7 +168,6 @@ class Handling:
     ):
         self.env = env
         self.p_escalate = (p_escalate_grid, p_escalate_community)
-        self.category_department = category_department
         self.resolution_deadline_h = resolution_deadline_h
         self.acceptance_deadline_h = acceptance_deadline_h
         self.reopen_probability = reopen_probability
@@ -201,14 +200,14 @@ class Handling:
             return self.grid_station_of[case[GRID_OF]]
         if level == COMMUNITY:
             return self.community_station_of_grid[case[GRID_OF]]
-        return self.department_stations[self.category_department[case[CATEGORY]]]
+        return self.department_stations[case[DEPARTMENT_OF]]
 
     def _whistle(self, case: list) -> None:
         now = self.env.now
         case[LEVEL] = DEPARTMENT
         case[WHISTLED] = now
         case[DUE] = now + self.resolution_deadline_h[case[CATEGORY]]
-        self.push(case, self.department_stations[self.category_department[case[CATEGORY]]])
+        self.push(case, self.department_stations[case[DEPARTMENT_OF]])
 
     def push(self, case: list, station: Station) -> None:
         if self.divert is not None:

@@ -62,6 +62,7 @@ def case_log(raw: RawRun) -> pd.DataFrame:
             "source": sources,
             "level": levels,
             "initial_level": pd.Categorical.from_codes(c["initial_level"], categories=list(LEVELS)),
+            "department": pd.Categorical.from_codes(c["department"], categories=list(scenario.departments)),
             "grid": c["grid"],
             "community": territory.grid_community[c["grid"]],
             "subdistrict": territory.community_subdistrict[territory.grid_community[c["grid"]]],

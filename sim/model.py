@@ -86,7 +86,8 @@ def collector_paused():
 class CaseColumns:
     """The case log as growable numpy columns, filled block by block and at each closure."""
 
-    STATIC = (("arrived_h", float), ("category", np.int16), ("source", np.int8), ("grid", np.int32), ("initial_level", np.int8))
+    STATIC = (("arrived_h", float), ("category", np.int16), ("source", np.int8), ("grid", np.int32), ("initial_level", np.int8),
+              ("department", np.int16))
 
     def __init__(self, capacity: int):
         self.n = 0
@@ -105,6 +106,7 @@ class CaseColumns:
         c["source"][first:first + n] = block.source
         c["grid"][first:first + n] = block.grid
         c["initial_level"][first:first + n] = block.level
+        c["department"][first:first + n] = block.department
         c["closed_h"][first:first + n] = np.nan
         c["level"][first:first + n] = block.level
         c["escalations"][first:first + n] = 0
@@ -177,12 +179,10 @@ class District:
     def _build_handling(self) -> Handling:
         s = self.scenario
         categories = list(s.cases.categories.values())
-        departments = list(s.departments)
         return Handling(
             self.env,
             p_escalate_grid=[c.escalation_probability.grid for c in categories],
             p_escalate_community=[c.escalation_probability.community for c in categories],
-            category_department=[departments.index(c.department) for c in categories],
             resolution_deadline_h=[
                 c.resolution_deadline_h if c.resolution_deadline_h is not None else s.dispatch.resolution_deadline_h
                 for c in categories
@@ -253,10 +253,11 @@ class District:
             first = self.log.add_block(block)
             cases = [
                 [first + i, due, grid, category, level, 0, 0, w0, w1, w2, e0, e1, reopen,
-                 False, False, NOT_YET, NOT_YET, NOT_YET]
-                for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen) in enumerate(zip(
+                 False, False, NOT_YET, NOT_YET, NOT_YET, department]
+                for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(zip(
                     block.due.tolist(), block.grid.tolist(), block.category.tolist(), block.level.tolist(),
                     *block.work.T.tolist(), *block.u_escalate.T.tolist(), block.u_reopen.tolist(),
+                    block.department.tolist(),
                 ))
             ]
             pending = zip(block.time.tolist(), cases)

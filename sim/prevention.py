@@ -44,8 +44,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from .cases import HOURS_PER_YEAR, ArrivalBlock, work_from_uniform
-from .handling import (ACCEPTED, CATEGORY, DUE, ESCALATIONS, GRID, GRID_OF, ID, LEVEL, NOT_YET, REOPENED, REWORK,
-                       STARTED, TOKEN, U_ESC, U_REOPEN, WHISTLED, WORK)
+from .handling import (ACCEPTED, CATEGORY, DEPARTMENT_OF, DUE, ESCALATIONS, GRID, GRID_OF, ID, LEVEL, NOT_YET,
+                       REOPENED, REWORK, STARTED, TOKEN, U_ESC, U_REOPEN, WHISTLED, WORK)
 from .scenario import LEVELS, Scenario
 from .workforce import WEEK_H, Calendar
 
@@ -53,7 +53,7 @@ PENDING, FOUND_PATROL, FOUND_INFORMANT, ERUPTED = 0, 1, 2, 3
 OUTCOMES = ("pending", "found_patrol", "found_informant", "erupted")
 PATROLLING = ["patrol"]  # worker.case while a worker walks a grid (not None, so hiring does not idle it)
 CASE_SLOTS = max(ID, DUE, GRID_OF, CATEGORY, LEVEL, ESCALATIONS, TOKEN, WORK + 2, U_ESC + 1, U_REOPEN, REOPENED,
-                 REWORK, STARTED, WHISTLED, ACCEPTED) + 1
+                 REWORK, STARTED, WHISTLED, ACCEPTED, DEPARTMENT_OF) + 1
 
 
 def time_shares(scenario: Scenario) -> dict[str, float]:
@@ -119,7 +119,7 @@ class Prevention:
         self.weekly_visits = np.zeros((self.n_weeks, n_grids), dtype=np.int32) if self.patrol_on else None
         self.visits_in_window = 0
         self.pending: list[list] = [[] for _ in range(n_grids)] if self.latent_on else []
-        self.problems: list[list] = []  # [onset, grid, category, erupt_at, outcome, resolved_h, case_id]
+        self.problems: list[list] = []  # [onset, grid, category, erupt_at, outcome, resolved_h, case_id, uniforms..., department]
         self._posts_of: list | None = None
         self._post_grids: dict = {}
         self._pointer: dict = {}
@@ -271,10 +271,12 @@ class Prevention:
         u_work = np.column_stack([st[f"latent.work.{name}"].random(n) for name in LEVELS])
         u_esc = np.column_stack([st["latent.escalation.grid"].random(n), st["latent.escalation.community"].random(n)])
         u_reopen = st["latent.reopen"].random(n)
+        source = self.district.source
+        department = source.department_of(category, st["latent.department"].random(n) if source.departments_drawn else None)
         for i in range(n):
             c = int(category[i])
             problem = [float(onset[i]), int(grid[i]), c, float(onset[i] + delay[i]), PENDING, math.nan, -1,
-                       float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i])]
+                       float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i]), int(department[i])]
             self.problems.append(problem)
             self.pending[problem[1]].append(problem)
             first_h = min(delay[i], report[i])
@@ -311,7 +313,7 @@ class Prevention:
             source = self.source_code["patrol" if how == FOUND_PATROL else "informant"]
         block = ArrivalBlock(
             time=np.array([now]), category=np.array([c]), source=np.array([source]), grid=np.array([problem[1]]),
-            level=np.array([level]), due=np.array([now + deadline]), work=np.array([work]),
+            level=np.array([level]), department=np.array([problem[11]]), due=np.array([now + deadline]), work=np.array([work]),
             u_escalate=np.array([problem[9]]), u_reopen=np.array([problem[10]]),
         )
         case_id = self.district.log.add_block(block)
@@ -323,6 +325,7 @@ class Prevention:
         case[U_ESC], case[U_ESC + 1] = float(problem[9][0]), float(problem[9][1])
         case[U_REOPEN], case[REOPENED], case[REWORK] = problem[10], False, False
         case[STARTED], case[WHISTLED], case[ACCEPTED] = NOT_YET, NOT_YET, NOT_YET
+        case[DEPARTMENT_OF] = problem[11]
         self.handling.arrive(case)
 
     # -- results ------------------------------------------------------------------------------

@@ -270,10 +270,30 @@ class Category(Strict):
     routing: Routing
     escalation_probability: Escalation
     work: LevelWork
-    department: str = Field(min_length=1)
+    department: str | dict[str, float] = Field(
+        min_length=1, description="the department whistled to, or shares of the category's cases by department"
+    )
     resolution_deadline_h: float | None = Field(
         None, gt=0, le=24 * MAX_HORIZON_DAYS, description="None: the dispatch rule's resolution_deadline_h"
     )
+
+
+    @field_validator("department")
+    @classmethod
+    def _department_shares_sum(cls, value: str | dict[str, float]) -> str | dict[str, float]:
+        if isinstance(value, str):
+            return value
+        for name, share in value.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"department share {name} = {share} must be between 0 and 1")
+        total = sum(value.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"department shares must sum to 1, got {total:.6g}")
+        return value
+
+    def department_shares(self) -> dict[str, float]:
+        """Share of the category's cases by department (one department: share 1)."""
+        return {self.department: 1.0} if isinstance(self.department, str) else dict(self.department)
 
 
 class Cases(Strict):
@@ -671,11 +691,12 @@ class Scenario(Strict):
                 f"warm_up_days ({self.warm_up_days}) must be shorter than horizon_days ({self.horizon_days})"
             )
         for name, category in self.cases.categories.items():
-            if category.department not in self.departments:
-                raise ValueError(
-                    f"cases.categories.{name}.department = {category.department!r} is not a department; "
-                    f"allowed: {sorted(self.departments)}"
-                )
+            for department in category.department_shares():
+                if department not in self.departments:
+                    raise ValueError(
+                        f"cases.categories.{name}.department = {department!r} is not a department; "
+                        f"allowed: {sorted(self.departments)}"
+                    )
         for batch in self.workforce.hiring_batches:
             if batch.start_day >= self.horizon_days:
                 raise ValueError(

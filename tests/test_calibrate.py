@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import calibrate, daily_rate_cv, read_case_log
+from sim.calibrate import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, read_case_log
 from sim.cases import CaseSource
 from sim.cli import main
 from sim.errors import InputError
@@ -227,6 +227,13 @@ def test_boston_three_weeks_calibrate_end_to_end(tmp_path, capsys):
     assert figures["hour_of_week_correlation"] > 0.9
     assert figures["cases_per_day_var_observed"] > 5 * figures["cases_per_day_observed"]  # overdispersed
     assert figures["cases_per_day_var_simulated"] > 5 * figures["cases_per_day_simulated"]
+    kinds = {name.removesuffix(NO_DEADLINE_SUFFIX) for name in scenario.cases.categories}
+    assert "other" in kinds and len(kinds) <= 5 + 1  # the five largest categories, the rest merged into "other"
+    other_units = scenario.cases.categories["other"].department_shares()
+    top5 = sample["TYPE"].value_counts().index[:5]
+    logged = sample.loc[~sample["TYPE"].isin(top5), "Department"].value_counts(normalize=True)
+    assert max(other_units, key=other_units.get) == logged.index[0]
+    assert other_units[logged.index[0]] == pytest.approx(logged.iloc[0], abs=0.02)  # within the no-deadline split
 
 
 # --------------------------------------------------------------------------- malformed logs

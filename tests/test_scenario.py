@@ -114,6 +114,14 @@ def test_a_category_must_name_an_existing_department(tmp_path):
     assert "fire_brigade" in error_of(child_of_baseline(tmp_path, body))
 
 
+def test_department_shares_must_sum_to_one_and_name_departments(tmp_path):
+    body = {"cases": {"categories": {"sanitation": {"department": {"urban_management": 0.5, "housing": 0.6}}}}}
+    message = error_of(child_of_baseline(tmp_path, body))
+    assert "cases.categories.sanitation.department" in message and "sum to 1" in message and "1.1" in message
+    body = {"cases": {"categories": {"sanitation": {"department": {"urban_management": 0.5, "fire_brigade": 0.5}}}}}
+    assert "fire_brigade" in error_of(child_of_baseline(tmp_path, body))
+
+
 def test_warm_up_must_be_shorter_than_the_horizon(tmp_path):
     message = error_of(child_of_baseline(tmp_path, {"horizon_days": 10, "warm_up_days": 20}))
     assert "warm_up_days" in message
