@@ -93,12 +93,10 @@ class CaseSource:
 
     def department_of(self, category: np.ndarray, u: np.ndarray | None) -> np.ndarray:
         """Each case's department: its category's, or drawn from the category's shares at uniforms u."""
-        department = np.empty(len(category), dtype=np.int64)
+        department = np.array([indices[0] for indices, _ in self.department_choices], dtype=np.int64)[category]
         for c, (indices, cdf) in enumerate(self.department_choices):
-            mask = category == c
-            if len(indices) == 1:
-                department[mask] = indices[0]
-            else:
+            if len(indices) > 1:
+                mask = category == c
                 pick = np.searchsorted(cdf / cdf[-1], u[mask], side="right")
                 department[mask] = indices[np.minimum(pick, len(indices) - 1)]
         return department
