@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, read_case_log
+from sim.calibrate import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, detect_columns, read_case_log
 from sim.cases import CaseSource
 from sim.cli import main
 from sim.errors import InputError
@@ -100,6 +100,27 @@ def test_chinese_column_names_are_detected(recovered):
     assert log.columns == {"created": "上报时间", "closed": "结案时间", "due": "处置截止时间", "category": "事项类别",
                            "source": "来源", "unit": "处置部门"}
     assert log.time_formats["created"] == "%Y年%m月%d日 %H:%M:%S"
+
+
+OTHER_CITY_HEADERS = {
+    "nyc-311": (["Unique Key", "Created Date", "Closed Date", "Agency", "Agency Name", "Complaint Type", "Descriptor",
+                 "Due Date", "Resolution Action Updated Date", "Open Data Channel Type"],
+                ["Created Date", "Closed Date", "Due Date", "Complaint Type", "Open Data Channel Type", "Agency"]),
+    "sf-311": (["CaseID", "Opened", "Closed", "Updated", "Status", "Responsible Agency", "Category", "Request Type",
+                "Source"], ["Opened", "Closed", None, "Category", "Source", "Responsible Agency"]),
+    "chicago-311": (["SR_NUMBER", "SR_TYPE", "SR_SHORT_CODE", "OWNER_DEPARTMENT", "STATUS", "ORIGIN", "CREATED_DATE",
+                     "LAST_MODIFIED_DATE", "CLOSED_DATE", "CREATED_HOUR"],
+                    ["CREATED_DATE", "CLOSED_DATE", None, "SR_TYPE", "ORIGIN", "OWNER_DEPARTMENT"]),
+    "12345-hotline": (["工单编号", "来电时间", "诉求类型", "诉求内容", "承办单位", "要求办结时间", "办结时间", "诉求渠道"],
+                      ["来电时间", "办结时间", "要求办结时间", "诉求类型", "诉求渠道", "承办单位"]),
+}
+
+
+@pytest.mark.parametrize("city", OTHER_CITY_HEADERS)
+def test_the_columns_of_other_cities_exports_are_detected(city):
+    columns, expected = OTHER_CITY_HEADERS[city]
+    found = detect_columns(columns, {}, city)
+    assert [found[role] for role in ("created", "closed", "due", "category", "source", "unit")] == expected
 
 
 def test_recovery_of_arrival_rates_within_ten_percent(recovered):
