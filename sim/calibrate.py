@@ -78,6 +78,8 @@ TIME_FORMATS = (
 
 OTHER = "other"
 NO_DEADLINE_SUFFIX = " (no deadline)"
+OTHERS = (OTHER, OTHER + NO_DEADLINE_SUFFIX)
+UNIT_SEPARATOR = " @ "  # between "other" and the unit in a work key (see work_key)
 MIN_UNIT_SHARE = 0.005  # units with fewer cases than this share are merged into "other"
 MAX_WORK_SIGMA = math.sqrt(math.log1p(10.0**2))  # the schema's work cv limit of 10
 MAX_MEAN_WORK_H = 9_000.0
@@ -342,12 +344,23 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
     # A named category goes to the unit handling most of its cases; "other" mixes many kinds of case,
     # so each of its cases keeps its own unit (the scenario gives "other" a share by unit).
     department = frame.groupby("category")["unit"].agg(lambda u: u.value_counts().index[0])
-    frame["department"] = frame["category"].map(department).where(~_is_other(frame["category"]), frame["unit"])
+    frame["department"] = frame["category"].map(department).where(~frame["category"].isin(OTHERS), frame["unit"])
+    frame["work_key"] = work_keys(frame["category"], frame["department"])
     return frame
 
 
-def _is_other(category: pd.Series) -> pd.Series:
-    return category.isin([OTHER, OTHER + NO_DEADLINE_SUFFIX])
+def work_key(category: str, unit: str) -> str:
+    """What a case's work content is fitted for: its named category, or "other" at its unit.
+
+    "other" mixes kinds of case that each unit handles its own way, so its work content is fitted
+    unit by unit (the scenario's `department_work`); a named category has one work content.
+    """
+    return category + UNIT_SEPARATOR + unit if category in OTHERS else category
+
+
+def work_keys(category: pd.Series, department: pd.Series) -> pd.Series:
+    """work_key of every case, vectorised."""
+    return category.where(~category.isin(OTHERS), category + UNIT_SEPARATOR + department)
 
 
 def to_hours(log: CaseLog, frame: pd.DataFrame) -> pd.DataFrame:
@@ -362,6 +375,7 @@ def to_hours(log: CaseLog, frame: pd.DataFrame) -> pd.DataFrame:
         "hour_of_week": (created.dt.day_of_week * 24 + created.dt.hour).to_numpy(int),
         "category": frame["category"].to_numpy(),
         "department": frame["department"].to_numpy(),
+        "work_key": frame["work_key"].to_numpy(),
     })
 
 
@@ -395,6 +409,7 @@ def moments(cases: pd.DataFrame, weekday: np.ndarray, snapshot_h: float | np.nda
     }
     out["by_category"] = {name: closure_moments(group) for name, group in cases.groupby("category")}
     out["by_department"] = {name: closure_moments(group) for name, group in cases.groupby("department")}
+    out["by_work_key"] = {name: closure_moments(group) for name, group in cases.groupby("work_key")}
     return out
 
 
@@ -510,13 +525,13 @@ class Unit:
     hours: list[dict]
     hours_note: str
     hours_per_week: float
-    category_shares: dict[str, float]  # share of the unit's cases by category
+    work_shares: dict[str, float]  # share of the unit's cases by work key (see work_keys)
 
     def staff(self, work: dict[str, WorkFit]) -> int:
         """Staff so that the unit's capacity equals its peak daily throughput: peak x mean work / working hours a day."""
         working_days = len(self.hours[0]["days"])
         hours_per_day = self.hours_per_week / max(working_days, 1)
-        mean_work = sum(share * work[c].work_mean_h() for c, share in self.category_shares.items())
+        mean_work = sum(share * work[key].work_mean_h() for key, share in self.work_shares.items())
         return int(min(MAX_STAFF_FITTED, max(1, math.ceil(self.peak_per_day * mean_work / hours_per_day))))
 
 
@@ -574,21 +589,24 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     best: dict[str, WorkFit] = {}
     history: list[dict] = []
     runs = [0]
+    owners = {key: (category, department) for key, category, department
+              in frame[["work_key", "category", "department"]].drop_duplicates("work_key").itertuples(index=False)}
 
     def evaluate(move_median: bool = True) -> None:
         raw = scenario_dict(log, arrivals, units, work, settings, name)
         simulated = simulate_log(validate_scenario(raw, where="calibrated scenario"), settings)
-        for category, fit in work.items():
-            sim = simulated["by_category"].get(category)
-            fit.loss = fit_loss(observed["by_category"][category], sim)
-            if category not in best or fit.loss < best[category].loss:
-                best[category] = WorkFit(**fit.__dict__)
-            history.append({"run": runs[0], "category": category, "department": department_label(arrivals.departments[category]),
+        for key, fit in work.items():
+            sim = simulated["by_work_key"].get(key)
+            fit.loss = fit_loss(observed["by_work_key"][key], sim)
+            if key not in best or fit.loss < best[key].loss:
+                best[key] = WorkFit(**fit.__dict__)
+            category, unit = owners[key]
+            history.append({"run": runs[0], "category": category, "department": unit,
                             "work_median_h": fit.work_median_h, "work_sigma": fit.work_sigma, "loss": fit.loss,
                             "sim_on_time_rate": (sim or {}).get("on_time_rate", math.nan),
                             "sim_ttc_p50_h": (sim or {}).get("ttc_p50_h", math.nan)})
             if move_median:
-                update_median(fit, observed["by_category"][category], sim)
+                update_median(fit, observed["by_work_key"][key], sim)
         runs[0] += 1
         if progress:
             progress(runs[0], simulated)
@@ -599,16 +617,16 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
         for _ in range(search_steps):
             evaluate()
     for delta in REFINE_STEPS:
-        for category, fit in work.items():
-            fit.work_median_h = best[category].work_median_h
-            fit.set_sigma(best[category].work_sigma + delta)
+        for key, fit in work.items():
+            fit.work_median_h = best[key].work_median_h
+            fit.set_sigma(best[key].work_sigma + delta)
         for _ in range(max(1, search_steps - 1)):
             evaluate()
     # Where the median and the on-time rate cannot both be met, trade one against the other.
     for factor in TRADE_OFF_FACTORS:
-        for category, fit in work.items():
-            fit.work_median_h = float(np.clip(best[category].work_median_h * factor, 1e-3, 2_000.0))
-            fit.set_sigma(best[category].work_sigma)
+        for key, fit in work.items():
+            fit.work_median_h = float(np.clip(best[key].work_median_h * factor, 1e-3, 2_000.0))
+            fit.set_sigma(best[key].work_sigma)
         evaluate(move_median=False)
     raw = scenario_dict(log, arrivals, units, best, settings, name)
     scenario = validate_scenario(raw, where="calibrated scenario")
@@ -622,14 +640,14 @@ def _initial_fits(log: CaseLog, frame: pd.DataFrame, observed: dict) -> tuple[di
         rows = frame[frame["department"] == unit]
         hours, note = working_hours(rows["closed"])
         week = sum(len(b["days"]) * (b["end_h"] - b["start_h"]) for b in hours)
-        shares = rows["category"].value_counts(normalize=True).to_dict()
+        shares = rows["work_key"].value_counts(normalize=True).to_dict()
         units[unit] = Unit(peak_per_day=peak_throughput(rows["closed"], hours[0]["days"], log.start, log.end),
-                           hours=hours, hours_note=note, hours_per_week=week, category_shares=shares)
-        for category in shares:
-            stats = observed["by_category"][category]
+                           hours=hours, hours_note=note, hours_per_week=week, work_shares=shares)
+        for key in shares:
+            stats = observed["by_work_key"][key]
             median = max(stats["ttc_p50_h"], 0.05)
             spread = math.log(max(stats["ttc_p90_h"], median * 1.01) / median) / 1.2816
-            work[category] = WorkFit(work_median_h=float(np.clip(median * week / 168.0 / 2, 1e-3, 500.0)),
+            work[key] = WorkFit(work_median_h=float(np.clip(median * week / 168.0 / 2, 1e-3, 500.0)),
                                      work_sigma=float(np.clip(spread, 0.3, MAX_WORK_SIGMA)))
     return units, work
 
@@ -681,6 +699,7 @@ def simulate_log(scenario: Scenario, settings: dict, replications: int = 1) -> d
             "hour_of_week": np.floor(arrived).astype(int) % 168,
             "category": names[category],
             "department": department[c["department"][keep]],
+            "work_key": work_keys(pd.Series(names[category]), pd.Series(department[c["department"][keep]])).to_numpy(),
             "snapshot_h": days * 24.0 + settings["snapshot_gap_h"] + replication * days * 24.0,
         }))
     weekday = np.tile((np.arange(days) + settings["warm_up_days"]) % 7, replications)
@@ -773,7 +792,10 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     sources[first] = float(round(sources[first] + drift, 6))
     categories = {}
     for category, rate in arrivals.rates.items():
-        fit = work[category]
+        department = arrivals.departments[category]
+        units_of = [department] if isinstance(department, str) else list(department)
+        fits = {unit: work[work_key(category, unit)] for unit in units_of}
+        fit = fits[units_of[0]]  # the largest unit's; with several units, each has its own in department_work
         deadline = arrivals.deadlines[category]
         categories[category] = {
             "rate_per_household_per_year": round(rate, 6),
@@ -782,10 +804,11 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
             "routing": {"grid": 0.0, "community": 0.0, "department": 1.0},
             "escalation_probability": {"grid": 0.0, "community": 0.0},
             "work": {"grid": dict(UNUSED_WORK), "community": dict(UNUSED_WORK),
-                     "department": {"mean_h": round(fit.work_mean_h(), 4), "cv": round(fit.work_cv(), 4),
-                                    "distribution": "lognormal"}},
-            "department": arrivals.departments[category],
+                     "department": _lognormal(fit)},
+            "department": department,
         }
+        if len(units_of) > 1:
+            categories[category]["department_work"] = {unit: _lognormal(unit_fit) for unit, unit_fit in fits.items()}
     raw = {
         "name": name or re.sub(r"[^\w\-]+", "_", Path(log.path).name.split(".")[0]) + "_calibrated",
         "description": f"Calibrated from {cite}",
@@ -804,6 +827,10 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     }
     raw["sources"], raw["assumptions"] = _labels(log, arrivals, units, settings, cite)
     return raw
+
+
+def _lognormal(fit: WorkFit) -> dict:
+    return {"mean_h": round(fit.work_mean_h(), 4), "cv": round(fit.work_cv(), 4), "distribution": "lognormal"}
 
 
 def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: dict, cite: str):
@@ -838,6 +865,11 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
                                          else f"{cite}: share of the category's cases handled by each unit")
         sources[f"{path}.work.department"] = (f"calibrated by simulation against {cite}: lognormal work content, "
                                               "searched to match the category's median time to close and on-time rate")
+        if not isinstance(arrivals.departments[category], str):
+            sources[f"{path}.work.department"] += " (the largest unit's; department_work has every unit's)"
+            sources[f"{path}.department_work"] = (
+                f"calibrated by simulation against {cite}: lognormal work content of the category's cases at each "
+                "unit, searched to match their median time to close and on-time rate there")
         assumptions[f"{path}.routing"] = "every case goes straight to the unit named in the log"
         assumptions[f"{path}.escalation_probability"] = "no escalation: the log names the unit that handled the case"
         assumptions[f"{path}.work.grid"] = "unused: no case is handled at grid level"

@@ -86,6 +86,7 @@ class CaseSource:
         self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
         self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
         departments = list(scenario.departments)
+        self.department_index = {name: i for i, name in enumerate(departments)}
         self.department_choices = [
             (np.array([departments.index(d) for d in shares]), np.cumsum(list(shares.values())))
             for shares in (c.department_shares() for c in self.categories)
@@ -140,6 +141,10 @@ class CaseSource:
             for c, spec in enumerate(self.categories):
                 mask = category == c
                 work[mask, j] = work_from_uniform(getattr(spec.work, name), u[mask])
+                if name == "department" and spec.department_work:
+                    for unit, unit_work in spec.department_work.items():
+                        at_unit = mask & (department == self.department_index[unit])
+                        work[at_unit, j] = work_from_uniform(unit_work, u[at_unit])
         u_escalate = np.column_stack(
             [s["handling.escalation.grid"].random(n), s["handling.escalation.community"].random(n)]
         )

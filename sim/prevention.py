@@ -303,7 +303,9 @@ class Prevention:
         spec = self.categories[c]
         routing = np.cumsum(spec.routing.shares())
         level = int((problem[7] >= routing[:2]).sum())
-        work = [float(work_from_uniform(getattr(spec.work, name), np.array([problem[8][j]]))[0]) for j, name in enumerate(LEVELS)]
+        department = list(s.departments)[problem[11]]
+        specs = [spec.work.grid, spec.work.community, spec.work_at(department)]
+        work = [float(work_from_uniform(specs[j], np.array([problem[8][j]]))[0]) for j in range(len(LEVELS))]
         deadline = math.inf if spec.deadline_h is None else spec.deadline_h
         if how == ERUPTED:
             work = [w * s.latent.eruption_work_factor for w in work]

@@ -262,6 +262,17 @@ class Escalation(Strict):
     community: float = Field(ge=0, le=1)
 
 
+def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    """Shares of a whole: each between 0 and 1, summing to 1."""
+    for name, share in shares.items():
+        if not 0 <= share <= 1:
+            raise ValueError(f"{what} share {name} = {share} must be between 0 and 1")
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} shares must sum to 1, got {total:.6g}")
+    return shares
+
+
 class Category(Strict):
     """A kind of case: how often it arises, where it is handled, how much work, by when."""
 
@@ -273,6 +284,9 @@ class Category(Strict):
     department: str | dict[str, float] = Field(
         min_length=1, description="the department whistled to, or shares of the category's cases by department"
     )
+    department_work: dict[str, Work] | None = Field(
+        None, description="work content at the department level for the cases of some departments (instead of work.department)"
+    )
     resolution_deadline_h: float | None = Field(
         None, gt=0, le=24 * MAX_HORIZON_DAYS, description="None: the dispatch rule's resolution_deadline_h"
     )
@@ -281,19 +295,15 @@ class Category(Strict):
     @field_validator("department")
     @classmethod
     def _department_shares_sum(cls, value: str | dict[str, float]) -> str | dict[str, float]:
-        if isinstance(value, str):
-            return value
-        for name, share in value.items():
-            if not 0 <= share <= 1:
-                raise ValueError(f"department share {name} = {share} must be between 0 and 1")
-        total = sum(value.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"department shares must sum to 1, got {total:.6g}")
-        return value
+        return value if isinstance(value, str) else check_shares(value, "department")
 
     def department_shares(self) -> dict[str, float]:
         """Share of the category's cases by department (one department: share 1)."""
         return {self.department: 1.0} if isinstance(self.department, str) else dict(self.department)
+
+    def work_at(self, department: str) -> Work:
+        """Work content of the category's cases handled by a department."""
+        return (self.department_work or {}).get(department, self.work.department)
 
 
 class Cases(Strict):
@@ -325,13 +335,7 @@ class Cases(Strict):
     @field_validator("sources")
     @classmethod
     def _sources_sum(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, share in value.items():
-            if not 0 <= share <= 1:
-                raise ValueError(f"source share {name} = {share} must be between 0 and 1")
-        total = sum(value.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"source shares must sum to 1, got {total:.6g}")
-        return value
+        return check_shares(value, "source")
 
     @field_validator("hourly_profile", "weekly_profile", "hour_of_week_profile")
     @classmethod
@@ -696,6 +700,12 @@ class Scenario(Strict):
                     raise ValueError(
                         f"cases.categories.{name}.department = {department!r} is not a department; "
                         f"allowed: {sorted(self.departments)}"
+                    )
+            for department in category.department_work or {}:
+                if department not in category.department_shares():
+                    raise ValueError(
+                        f"cases.categories.{name}.department_work names {department!r}, which gets none of the "
+                        f"category's cases; allowed: {sorted(category.department_shares())}"
                     )
         for batch in self.workforce.hiring_batches:
             if batch.start_day >= self.horizon_days:

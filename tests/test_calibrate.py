@@ -255,6 +255,7 @@ def test_boston_three_weeks_calibrate_end_to_end(tmp_path, capsys):
     logged = sample.loc[~sample["TYPE"].isin(top5), "Department"].value_counts(normalize=True)
     assert max(other_units, key=other_units.get) == logged.index[0]
     assert other_units[logged.index[0]] == pytest.approx(logged.iloc[0], abs=0.02)  # within the no-deadline split
+    assert set(scenario.cases.categories["other"].department_work) == set(other_units)  # fitted unit by unit
 
 
 # --------------------------------------------------------------------------- malformed logs

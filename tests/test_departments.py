@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.cases import CaseSource
 from sim.experiment import simulate
 from sim.model import run_replication
+from sim.streams import Streams
+from sim.territory import build_territory
 
 from .conftest import small_scenario
 
@@ -42,3 +45,18 @@ def test_sharing_a_category_among_departments_leaves_the_cases_themselves_unchan
     one, shared = run_replication(small_scenario(), 4), run_replication(small_scenario(SHARED), 4)
     for column in ("arrived_h", "category", "grid", "source", "initial_level"):
         np.testing.assert_array_equal(one.cases[column], shared.cases[column])
+
+
+def test_department_work_sets_the_work_of_the_cases_at_that_department_only():
+    plain = small_scenario(SHARED)
+    special = small_scenario(SHARED, "cases.categories.sanitation.department_work="
+                                     "{housing: {mean_h: 50, cv: 0, distribution: fixed}}")
+    blocks = []
+    for scenario in (plain, special):
+        streams = Streams(3, 0)
+        blocks.append(CaseSource(scenario, build_territory(scenario.territory, streams), streams).block(0, 14))
+    before, after = blocks
+    at_housing = (after.category == plain.category_names().index("sanitation")) & (after.department == 1)
+    assert list(plain.departments)[1] == "housing" and at_housing.any()
+    assert (after.work[at_housing, 2] == 50).all()
+    np.testing.assert_array_equal(after.work[~at_housing], before.work[~at_housing])

@@ -122,6 +122,13 @@ def test_department_shares_must_sum_to_one_and_name_departments(tmp_path):
     assert "fire_brigade" in error_of(child_of_baseline(tmp_path, body))
 
 
+def test_department_work_may_only_name_departments_that_get_the_category(tmp_path):
+    work = {"mean_h": 2.0, "cv": 1.0, "distribution": "exponential"}
+    body = {"cases": {"categories": {"sanitation": {"department_work": {"housing": work}}}}}
+    message = error_of(child_of_baseline(tmp_path, body))
+    assert "cases.categories.sanitation.department_work" in message and "housing" in message
+
+
 def test_warm_up_must_be_shorter_than_the_horizon(tmp_path):
     message = error_of(child_of_baseline(tmp_path, {"horizon_days": 10, "warm_up_days": 20}))
     assert "warm_up_days" in message
