@@ -343,6 +343,23 @@ except (OSError, AttributeError):  # not Linux: the lock and the markers still k
     pass
 sys.modules.setdefault("rfc3987_syntax", None)
 logging.getLogger("papermill").setLevel(logging.WARNING)
+# A zmq.asyncio poll can miss the wake-up of a message already waiting (jupyter/nbclient#312): the
+# cell's reply and outputs then never arrive and papermill waits for ever on an idle kernel, as a
+# notebook with widgets did about once in 20 runs here. Waiting in short polls re-checks the socket.
+import time
+from queue import Empty
+from jupyter_client.channels import AsyncZMQSocketChannel
+_get_msg = AsyncZMQSocketChannel.get_msg
+async def _get_msg_in_short_polls(self, timeout=None):
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+        try:
+            return await _get_msg(self, left)
+        except Empty:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+AsyncZMQSocketChannel.get_msg = _get_msg_in_short_polls
 import papermill
 from traitlets.config import Config
 config = Config()
