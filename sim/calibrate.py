@@ -17,9 +17,10 @@ scenario that reproduces it:
   which it closes cases. Its capacity and its cases' work content are not in the log, so they
   are found by simulation: the unit's capacity is tied to the throughput it demonstrably
   achieved (the 90th percentile of its closures per working day), and the median and spread
-  of each category's work content (lognormal) are searched until the simulated median time to
-  close and on-time rate of the category match the observed ones. Cases queue for staff who work to a
-  calendar, so a change of staff changes the times to close; nothing replays observed durations.
+  of each category's work content (lognormal; "other"'s unit by unit, since it mixes kinds of
+  case) are searched until the simulated median time to close and on-time rate of the category
+  match the observed ones. Cases queue for staff who work to a calendar, so a change of staff
+  changes the times to close; nothing replays observed durations.
 
 Observed and simulated logs are summarised by the same function (`moments`), on the same
 definitions: a case still open at the end of the log counts in the time to close at its age
@@ -648,7 +649,7 @@ def _initial_fits(log: CaseLog, frame: pd.DataFrame, observed: dict) -> tuple[di
             median = max(stats["ttc_p50_h"], 0.05)
             spread = math.log(max(stats["ttc_p90_h"], median * 1.01) / median) / 1.2816
             work[key] = WorkFit(work_median_h=float(np.clip(median * week / 168.0 / 2, 1e-3, 500.0)),
-                                     work_sigma=float(np.clip(spread, 0.3, MAX_WORK_SIGMA)))
+                                work_sigma=float(np.clip(spread, 0.3, MAX_WORK_SIGMA)))
     return units, work
 
 
@@ -736,13 +737,6 @@ def _department_of(units: pd.Series) -> str | dict[str, float]:
     first = next(iter(rounded))
     rounded[first] = float(round(rounded[first] + 1.0 - sum(rounded.values()), 6))
     return rounded
-
-
-def department_label(department: str | dict[str, float]) -> str:
-    """A category's department for tables: the unit, or each unit with its share."""
-    if isinstance(department, str):
-        return department
-    return ", ".join(f"{unit} {share:.0%}" for unit, share in department.items())
 
 
 def fit_arrivals(log: CaseLog, frame: pd.DataFrame, observed: dict) -> Arrivals:
