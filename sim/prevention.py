@@ -127,6 +127,7 @@ class Prevention:
         self.last_visit = np.full(n_grids, -math.inf)
         self.revisit_h = s.patrol.revisit_interval_h
         self.categories = list(s.cases.categories.values())
+        self.department_names = list(s.departments)
         names = list(s.cases.categories)
         sources = list(s.cases.sources)
         if self.latent_on:
@@ -303,7 +304,7 @@ class Prevention:
         spec = self.categories[c]
         routing = np.cumsum(spec.routing.shares())
         level = int((problem[7] >= routing[:2]).sum())
-        department = list(s.departments)[problem[11]]
+        department = self.department_names[problem[11]]
         specs = [spec.work.grid, spec.work.community, spec.work_at(department)]
         work = [float(work_from_uniform(specs[j], np.array([problem[8][j]]))[0]) for j in range(len(LEVELS))]
         deadline = math.inf if spec.deadline_h is None else spec.deadline_h
