@@ -95,11 +95,11 @@ def item_reference(customers: int, seed: int = 0) -> dict:
 
 def item_mmc(customers: int, seed: int = 0) -> dict:
     """The model's M/M/c reduction, run as `gridgov validate mmc` runs each replication."""
-    from sim.validate import _waits, mmc_scenario
+    from sim.experiment.validation import _waits, mmc_scenario
 
     horizon = max(2, math.ceil(customers / (ARRIVAL_RATE * 24)))
     scenario = mmc_scenario(SERVERS, ARRIVAL_RATE, SERVICE_RATE, horizon, 1)
-    from sim.model import run_replication
+    from sim.core.district import run_replication
 
     start, cpu = time.perf_counter(), time.process_time()
     raw = run_replication(scenario, seed, 0)
@@ -111,7 +111,7 @@ def item_mmc(customers: int, seed: int = 0) -> dict:
 
 def scaled_scenario(scale: float, days: int, drain_days: int | None = None):
     """luzhou_2034 with `scale` x the households (and staff), over `days` days."""
-    from sim.scenario import load_scenario, validate_scenario
+    from sim.params import load_scenario, validate_scenario
 
     raw = load_scenario(SCENARIO).model_dump(mode="json")
 
@@ -139,9 +139,9 @@ def scaled_scenario(scale: float, days: int, drain_days: int | None = None):
 
 def item_full(scale: float, days: int, seed: int = 0) -> dict:
     """One replication of luzhou_2034 (KPIs, no case-log DataFrame), as `replicate` runs it."""
-    from sim.experiment import simulate
-    from sim.territory import build_territory
-    from sim.streams import Streams
+    from sim.experiment.runs import simulate
+    from sim.core.territory import build_territory
+    from sim.core.streams import Streams
 
     scenario = scaled_scenario(scale, days)
     households = build_territory(scenario.territory, Streams(seed, 0)).households
@@ -157,10 +157,10 @@ def item_full(scale: float, days: int, seed: int = 0) -> dict:
 
 def _count_cases(scenario, seed: int) -> int:
     """All cases that arrived (the window KPIs leave out the warm-up): drawn again, cheaply, block by block."""
-    from sim.cases import CaseSource
-    from sim.model import ARRIVAL_BLOCK_DAYS
-    from sim.streams import Streams
-    from sim.territory import build_territory
+    from sim.core.arrivals import CaseSource
+    from sim.core.district import ARRIVAL_BLOCK_DAYS
+    from sim.core.streams import Streams
+    from sim.core.territory import build_territory
 
     streams = Streams(seed, 0)
     source = CaseSource(scenario, build_territory(scenario.territory, streams), streams)
@@ -170,7 +170,7 @@ def _count_cases(scenario, seed: int) -> int:
 
 def _timed_task(task: tuple) -> tuple:
     """One replication as `replicate` runs it, with the CPU seconds it took and the process that ran it."""
-    from sim.experiment import _task
+    from sim.experiment.runs import _task
 
     cpu = time.process_time()
     run = _task(task)
@@ -187,7 +187,7 @@ def _cpu_speedup(serial_cpu: float, timed: list[tuple]) -> float:
 
 def item_replications(reps: int, days: int, scale: float, seed: int = 0) -> dict:
     """The same replications in 1 process, a pool of 2, and a Dask LocalCluster of 2 workers."""
-    from sim.experiment import collect, make_executor
+    from sim.experiment.runs import collect, make_executor
 
     scenario = scaled_scenario(scale, days, drain_days=min(14, days))
     tasks = [(scenario, seed, r, False) for r in range(reps)]

@@ -9,8 +9,8 @@
 __version__ = "0.1.0"
 
 from .errors import InputError  # noqa: E402
-from .experiment import Replications, Run, replicate, replicate_many, simulate  # noqa: E402
-from .scenario import Scenario, load_scenario, provenance  # noqa: E402
+from .experiment.runs import Replications, Run, replicate, replicate_many, simulate  # noqa: E402
+from .params import Scenario, load_scenario, provenance  # noqa: E402
 
 __all__ = ["InputError", "Replications", "Run", "Scenario", "load_scenario", "provenance", "replicate",
            "replicate_many", "simulate", "__version__"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import load_scenario
+from sim.params import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.assessment import WEEK_H, scorecard
-from sim.experiment import simulate
+from sim.analysis.scorecards import WEEK_H, scorecard
+from sim.experiment.runs import simulate
 
 from .conftest import small_scenario
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.scenario import MAX_FILE_BYTES, load_scenario
+from sim.params import load_scenario
+from sim.params.files import MAX_FILE_BYTES
 
 from .conftest import PARAMS
 
@@ -164,8 +165,8 @@ def test_yaml_anchors_within_limits_still_work(tmp_path):
 
 def test_work_too_small_to_register_never_finishes_before_it_starts():
     # Found by tests/test_fuzz_scenarios.py: work_h of 1e-100 off shift gave simpy a negative delay.
-    from sim.scenario import office_hours
-    from sim.workforce import Calendar
+    from sim.params.calendar import office_hours
+    from sim.core.workforce import Calendar
 
     calendar = Calendar(office_hours())
     starts = [t / 7 for t in range(1, 2_000)]

@@ -19,7 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sim import batch, manifest
+from sim.batch import runner as batch
+
+from sim.results import manifest
 from sim.cli import main
 from sim.errors import InputError
 

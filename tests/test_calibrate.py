@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, detect_columns, read_case_log
-from sim.cases import CaseSource
+from sim.calibration.fit import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, detect_columns, read_case_log
+from sim.core.arrivals import CaseSource
 from sim.cli import main
 from sim.errors import InputError
-from sim.model import run_replication
-from sim.scenario import load_scenario, provenance, validate_scenario
-from sim.streams import Streams
-from sim.territory import build_territory
+from sim.core.district import run_replication
+from sim.params import load_scenario, provenance, validate_scenario
+from sim.core.streams import Streams
+from sim.core.territory import build_territory
 
 from .conftest import small_scenario
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.cases import CaseSource
-from sim.experiment import simulate
-from sim.model import run_replication
-from sim.streams import Streams
-from sim.territory import build_territory
+from sim.core.arrivals import CaseSource
+from sim.experiment.runs import simulate
+from sim.core.district import run_replication
+from sim.core.streams import Streams
+from sim.core.territory import build_territory
 
 from .conftest import small_scenario
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment import replicate, replicate_many, simulate
-from sim.model import run_replication
-from sim.streams import Streams
+from sim.experiment.runs import replicate, replicate_many, simulate
+from sim.core.district import run_replication
+from sim.core.streams import Streams
 
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiment import _task, make_executor, replicate
+from sim.experiment.runs import _task, make_executor, replicate
 
 from .conftest import ROOT, small_scenario
 

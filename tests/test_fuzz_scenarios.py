@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.experiment import simulate
-from sim.scenario import Scenario, load_scenario
+from sim.experiment.runs import simulate
+from sim.params import Scenario, load_scenario
 
 from .conftest import PARAMS, SMALL
 

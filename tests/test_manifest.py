@@ -15,7 +15,9 @@ import textwrap
 import pandas as pd
 import pytest
 
-from sim import manifest, store
+from sim.results import manifest
+
+from sim.results import store
 from sim.errors import InputError, OutputError
 
 
@@ -131,7 +133,7 @@ def test_the_lock_is_released_on_exit(tmp_path):
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from sim import manifest
+    from sim.results import manifest
     with manifest.folder_lock(sys.argv[1]):
         print("locked", flush=True)
         time.sleep(60)

@@ -13,7 +13,9 @@ import pandas as pd
 import papermill
 import pytest
 
-from sim import batch, notebook
+from sim.batch import runner as batch
+
+from sim.reporting import notebook
 
 from .conftest import PARAMS, SMALL
 

@@ -10,10 +10,10 @@ import pytest
 
 from sim import mechanisms
 from sim.errors import InputError
-from sim.experiment import simulate
-from sim.model import District, run_replication
-from sim.participation import FULFILLED, IN_SERVICE, LAPSED, WAITING
-from sim.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL
+from sim.experiment.runs import simulate
+from sim.core.district import District, run_replication
+from sim.mechanisms.micro_wishes import FULFILLED, IN_SERVICE, LAPSED, WAITING
+from sim.mechanisms.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL
 
 from .conftest import small_scenario
 

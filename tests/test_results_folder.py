@@ -27,7 +27,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import manifest, store
+from sim.results import manifest
+
+from sim.results import store
 from sim.cli import main
 
 from .conftest import PARAMS, ROOT, SMALL

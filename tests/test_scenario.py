@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from sim.errors import InputError
-from sim.scenario import load_scenario, merge_scenario, provenance
+from sim.params import load_scenario, merge_scenario, provenance
 
 from .conftest import PARAMS
 

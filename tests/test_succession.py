@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.metrics import t_interval
-from sim.scenario import ReservePool, Secretaries, TrainingCohorts
-from sim.succession import HOURS_PER_DAY, simulate_succession, step_integral, succession_measures
+from sim.analysis.kpis import t_interval
+from sim.params.people import ReservePool, Secretaries, TrainingCohorts
+from sim.mechanisms.succession import HOURS_PER_DAY, simulate_succession, step_integral, succession_measures
 
 DAYS = 5 * 365
 

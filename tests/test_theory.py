@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import run_replication
-from sim.validate import erlang_c, mmc_theory, validate_mmc
+from sim.core.district import run_replication
+from sim.experiment.validation import erlang_c, mmc_theory, validate_mmc
 
 from .conftest import small_scenario
 

@@ -8,14 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import costs, dynamics
+from sim.mechanisms import costs
+
+from sim.mechanisms import dynamics
 from sim.cli import main
-from sim.experiment import simulate
-from sim.metrics import kpis
-from sim.model import run_replication
-from sim.scenario import Costs, load_scenario
-from sim.streams import Streams
-from sim.territory import build_territory, split_communities
+from sim.experiment.runs import simulate
+from sim.analysis.kpis import kpis
+from sim.core.district import run_replication
+from sim.params import load_scenario
+from sim.params.costs import Costs
+from sim.core.streams import Streams
+from sim.core.territory import build_territory, split_communities
 
 from .conftest import PARAMS, small_scenario
 from .test_cli import small_args

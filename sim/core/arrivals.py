@@ -1,0 +1,163 @@
+"""Case categories and their arrival streams, drawn in vectorised blocks.
+
+Arrivals are a non-homogeneous Poisson process: each category's district-wide rate (households
+x rate per household) is shaped by an hour-of-day and a day-of-week profile (normalised so the
+yearly volume is unchanged) and, optionally, by a gamma-distributed day-level multiplier
+(real case logs are far more variable from day to day than Poisson). Arrivals are split among
+grids in proportion to their load, which is exact for Poisson processes.
+
+Everything random about a case is drawn when its block is drawn, each from its own named
+stream, one draw per case in arrival order: its grid, source, triage level, department (when its
+category shares its cases among departments), work content at every level and the uniforms that
+decide escalation and reopening. So two scenarios that differ only in staff or deadlines see
+exactly the same cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from ..params import Scenario
+from ..params.cases import LEVELS, Work
+from .streams import Streams
+from .territory import Territory
+
+HOURS_PER_YEAR = 8_760.0
+_TINY = 1e-12
+
+
+@dataclass
+class ArrivalBlock:
+    """The cases arriving in one block of time, sorted by arrival time."""
+
+    time: np.ndarray
+    category: np.ndarray
+    source: np.ndarray
+    grid: np.ndarray
+    level: np.ndarray  # triage level at intake: 0 grid, 1 community, 2 department
+    department: np.ndarray  # index of the department the case is whistled to, if it gets there
+    due: np.ndarray  # deadline (hours since time 0); inf when the category has none
+    work: np.ndarray  # (n, 3) work content in hours at each level
+    u_escalate: np.ndarray  # (n, 2) uniforms deciding escalation at grid and community
+    u_reopen: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+def hour_of_week_profile(hourly: list[float], weekly: list[float]) -> np.ndarray:
+    """168 rate multipliers with mean 1: day weight x hour weight."""
+    day = np.asarray(weekly, dtype=float)
+    hour = np.asarray(hourly, dtype=float)
+    profile = np.outer(day / day.mean(), hour / hour.mean()).ravel()
+    return profile / profile.mean()
+
+
+def work_from_uniform(spec: Work, u: np.ndarray) -> np.ndarray:
+    """Invert the work-content distribution at uniforms u (common random numbers across scenarios)."""
+    if spec.distribution == "fixed" or spec.cv == 0:
+        return np.full(len(u), spec.mean_h)
+    u = np.clip(u, _TINY, 1 - _TINY)
+    if spec.distribution == "exponential":
+        return -spec.mean_h * np.log1p(-u)
+    sigma2 = np.log1p(spec.cv**2)
+    return np.exp(np.log(spec.mean_h) - sigma2 / 2 + np.sqrt(sigma2) * ndtri(u))
+
+
+class CaseSource:
+    """Draws the cases of a scenario block by block."""
+
+    def __init__(self, scenario: Scenario, territory: Territory, streams: Streams):
+        cases = scenario.cases
+        self.categories = list(cases.categories.values())
+        self.streams = streams
+        total_load = float(territory.grid_load.sum())
+        self.rate_per_h = np.array([c.rate_per_household_per_year for c in self.categories]) * total_load / HOURS_PER_YEAR
+        self.profile = hour_of_week_profile(cases.hourly_profile, cases.weekly_profile)
+        if cases.hour_of_week_profile is not None:
+            weights = np.asarray(cases.hour_of_week_profile, dtype=float)
+            self.profile = weights / weights.mean()
+        self.daily_cv = cases.daily_rate_cv
+        self.grid_cdf = np.cumsum(territory.grid_load) / total_load
+        shares = np.array(list(cases.sources.values()))
+        self.source_cdf = np.cumsum(shares) / shares.sum()
+        self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
+        self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
+        departments = list(scenario.departments)
+        self.department_index = {name: i for i, name in enumerate(departments)}
+        self.department_choices = [
+            (np.array([departments.index(d) for d in shares]), np.cumsum(list(shares.values())))
+            for shares in (c.department_shares() for c in self.categories)
+        ]
+
+    def department_of(self, category: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+        """Each case's department: its category's, or drawn from the category's shares at uniforms u."""
+        department = np.array([indices[0] for indices, _ in self.department_choices], dtype=np.int64)[category]
+        for c, (indices, cdf) in enumerate(self.department_choices):
+            if len(indices) > 1:
+                mask = category == c
+                pick = np.searchsorted(cdf / cdf[-1], u[mask], side="right")
+                department[mask] = indices[np.minimum(pick, len(indices) - 1)]
+        return department
+
+    @property
+    def departments_drawn(self) -> bool:
+        """Whether some category shares its cases among departments (then a stream decides each case's)."""
+        return any(len(indices) > 1 for indices, _ in self.department_choices)
+
+    def expected_per_day(self) -> float:
+        return float(self.rate_per_h.sum() * 24)
+
+    def block(self, start_day: int, days: int) -> ArrivalBlock:
+        """The cases arriving in [start_day, start_day + days)."""
+        s = self.streams
+        hours = np.arange(start_day * 24, (start_day + days) * 24)
+        rate = self.profile[hours % 168][:, None] * self.rate_per_h[None, :]
+        if self.daily_cv > 0:
+            shape = 1.0 / self.daily_cv**2
+            day_factor = s["arrivals.day_rate"].gamma(shape, 1.0 / shape, size=days)
+            rate = rate * np.repeat(day_factor, 24)[:, None]
+        counts = s["arrivals.counts"].poisson(rate).ravel()
+        n_categories = len(self.categories)
+        hour = np.repeat(np.repeat(hours, n_categories), counts)
+        category = np.repeat(np.tile(np.arange(n_categories), len(hours)), counts)
+        end = float((start_day + days) * 24)
+        time = np.minimum(hour + s["arrivals.time"].random(len(hour)), np.nextafter(end, 0.0))
+        order = np.argsort(time, kind="stable")
+        time, category = time[order], category[order]
+        n = len(time)
+
+        grid = np.searchsorted(self.grid_cdf, s["arrivals.grid"].random(n), side="right")
+        grid = np.minimum(grid, len(self.grid_cdf) - 1)
+        source = np.minimum(np.searchsorted(self.source_cdf, s["cases.source"].random(n), side="right"), len(self.source_cdf) - 1)
+        u_triage = s["cases.triage"].random(n)
+        level = (u_triage[:, None] >= self.routing_cdf[category][:, :2]).sum(axis=1)
+        department = self.department_of(category, s["cases.department"].random(n) if self.departments_drawn else None)
+        work = np.empty((n, 3))
+        for j, name in enumerate(LEVELS):
+            u = s[f"work.{name}"].random(n)
+            for c, spec in enumerate(self.categories):
+                mask = category == c
+                work[mask, j] = work_from_uniform(getattr(spec.work, name), u[mask])
+                if name == "department" and spec.department_work:
+                    for unit, unit_work in spec.department_work.items():
+                        at_unit = mask & (department == self.department_index[unit])
+                        work[at_unit, j] = work_from_uniform(unit_work, u[at_unit])
+        u_escalate = np.column_stack(
+            [s["handling.escalation.grid"].random(n), s["handling.escalation.community"].random(n)]
+        )
+        return ArrivalBlock(
+            time=time,
+            category=category,
+            source=source,
+            grid=grid,
+            level=level,
+            department=department,
+            due=time + self.deadline[category],
+            work=work,
+            u_escalate=u_escalate,
+            u_reopen=s["feedback.reopen"].random(n),
+        )

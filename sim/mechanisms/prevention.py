@@ -1,0 +1,316 @@
+"""Prevention: hidden (latent) problems, grid patrols that find them, informants who report them, and
+the split of a worker's shift between cases, patrol, burden pushed down and other duties.
+
+**Latent problems.** Hazards, illegal construction, broken facilities start hidden in a grid (a
+Poisson stream per household, drawn a week at a time from the `latent.*` streams). Each has an
+eruption delay (lognormal). A patrol visit of its grid finds it with the detection probability;
+an informant reports it after an exponential time whose rate adds up the informant groups (see
+below); whatever comes first turns it into a case. Found by a patrol: source "patrol"; by an
+informant: source "informant"; the case has its category's routing, work and deadline.
+Not found by its eruption time, it erupts as a resident complaint (source "resident_report")
+with `eruption_work_factor` times the work and `eruption_deadline_factor` times the deadline.
+
+**Patrols, and the trade-off with case load.** With patrols on, a grid worker who is on shift
+and has no queued case walks the next grid of its post (round robin) for `visit_h` of focused
+time instead of idling; a grid walked less than `revisit_interval_h` ago is skipped, and if all the
+post's grids were, the worker idles until the first is due again. Off shift a worker idles; at the start of every shift idle workers set
+out. A visit is not interrupted: a case arriving during a visit waits in the post's queue until
+the visit ends (at most `visit_h` of focused time). So patrol time is what case work leaves:
+when the case load rises, coverage falls, without any assumed split.
+
+**Time accounting (time budget).** With patrols or burden on, `grid_case_time_share` is replaced
+by an explicit split of every shift hour: a share b goes to the burden pushed down by
+departments (hours per week / shift hours per week, after reduction), a share o to other duties
+(meetings, training); the rest (1 - b - o) goes to foreground work: cases, patrol or idling. The
+model interleaves burden and other duties with foreground work, so every case or visit takes
+1 / (1 - b - o) times its focused hours of shift time. Then, per role and exactly:
+shift hours = cases + patrol + burden + other + idle, where idle is the remainder (with patrols
+on it is ~0 on shift). Community workers get the same split when burden is on.
+
+**Informants.** Each informant group (couriers, delivery riders, area / group / neighbour chiefs)
+has a density (per 1,000 households), a patch (households each one passes), passes per week and
+a probability of noticing and reporting a hidden problem on one pass. Informants covering a given
+spot: density x patch / 1,000; reports arrive as a Poisson process of rate
+sum(covering x passes per week / 168 x report probability) per hour, so the time to the first
+report is exponential. Uses the `latent.informant` stream (unit exponentials scaled by the
+rate, so doubling informants halves every report delay under common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtri
+
+from ..core.arrivals import HOURS_PER_YEAR, ArrivalBlock, work_from_uniform
+from ..core.handling import (ACCEPTED, CATEGORY, DEPARTMENT_OF, DUE, ESCALATIONS, GRID, GRID_OF, ID, LEVEL, NOT_YET,
+                       REOPENED, REWORK, STARTED, TOKEN, U_ESC, U_REOPEN, WHISTLED, WORK)
+from ..params import Scenario
+from ..params.derived import informant_rate_per_h, time_shares  # noqa: F401 (time_shares re-exported)
+from ..params.cases import LEVELS
+from ..core.workforce import WEEK_H, Calendar
+
+PENDING, FOUND_PATROL, FOUND_INFORMANT, ERUPTED = 0, 1, 2, 3
+OUTCOMES = ("pending", "found_patrol", "found_informant", "erupted")
+PATROLLING = ["patrol"]  # worker.case while a worker walks a grid (not None, so hiring does not idle it)
+CASE_SLOTS = max(ID, DUE, GRID_OF, CATEGORY, LEVEL, ESCALATIONS, TOKEN, WORK + 2, U_ESC + 1, U_REOPEN, REOPENED,
+                 REWORK, STARTED, WHISTLED, ACCEPTED, DEPARTMENT_OF) + 1
+
+
+def lognormal_from_uniform(mean: float, cv: float, u: np.ndarray) -> np.ndarray:
+    if cv == 0:
+        return np.full(len(u), mean)
+    sigma2 = math.log1p(cv**2)
+    return np.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
+class Prevention:
+    """Latent problems, patrols and informants of one replication. Inert unless switched on."""
+
+    def __init__(self, district):
+        self.district = district
+        s = district.scenario
+        self.scenario = s
+        self.env = district.env
+        self.handling = district.handling
+        self.streams = district.streams
+        self.territory = district.territory
+        self.patrol_on = s.patrol.enabled
+        self.latent_on = s.latent.enabled
+        n_grids = self.territory.n_grids
+        self.n_weeks = math.ceil(district.end_h / WEEK_H) + 1
+        self.weekly_visits = np.zeros((self.n_weeks, n_grids), dtype=np.int32) if self.patrol_on else None
+        self.visits_in_window = 0
+        self.pending: list[list] = [[] for _ in range(n_grids)] if self.latent_on else []
+        self.problems: list[list] = []  # [onset, grid, category, erupt_at, outcome, resolved_h, case_id, uniforms..., department]
+        self._posts_of: list | None = None
+        self._post_grids: dict = {}
+        self._pointer: dict = {}
+        self._waking: set = set()
+        self.last_visit = np.full(n_grids, -math.inf)
+        self.revisit_h = s.patrol.revisit_interval_h
+        self.categories = list(s.cases.categories.values())
+        self.department_names = list(s.departments)
+        names = list(s.cases.categories)
+        sources = list(s.cases.sources)
+        if self.latent_on:
+            self.source_code = {k: sources.index(k) for k in ("patrol", "informant", "resident_report")}
+            self.latent_category = np.array([names.index(n) for n in s.latent.categories])
+            self.latent_cdf = np.cumsum(list(s.latent.categories.values()))
+            self.grid_cdf = np.cumsum(self.territory.grid_load) / float(self.territory.grid_load.sum())
+            self.rate_per_week = (s.latent.rate_per_household_per_year * float(self.territory.grid_load.sum())
+                                  * WEEK_H / HOURS_PER_YEAR)
+            self.informant_rate = informant_rate_per_h(s)
+        self.detect = self.streams["patrol.detect"]
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.patrol_on:
+            self.handling.on_idle = self._on_idle
+            self.env.process(self._shift_starts())
+        if self.latent_on:
+            self.env.process(self._latent_blocks())
+
+    # -- patrols ------------------------------------------------------------------------------
+
+    def _post_grid_list(self, station) -> list[int]:
+        if self._posts_of is not self.handling.grid_station_of:
+            self._posts_of = self.handling.grid_station_of
+            self._post_grids = {}
+            for grid, post in enumerate(self._posts_of):
+                self._post_grids.setdefault(post, []).append(grid)
+            self._pointer = {}
+        return self._post_grids.get(station, [])
+
+    def _on_idle(self, worker) -> bool:
+        station = worker.station
+        if station.role != GRID or not station.calendar.on_shift(self.env.now):
+            return False
+        return self._patrol(worker)
+
+    def _patrol(self, worker) -> bool:
+        """Send a worker to the next grid of its post not walked within the revisit interval; False if none."""
+        station = worker.station
+        grids = self._post_grid_list(station)
+        if not grids:
+            return False
+        now = self.env.now
+        i = self._pointer.get(station, 0)
+        for step in range(len(grids)):
+            grid = grids[(i + step) % len(grids)]
+            if self.last_visit[grid] <= now - self.revisit_h:
+                break
+        else:
+            self._wake_later(worker, min(self.last_visit[g] for g in grids) + self.revisit_h)
+            return False
+        self._pointer[station] = (i + step + 1) % len(grids)
+        self.last_visit[grid] = now
+        worker.case = PATROLLING
+        if self.district.window[0] <= now < self.district.window[1]:
+            self.visits_in_window += 1
+        end = station.calendar.finish(now, self.scenario.patrol.visit_h * station.stretch)
+        self.env.timeout(end - now).callbacks.append(lambda event, w=worker, g=grid: self._visit_done(w, g))
+        return True
+
+    def _wake_later(self, worker, at: float) -> None:
+        """An idle worker whose grids were all walked recently sets out again when one is due."""
+        if id(worker) in self._waking:
+            return
+        self._waking.add(id(worker))
+        self.env.timeout(max(0.0, at - self.env.now) + 1e-9).callbacks.append(lambda event, w=worker: self._wake(w))
+
+    def _wake(self, worker) -> None:
+        self._waking.discard(id(worker))
+        idle = worker.station.idle
+        for k, other in enumerate(idle):
+            if other is worker:
+                if worker.station.calendar.on_shift(self.env.now) and self._patrol(worker):
+                    del idle[k]
+                return
+
+    def _visit_done(self, worker, grid: int) -> None:
+        now = self.env.now
+        worker.case = None
+        self.weekly_visits[min(int(now // WEEK_H), self.n_weeks - 1), grid] += 1
+        if self.latent_on and self.pending[grid]:
+            p = self.scenario.patrol.detection_probability
+            still = []
+            for problem in self.pending[grid]:
+                if problem[0] <= now and self.detect.random() < p:
+                    self._resolve(problem, FOUND_PATROL)
+                else:
+                    still.append(problem)
+            self.pending[grid] = still
+        self.handling.next_case(worker)
+
+    def _shift_starts(self):
+        """At the start of every shift block, idle grid workers set out on patrol."""
+        env = self.env
+        calendars = [self.district.calendars["grid_worker"], self.district.mechanisms.staggered_calendar]
+        starts = sorted({start for calendar in calendars for start in calendar.starts})
+        week = 0
+        while True:
+            for start in starts:
+                t = week * WEEK_H + start
+                if t < env.now:
+                    continue
+                yield env.timeout(t - env.now)
+                for station in set(self.handling.grid_station_of):
+                    if not station.calendar.on_shift(env.now + 1e-6):
+                        continue
+                    while station.idle:
+                        worker = station.idle.pop()
+                        if not self._patrol(worker):
+                            station.idle.append(worker)
+                            break
+            week += 1
+
+    # -- latent problems ----------------------------------------------------------------------
+
+    def _latent_blocks(self):
+        env, s = self.env, self.scenario
+        horizon_h = s.horizon_days * 24.0
+        week = 0
+        while week * WEEK_H < horizon_h:
+            start = week * WEEK_H
+            length = min(WEEK_H, horizon_h - start)
+            self._draw_block(start, length)
+            week += 1
+            yield env.timeout(min((week) * WEEK_H, horizon_h) - env.now)
+
+    def _draw_block(self, start: float, length: float) -> None:
+        st, latent = self.streams, self.scenario.latent
+        n = int(st["latent.count"].poisson(self.rate_per_week * length / WEEK_H))
+        if n == 0:
+            return
+        onset = np.sort(start + st["latent.onset"].random(n) * length)
+        grid = np.minimum(np.searchsorted(self.grid_cdf, st["latent.grid"].random(n), side="right"), len(self.grid_cdf) - 1)
+        which = np.minimum(np.searchsorted(self.latent_cdf, st["latent.category"].random(n), side="right"),
+                           len(self.latent_cdf) - 1)
+        category = self.latent_category[which]
+        delay = lognormal_from_uniform(latent.eruption_delay_mean_h, latent.eruption_delay_cv, st["latent.eruption"].random(n))
+        report = st["latent.informant"].exponential(1.0, n) / self.informant_rate if self.informant_rate > 0 else np.full(n, np.inf)
+        u_triage = st["latent.triage"].random(n)
+        u_work = np.column_stack([st[f"latent.work.{name}"].random(n) for name in LEVELS])
+        u_esc = np.column_stack([st["latent.escalation.grid"].random(n), st["latent.escalation.community"].random(n)])
+        u_reopen = st["latent.reopen"].random(n)
+        source = self.district.source
+        department = source.department_of(category, st["latent.department"].random(n) if source.departments_drawn else None)
+        for i in range(n):
+            c = int(category[i])
+            problem = [float(onset[i]), int(grid[i]), c, float(onset[i] + delay[i]), PENDING, math.nan, -1,
+                       float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i]), int(department[i])]
+            self.problems.append(problem)
+            self.pending[problem[1]].append(problem)
+            first_h = min(delay[i], report[i])
+            how = FOUND_INFORMANT if report[i] < delay[i] else ERUPTED
+            self.env.timeout(onset[i] + first_h - self.env.now).callbacks.append(
+                lambda event, pr=problem, how=how: self._deadline_event(pr, how))
+
+    def _deadline_event(self, problem: list, how: int) -> None:
+        if problem[4] != PENDING:
+            return
+        pending = self.pending[problem[1]]
+        for i, other in enumerate(pending):
+            if other is problem:
+                del pending[i]
+                break
+        self._resolve(problem, how)
+
+    def _resolve(self, problem: list, how: int) -> None:
+        """Turn a latent problem into a case, now."""
+        now = self.env.now
+        s = self.scenario
+        problem[4], problem[5] = how, now
+        c = problem[2]
+        spec = self.categories[c]
+        routing = np.cumsum(spec.routing.shares())
+        level = int((problem[7] >= routing[:2]).sum())
+        department = self.department_names[problem[11]]
+        specs = [spec.work.grid, spec.work.community, spec.work_at(department)]
+        work = [float(work_from_uniform(specs[j], np.array([problem[8][j]]))[0]) for j in range(len(LEVELS))]
+        deadline = math.inf if spec.deadline_h is None else spec.deadline_h
+        if how == ERUPTED:
+            work = [w * s.latent.eruption_work_factor for w in work]
+            deadline *= s.latent.eruption_deadline_factor
+            source = self.source_code["resident_report"]
+        else:
+            source = self.source_code["patrol" if how == FOUND_PATROL else "informant"]
+        block = ArrivalBlock(
+            time=np.array([now]), category=np.array([c]), source=np.array([source]), grid=np.array([problem[1]]),
+            level=np.array([level]), department=np.array([problem[11]]), due=np.array([now + deadline]), work=np.array([work]),
+            u_escalate=np.array([problem[9]]), u_reopen=np.array([problem[10]]),
+        )
+        case_id = self.district.log.add_block(block)
+        problem[6] = case_id
+        case = [None] * CASE_SLOTS
+        case[ID], case[DUE], case[GRID_OF], case[CATEGORY], case[LEVEL] = case_id, now + deadline, problem[1], c, level
+        case[ESCALATIONS], case[TOKEN] = 0, 0
+        case[WORK], case[WORK + 1], case[WORK + 2] = work
+        case[U_ESC], case[U_ESC + 1] = float(problem[9][0]), float(problem[9][1])
+        case[U_REOPEN], case[REOPENED], case[REWORK] = problem[10], False, False
+        case[STARTED], case[WHISTLED], case[ACCEPTED] = NOT_YET, NOT_YET, NOT_YET
+        case[DEPARTMENT_OF] = problem[11]
+        self.handling.arrive(case)
+
+    # -- results ------------------------------------------------------------------------------
+
+    def results(self) -> dict:
+        out: dict = {}
+        if self.patrol_on:
+            out["patrol_weekly_visits"] = self.weekly_visits
+            out["patrol_visits_in_window"] = self.visits_in_window
+        if self.latent_on:
+            rows = self.problems
+            out["latent"] = {
+                "onset_h": np.array([r[0] for r in rows], dtype=float),
+                "grid": np.array([r[1] for r in rows], dtype=np.int64),
+                "category": np.array([r[2] for r in rows], dtype=np.int64),
+                "erupts_h": np.array([r[3] for r in rows], dtype=float),
+                "outcome": np.array([r[4] for r in rows], dtype=np.int8),
+                "resolved_h": np.array([r[5] for r in rows], dtype=float),
+                "case_id": np.array([r[6] for r in rows], dtype=np.int64),
+            }
+        return out

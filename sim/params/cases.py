@@ -1,0 +1,139 @@
+"""Case categories: arrival rates and profiles, sources, routing to a handling level, work content, deadlines, feedback."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import MAX_CASES_PER_HOUSEHOLD_YEAR, MAX_HORIZON_DAYS, Strict, check_shares
+
+LEVELS = ("grid", "community", "department")
+
+
+class Work(Strict):
+    """Work content of one handling step, in hours of focused work."""
+
+    mean_h: float = Field(gt=0, le=10_000)
+    cv: float = Field(1.0, ge=0, le=10)
+    distribution: Literal["exponential", "lognormal", "fixed"] = "lognormal"
+
+    @model_validator(mode="after")
+    def _cv_matches(self) -> "Work":
+        if self.distribution == "exponential" and self.cv != 1.0:
+            raise ValueError(f"an exponential work content has cv 1, not {self.cv}; use lognormal for another cv")
+        if self.distribution == "fixed" and self.cv != 0.0 and "cv" in self.model_fields_set:
+            raise ValueError(f"a fixed work content has cv 0, not {self.cv}")
+        return self
+
+
+class LevelWork(Strict):
+    grid: Work
+    community: Work
+    department: Work
+
+
+class Routing(Strict):
+    """Share of cases triaged to each handling level at intake; must sum to 1."""
+
+    grid: float = Field(ge=0, le=1)
+    community: float = Field(ge=0, le=1)
+    department: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> "Routing":
+        total = self.grid + self.community + self.department
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(
+                f"routing shares grid + community + department must sum to 1, got {total:.6g}"
+            )
+        return self
+
+    def shares(self) -> list[float]:
+        return [self.grid, self.community, self.department]
+
+
+class Escalation(Strict):
+    """Probability that a case handled at a level cannot be closed there and moves up."""
+
+    grid: float = Field(ge=0, le=1)
+    community: float = Field(ge=0, le=1)
+
+
+class Category(Strict):
+    """A kind of case: how often it arises, where it is handled, how much work, by when."""
+
+    rate_per_household_per_year: float = Field(ge=0, le=MAX_CASES_PER_HOUSEHOLD_YEAR)
+    deadline_h: float | None = Field(gt=0, le=24 * MAX_HORIZON_DAYS, description="None: no deadline")
+    routing: Routing
+    escalation_probability: Escalation
+    work: LevelWork
+    department: str | dict[str, float] = Field(
+        min_length=1, description="the department whistled to, or shares of the category's cases by department"
+    )
+    department_work: dict[str, Work] | None = Field(
+        None, description="work content at the department level for the cases of some departments (instead of work.department)"
+    )
+    resolution_deadline_h: float | None = Field(
+        None, gt=0, le=24 * MAX_HORIZON_DAYS, description="None: the dispatch rule's resolution_deadline_h"
+    )
+
+
+    @field_validator("department")
+    @classmethod
+    def _department_shares_sum(cls, value: str | dict[str, float]) -> str | dict[str, float]:
+        return value if isinstance(value, str) else check_shares(value, "department")
+
+    def department_shares(self) -> dict[str, float]:
+        """Share of the category's cases by department (one department: share 1)."""
+        return {self.department: 1.0} if isinstance(self.department, str) else dict(self.department)
+
+    def work_at(self, department: str) -> Work:
+        """Work content of the category's cases handled by a department."""
+        return (self.department_work or {}).get(department, self.work.department)
+
+
+class Cases(Strict):
+    """Case categories, their arrival pattern, sources and resident feedback."""
+
+    categories: dict[str, Category] = Field(min_length=1)
+    sources: dict[str, float] = Field(min_length=1, description="share of cases by channel; sums to 1")
+    hourly_profile: list[float] = Field(min_length=24, max_length=24)
+    weekly_profile: list[float] = Field(min_length=7, max_length=7)
+    hour_of_week_profile: list[float] | None = Field(
+        None,
+        min_length=168,
+        max_length=168,
+        description="assumption: None = hourly_profile x weekly_profile; 168 weights from Monday 00:00 when a case log gives the full hour-of-week pattern",
+    )
+    daily_rate_cv: float = Field(
+        0.0, ge=0, le=5, description="assumption: 0 = plain Poisson; > 0 draws a gamma day-level rate multiplier"
+    )
+    reopen_probability: float = Field(
+        0.03, ge=0, le=1, description="assumption: 3 % of closures are rejected by the resident and reopened"
+    )
+    reopen_delay_h: float = Field(
+        24.0, ge=0, le=24 * 365, description="assumption: the resident's feedback comes a day after closure"
+    )
+    rework_share: float = Field(
+        0.5, gt=0, le=10, description="assumption: a reopened case needs half its original work again"
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_sum(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_shares(value, "source")
+
+    @field_validator("hourly_profile", "weekly_profile", "hour_of_week_profile")
+    @classmethod
+    def _profile(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        if any(v < 0 or not math.isfinite(v) for v in value):
+            raise ValueError(f"profile weights must be finite and non-negative, got {value}")
+        if sum(value) <= 0:
+            raise ValueError("profile weights must not all be zero")
+        if not math.isfinite(sum(value)):
+            raise ValueError(f"profile weights are relative; their sum must be a finite number, got {sum(value)}")
+        return value

@@ -1,0 +1,156 @@
+"""The scenario: one district under one policy, composed of the schema's sections, with its cross-checks.
+
+Units are in the names (`_h` hours, `_days`, `_per_year`, `_yuan`). Every value is labelled: the
+`sources:` map cites the seed document a figure comes from, the `assumptions:` map gives the
+reason for every figure that is not in the seeds; defaults left in the schema carry their reason
+in their description (see `provenance`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from .base import MAX_HORIZON_DAYS, Strict
+from .cases import Cases
+from .costs import Costs
+from .derived import time_shares
+from .district import Department, Dispatch, Territory, Workforce
+from .participation import Mediation, MicroWishes
+from .people import CommunitySplit, GridStaffing, ReservePool, Secretaries
+from .prevention import Informants, LatentProblems, Patrol
+from .time_use import Assessment, Burden, StaggeredHours
+
+MAX_EXPECTED_CASES = 60_000_000
+
+
+class Scenario(Strict):
+    """One district under one policy: everything a replication needs, nothing else."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    horizon_days: int = Field(ge=1, le=MAX_HORIZON_DAYS)
+    warm_up_days: int = Field(ge=0, le=MAX_HORIZON_DAYS)
+    drain_days: int = Field(
+        30,
+        ge=0,
+        le=MAX_HORIZON_DAYS,
+        description="assumption: after the horizon, 30 days without new arrivals let open cases close so their times are known",
+    )
+    territory: Territory
+    workforce: Workforce
+    departments: dict[str, Department] = Field(min_length=1)
+    dispatch: Dispatch
+    cases: Cases
+    assessment: Assessment = Field(default_factory=Assessment)
+    mediation: Mediation = Field(default_factory=Mediation)
+    patrol: Patrol = Field(default_factory=Patrol)
+    latent: LatentProblems = Field(default_factory=LatentProblems)
+    informants: Informants = Field(default_factory=Informants)
+    burden: Burden = Field(default_factory=Burden)
+    micro_wishes: MicroWishes = Field(default_factory=MicroWishes)
+    staggered_hours: StaggeredHours = Field(default_factory=StaggeredHours)
+    grid_staffing: GridStaffing = Field(default_factory=GridStaffing)
+    secretaries: Secretaries = Field(default_factory=Secretaries)
+    reserve_pool: ReservePool = Field(default_factory=ReservePool)
+    community_split: CommunitySplit = Field(default_factory=CommunitySplit)
+    costs: Costs = Field(default_factory=Costs)
+    sources: dict[str, str] = Field(default_factory=dict, description="parameter path -> seed citation")
+    assumptions: dict[str, str] = Field(default_factory=dict, description="parameter path -> reason")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        if self.warm_up_days >= self.horizon_days:
+            raise ValueError(
+                f"warm_up_days ({self.warm_up_days}) must be shorter than horizon_days ({self.horizon_days})"
+            )
+        for name, category in self.cases.categories.items():
+            for department in category.department_shares():
+                if department not in self.departments:
+                    raise ValueError(
+                        f"cases.categories.{name}.department = {department!r} is not a department; "
+                        f"allowed: {sorted(self.departments)}"
+                    )
+            for department in category.department_work or {}:
+                if department not in category.department_shares():
+                    raise ValueError(
+                        f"cases.categories.{name}.department_work names {department!r}, which gets none of the "
+                        f"category's cases; allowed: {sorted(category.department_shares())}"
+                    )
+        for batch in self.workforce.hiring_batches:
+            if batch.start_day >= self.horizon_days:
+                raise ValueError(
+                    f"a hiring batch starts on day {batch.start_day}, after the horizon of {self.horizon_days} days"
+                )
+        if self.community_split.enabled and self.community_split.day >= self.horizon_days:
+            raise ValueError(
+                f"community_split.day ({self.community_split.day}) must be before the horizon of {self.horizon_days} days"
+            )
+        households = self.territory.residential_grids * (
+            self.territory.households_per_grid_min + self.territory.households_per_grid_max
+        ) / 2 + self.territory.dedicated_grids * self.territory.dedicated_grid_household_equivalent
+        rate = sum(c.rate_per_household_per_year for c in self.cases.categories.values())
+        expected = households * rate * (self.horizon_days / 365.0)
+        if expected > MAX_EXPECTED_CASES:
+            raise ValueError(
+                f"this scenario would simulate about {expected:,.0f} cases in one replication; "
+                f"the limit is {MAX_EXPECTED_CASES:,}. Shorten horizon_days or lower the rates."
+            )
+        self._check_mechanisms()
+        for path in list(self.sources) + list(self.assumptions):
+            if not path_exists(self, path):
+                raise ValueError(f"the citation key {path!r} is not a parameter path of this scenario")
+        return self
+
+    def _check_mechanisms(self) -> None:
+        """Cross-checks of the prevention and participation mechanisms (issue 7)."""
+        for where, names in (("mediation.categories", self.mediation.categories if self.mediation.enabled else []),
+                             ("latent.categories", list(self.latent.categories) if self.latent.enabled else [])):
+            for name in names:
+                if name not in self.cases.categories:
+                    raise ValueError(f"{where}: {name!r} is not a case category; allowed: {sorted(self.cases.categories)}")
+        if self.latent.enabled:
+            for source in ("patrol", "resident_report", "informant"):
+                if source not in self.cases.sources:
+                    raise ValueError(f"latent problems need the case source {source!r} in cases.sources "
+                                     f"(it may have share 0); have: {sorted(self.cases.sources)}")
+        if self.burden.enabled or self.patrol.enabled:
+            time_shares(self)  # the split of a shift, checked here so bad input fails at load
+
+    # Derived views used by the model and the reports.
+    def category_names(self) -> list[str]:
+        return list(self.cases.categories)
+
+    def department_names(self) -> list[str]:
+        return list(self.departments)
+
+    def content_hash(self) -> str:
+        """A stable hash of everything that affects results (not the name, description or citations)."""
+        payload = self.model_dump(mode="json", exclude={"name", "description", "sources", "assumptions"})
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+
+def path_exists(scenario: BaseModel, path: str) -> bool:
+    """Whether a dotted parameter path names a value in this scenario."""
+    node: Any = scenario
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                return False
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        elif isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return False
+            node = node[int(part)]
+        else:
+            return False
+    return True
