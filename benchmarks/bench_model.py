@@ -99,7 +99,7 @@ def item_mmc(customers: int, seed: int = 0) -> dict:
 
     horizon = max(2, math.ceil(customers / (ARRIVAL_RATE * 24)))
     scenario = mmc_scenario(SERVERS, ARRIVAL_RATE, SERVICE_RATE, horizon, 1)
-    from sim.core.district import run_replication
+    from sim.mechanisms import run_replication
 
     start, cpu = time.perf_counter(), time.process_time()
     raw = run_replication(scenario, seed, 0)
@@ -187,7 +187,8 @@ def _cpu_speedup(serial_cpu: float, timed: list[tuple]) -> float:
 
 def item_replications(reps: int, days: int, scale: float, seed: int = 0) -> dict:
     """The same replications in 1 process, a pool of 2, and a Dask LocalCluster of 2 workers."""
-    from sim.experiment.runs import collect, make_executor
+    from sim.experiment.executors import make_executor
+    from sim.experiment.runs import collect
 
     scenario = scaled_scenario(scale, days, drain_days=min(14, days))
     tasks = [(scenario, seed, r, False) for r in range(reps)]

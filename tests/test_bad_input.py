@@ -166,7 +166,7 @@ def test_yaml_anchors_within_limits_still_work(tmp_path):
 def test_work_too_small_to_register_never_finishes_before_it_starts():
     # Found by tests/test_fuzz_scenarios.py: work_h of 1e-100 off shift gave simpy a negative delay.
     from sim.params.calendar import office_hours
-    from sim.core.workforce import Calendar
+    from sim.core.calendar import Calendar
 
     calendar = Calendar(office_hours())
     starts = [t / 7 for t in range(1, 2_000)]

@@ -14,7 +14,7 @@ from sim.calibration.fit import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, de
 from sim.core.arrivals import CaseSource
 from sim.cli import main
 from sim.errors import InputError
-from sim.core.district import run_replication
+from sim.mechanisms import run_replication
 from sim.params import load_scenario, provenance, validate_scenario
 from sim.core.streams import Streams
 from sim.core.territory import build_territory

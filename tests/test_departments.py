@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.core.arrivals import CaseSource
 from sim.experiment.runs import simulate
-from sim.core.district import run_replication
+from sim.mechanisms import run_replication
 from sim.core.streams import Streams
 from sim.core.territory import build_territory
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.runs import replicate, replicate_many, simulate
-from sim.core.district import run_replication
+from sim.mechanisms import run_replication
 from sim.core.streams import Streams
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiment.runs import _task, make_executor, replicate
+from sim.experiment.executors import make_executor
+from sim.experiment.runs import _task, replicate
 
 from .conftest import ROOT, small_scenario
 

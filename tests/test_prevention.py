@@ -8,10 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from sim import mechanisms
+from sim.analysis import registry
+from sim.mechanisms import MECHANISMS
 from sim.errors import InputError
 from sim.experiment.runs import simulate
-from sim.core.district import District, run_replication
+from sim.core.district import District
+from sim.mechanisms import run_replication
 from sim.mechanisms.micro_wishes import FULFILLED, IN_SERVICE, LAPSED, WAITING
 from sim.mechanisms.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL
 
@@ -26,7 +28,7 @@ INFORMANTS = [
 
 
 def outcomes(raw) -> np.ndarray:
-    latent = raw.extensions["latent"]
+    latent = raw.extensions["prevention"]["latent"]
     return latent["outcome"][latent["erupts_h"] < raw.end_h]
 
 
@@ -34,12 +36,13 @@ def outcomes(raw) -> np.ndarray:
 
 
 def test_with_every_mechanism_off_nothing_new_is_drawn_or_reported(small):
-    district = District(small, 3, 0)
+    district = District(small, 3, 0, MECHANISMS)
     raw = district.run()
-    assert raw.extensions == {}
+    assert sorted(raw.extensions) == ["costs", "succession"]  # these always run; with no departures they draw nothing
     prefixes = ("latent.", "patrol.", "mediation.", "wishes.")
     assert not [name for name in district.streams._generators if name.startswith(prefixes)]
-    assert not set(mechanisms.KPI_UNITS) & set(simulate(small, seed=3).kpis)
+    levers = {*registry.in_group("prevention"), *registry.in_group("participation"), *registry.in_group("time_use")}
+    assert not levers & set(simulate(small, seed=3).kpis)
 
 
 # --------------------------------------------------------------------------- latent problems and patrols
@@ -215,7 +218,8 @@ def test_staggered_posts_keep_the_shift_hours_and_the_time_accounting_balances()
 
 
 def test_staggered_posts_work_on_saturday():
-    district = District(small_scenario("staggered_hours.enabled=true", "staggered_hours.share_of_grid_posts=0.5"), 4, 0)
+    district = District(small_scenario("staggered_hours.enabled=true", "staggered_hours.share_of_grid_posts=0.5"), 4, 0,
+                        MECHANISMS)
     calendars = {id(s.calendar): s.calendar for s in district.handling.grid_station_of}
     saturday_noon = 5 * 24 + 12
     assert sorted(c.on_shift(saturday_noon) for c in calendars.values()) == [False, True]

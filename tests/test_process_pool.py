@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from sim.experiment.runs import ProcessExecutor, TaskStopped
+from sim.experiment.executors import ProcessExecutor, TaskStopped
 
 from .conftest import ROOT
 
@@ -19,7 +19,7 @@ def big_result_or_failure(i: int) -> bytes:
 
 
 STOP_AMID_LARGE_RESULTS = """
-from sim.experiment.runs import ProcessExecutor
+from sim.experiment.executors import ProcessExecutor
 from tests.test_process_pool import big_result_or_failure
 for attempt in range(5):
     try:

@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from sim.analysis.kpis import t_interval
+from sim.analysis.statistics import t_interval
 from sim.params.people import ReservePool, Secretaries, TrainingCohorts
-from sim.mechanisms.succession import HOURS_PER_DAY, simulate_succession, step_integral, succession_measures
+from sim.core.steps import step_integral
+from sim.mechanisms.succession import simulate_succession, succession_measures
+from sim.units import HOURS_PER_DAY
 
 DAYS = 5 * 365
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.core.district import run_replication
+from sim.mechanisms import run_replication
 from sim.experiment.validation import erlang_c, mmc_theory, validate_mmc
 
 from .conftest import small_scenario

@@ -10,11 +10,12 @@ import pytest
 
 from sim.mechanisms import costs
 
-from sim.mechanisms import dynamics
+from sim.mechanisms.staffing import GridStaffing
 from sim.cli import main
 from sim.experiment.runs import simulate
 from sim.analysis.kpis import kpis
-from sim.core.district import run_replication
+from sim.analysis.statistics import marginal_cost_per_point
+from sim.mechanisms import run_replication
 from sim.params import load_scenario
 from sim.params.costs import Costs
 from sim.core.streams import Streams
@@ -34,7 +35,7 @@ DEPARTING = ["secretaries.resignation_per_year=6", "reserve_pool.ratio_to_commun
 def test_grid_staffing_without_attrition_or_ramp_up_reproduces_batch_hiring_exactly(monkeypatch):
     scenario = small_scenario("workforce.hiring_batches=[{size: 6, start_day: 10}, {size: 3, start_day: 20}]")
     plain = simulate(scenario, seed=5, case_log=False).kpis
-    monkeypatch.setattr(dynamics, "staffing_is_dynamic", lambda s: True)
+    monkeypatch.setattr(GridStaffing, "applies", classmethod(lambda cls, s: True))
     forced = simulate(scenario, seed=5, case_log=False).kpis
     assert {k: forced[k] for k in CASE_KPIS} == {k: plain[k] for k in CASE_KPIS}
 
@@ -53,7 +54,7 @@ def test_a_vacant_secretary_post_slows_its_community():
     roomy = "workforce.community_workers_per_community=5"  # not saturated, so every case is served in the window
     slow = run_replication(small_scenario(*DEPARTING, roomy, "secretaries.vacancy_work_multiplier=3"), 5)
     same = run_replication(small_scenario(*DEPARTING, roomy, "secretaries.vacancy_work_multiplier=1"), 5)
-    assert slow.people["measures"]["secretary_vacancy_days_per_community_year"] > 0
+    assert slow.extensions["succession"]["measures"]["secretary_vacancy_days_per_community_year"] > 0
     assert slow.busy_h["community_worker"] > same.busy_h["community_worker"]
 
 
@@ -159,7 +160,7 @@ def test_marginal_cost_per_point_is_the_ratio_of_paired_differences():
                  {"scenario": "a", "replication": r, "kpi": "on_time_rate", "value": rate},
                  {"scenario": "b", "replication": r, "kpi": "annual_cost_yuan", "value": cost + 100 + r},
                  {"scenario": "b", "replication": r, "kpi": "on_time_rate", "value": rate + 0.02}]
-    m = costs.marginal_cost_per_point(pd.DataFrame(rows), "a", "b")
+    m = marginal_cost_per_point(pd.DataFrame(rows), "a", "b")
     assert m["yuan_per_pp"] == pytest.approx(101 / 2)
     assert m["ci_low"] < m["yuan_per_pp"] < m["ci_high"]
 

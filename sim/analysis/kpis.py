@@ -1,10 +1,10 @@
-"""From raw columns to tables and KPIs; confidence intervals and paired differences across replications.
+"""The KPIs of one replication: the core's, declared here, and those of every mechanism that ran.
 
-KPIs are computed on the cases that arrive in the measurement window [warm_up, horizon). A case
-is *decided* once it is closed or its due time has passed; the on-time rate is the share of
-decided cases with a deadline that closed by it (cases still open and not yet due are left out,
-cases without a deadline too). Time to close counts a case still open at the end of the drain
-period at its age then (a lower bound), so a saturated system shows up rather than hiding.
+KPIs are computed on the cases that arrive in the measurement window [warm_up, horizon), with
+the definitions of `core.outcomes` (decided, on time, time to close): the on-time rate is the
+share of decided cases with a deadline that closed by it (cases still open and not yet due are
+left out, cases without a deadline too); a case still open at the end of the drain counts in
+the time to close at its age then.
 """
 
 from __future__ import annotations
@@ -12,81 +12,60 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
-from .. import mechanisms
-from ..mechanisms.dynamics import PEOPLE_KPI_UNITS
-from ..mechanisms.dynamics import kpis as people_kpis
-from ..core.district import ROLES, RawRun
+from ..core import outcomes
+from ..core.district import RawRun
+from ..core.outcomes import Kpi
+from ..core.stations import ROLES
+from ..mechanisms import MECHANISMS
 from ..params.cases import LEVELS
 
-KPI_UNITS = {
-    "on_time_rate": "share",
-    "ttc_p50_h": "h",
-    "ttc_p90_h": "h",
-    "ttc_p99_h": "h",
-    "ttc_mean_h": "h",
-    "wait_mean_h": "h",
-    "overdue_cases": "cases",
-    "acceptance_overdue_rate": "share",
-    "backlog_end": "cases",
-    "backlog_mean": "cases",
-    "cases_per_day": "cases/day",
-    "whistled_share": "share",
-    "escalation_rate": "share",
-    "reopen_rate": "share",
-    "grid_worker_utilisation": "share",
-    "community_worker_utilisation": "share",
-    "department_staff_utilisation": "share",
-    "cases_per_grid_worker_day": "cases/day",
-    "open_at_end": "cases",
-    **mechanisms.KPI_UNITS,
-}
-KPI_UNITS.update(PEOPLE_KPI_UNITS)  # issue 3: workforce over time and costs
-
-
-def case_log(raw: RawRun) -> pd.DataFrame:
-    """One row per case, with names instead of codes."""
-    c = raw.cases
-    territory = raw.territory
-    scenario = raw.scenario
-    categories = pd.Categorical.from_codes(c["category"], categories=scenario.category_names())
-    sources = pd.Categorical.from_codes(c["source"], categories=list(scenario.cases.sources))
-    levels = pd.Categorical.from_codes(c["level"], categories=list(LEVELS))
-    on_time = np.where(np.isnan(c["closed_h"]) | np.isinf(c["due_h"]), np.nan, c["closed_h"] <= c["due_h"])
-    return pd.DataFrame(
-        {
-            "id": np.arange(len(c["arrived_h"]), dtype=np.int64),
-            "category": categories,
-            "source": sources,
-            "level": levels,
-            "initial_level": pd.Categorical.from_codes(c["initial_level"], categories=list(LEVELS)),
-            "department": pd.Categorical.from_codes(c["department"], categories=list(scenario.departments)),
-            "grid": c["grid"],
-            "community": territory.grid_community[c["grid"]],
-            "subdistrict": territory.community_subdistrict[territory.grid_community[c["grid"]]],
-            "arrived_h": c["arrived_h"],
-            "due_h": c["due_h"],
-            "closed_h": c["closed_h"],
-            "started_h": c["started_h"],
-            "whistled_h": c["whistled_h"],
-            "accepted_h": c["accepted_h"],
-            "on_time": pd.array(np.where(np.isnan(on_time), None, on_time == 1), dtype="boolean"),
-            "escalations": c["escalations"],
-            "reopened": c["reopened"],
-        }
-    )
-
-
-def timeseries(raw: RawRun) -> pd.DataFrame:
-    frame = pd.DataFrame(raw.timeseries)
-    frame["day"] = frame["t_h"] / 24.0
-    return frame
+CORE_KPIS = (
+    Kpi("on_time_rate", "share", "higher", "service", "On-time closure rate", "按时办结率"),
+    Kpi("on_time_rate_*", "share", "higher", "service", "On-time closure rate: {}", "按时办结率:{}"),
+    Kpi("ttc_p50_h", "h", "lower", "service", "Median time to close (h)", "办结时间中位数(小时)"),
+    Kpi("ttc_p90_h", "h", "lower", "service", "90th percentile time to close (h)", "办结时间90分位(小时)"),
+    Kpi("ttc_p99_h", "h", "lower", "service", "99th percentile time to close (h)", "办结时间99分位(小时)"),
+    Kpi("ttc_mean_h", "h", "lower", "service", "Mean time to close (h)", "平均办结时间(小时)"),
+    Kpi("wait_mean_h", "h", "lower", "service", "Mean wait until work starts (h)", "平均等待受理时间(小时)"),
+    Kpi("overdue_cases", "cases", "lower", "service", "Overdue cases", "超期案件数"),
+    Kpi("acceptance_overdue_rate", "share", "lower", "service", "Whistled cases taken up late", "派单超时受理比例"),
+    Kpi("backlog_end", "cases", "lower", "flow", "Open cases at the horizon", "期末未结案件数"),
+    Kpi("backlog_mean", "cases", "lower", "flow", "Open cases on average", "平均未结案件数"),
+    Kpi("open_at_end", "cases", "lower", "flow", "Cases still open after the drain", "收尾期后仍未办结案件数"),
+    Kpi("cases_per_day", "cases/day", "neither", "flow", "Cases per day", "日均案件数"),
+    Kpi("whistled_share", "share", "neither", "flow", "Cases whistled to departments", "吹哨派单比例"),
+    Kpi("escalation_rate", "share", "neither", "flow", "Cases escalated", "上报比例"),
+    Kpi("reopen_rate", "share", "lower", "flow", "Cases reopened (result rejected)", "重新办理比例"),
+    Kpi("grid_worker_utilisation", "share", "neither", "workload", "Grid worker utilisation", "网格员工作负荷"),
+    Kpi("community_worker_utilisation", "share", "neither", "workload", "Community worker utilisation",
+        "社区工作者工作负荷"),
+    Kpi("department_staff_utilisation", "share", "neither", "workload", "Department staff utilisation",
+        "职能部门人员工作负荷"),
+    Kpi("cases_per_grid_worker_day", "cases/day", "neither", "workload",
+        "Cases closed in the grid per grid worker per day", "每名网格员每日网格内办结案件数"),
+    Kpi("grid_worker_vacancy_days", "post-days", "lower", "workforce", "Grid worker post-days vacant",
+        "网格员岗位空缺天数"),
+    Kpi("grid_days_uncovered", "grid-days", "lower", "workforce", "Grid-days without a grid worker",
+        "无网格员覆盖的网格天数"),
+    Kpi("grid_days_covered_by_neighbours", "grid-days", "neither", "workforce",
+        "Grid-days covered by neighbouring grid workers", "由相邻网格员兼管的网格天数"),
+    Kpi("grid_worker_departures", "people", "lower", "workforce", "Grid workers who left", "离职网格员人数"),
+    Kpi("communities", "communities", "neither", "workforce", "Communities at the end", "期末社区数"),
+)
 
 
 def kpis(raw: RawRun) -> dict[str, float]:
-    """The scalar KPIs of one replication."""
+    """The scalar KPIs of one replication: the core's, then each mechanism's that ran."""
+    result = core_kpis(raw)
+    result.update(raw.workforce)
+    for mechanism in MECHANISMS:
+        if mechanism.name in raw.extensions:
+            result.update(mechanism.measure(raw))
+    return result
+
+
+def core_kpis(raw: RawRun) -> dict[str, float]:
     c = raw.cases
     start, end = raw.window_h
     in_window = (c["arrived_h"] >= start) & (c["arrived_h"] < end)
@@ -94,12 +73,11 @@ def kpis(raw: RawRun) -> dict[str, float]:
     closed = c["closed_h"][in_window]
     due = c["due_h"][in_window]
     level = c["level"][in_window]
-    is_closed = ~np.isnan(closed)
-    has_deadline = np.isfinite(due)
-    decided = has_deadline & (is_closed | (due < raw.end_h))
-    on_time = is_closed & (closed <= due)
+    is_closed = outcomes.is_closed(closed)
+    decided = outcomes.decided(closed, due, raw.end_h)
+    on_time = outcomes.on_time(closed, due)
     overdue = decided & ~on_time
-    ttc = np.where(is_closed, closed - arrived, raw.end_h - arrived)
+    ttc = outcomes.time_to_close(arrived, closed, raw.end_h)
     n = int(in_window.sum())
     days = (end - start) / 24.0
     whistled = ~np.isnan(c["whistled_h"][in_window])
@@ -139,8 +117,6 @@ def kpis(raw: RawRun) -> dict[str, float]:
     for code, name in enumerate(raw.scenario.category_names()):
         mask = category == code
         result[f"on_time_rate_{name}"] = _share(on_time & decided & mask, decided & mask)
-    result.update(mechanisms.kpis(raw))  # prevention and participation (issue 7): only mechanisms that are on
-    result.update(people_kpis(raw))
     return result
 
 
@@ -151,46 +127,3 @@ def _share(numerator: np.ndarray, denominator: np.ndarray) -> float:
 
 def _quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if len(values) else math.nan
-
-
-# --------------------------------------------------------------------------- across replications
-
-
-def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval; with one value the interval is that value."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if n == 1:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
-
-
-def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """From tidy rows (scenario, replication, kpi, value) to one row per scenario and KPI."""
-    rows = []
-    for (scenario, kpi), group in per_replication.groupby(["scenario", "kpi"], sort=False, observed=True):
-        mean, low, high = t_interval(group["value"].to_numpy(), confidence)
-        rows.append({"scenario": scenario, "kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high,
-                     "n": int(group["value"].notna().sum()), "unit": KPI_UNITS.get(kpi, "share")})
-    return pd.DataFrame(rows)
-
-
-def paired_differences(per_replication: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
-    """Each scenario minus the baseline, replication by replication (common random numbers), with a CI."""
-    wide = per_replication.pivot_table(index=["kpi", "replication"], columns="scenario", values="value", observed=True)
-    rows = []
-    for scenario in per_replication["scenario"].unique():
-        if scenario == baseline:
-            continue
-        for kpi, group in wide.groupby(level="kpi", sort=False):
-            diff = (group[scenario] - group[baseline]).to_numpy()
-            mean, low, high = t_interval(diff, confidence)
-            rows.append({"scenario": scenario, "baseline": baseline, "kpi": kpi, "difference": mean,
-                         "ci_low": low, "ci_high": high,
-                         "significant": bool(low > 0 or high < 0) if not math.isnan(low) else False})
-    return pd.DataFrame(rows)

@@ -681,7 +681,7 @@ def update_median(fit: WorkFit, observed: dict, simulated: dict | None) -> None:
 
 def simulate_log(scenario: Scenario, settings: dict, replications: int = 1) -> dict:
     """Replications of a calibrated scenario, pooled end to end and summarised like the observed log."""
-    from ..core.district import run_replication
+    from ..mechanisms import run_replication
 
     start_h = settings["warm_up_days"] * 24.0
     days = settings["horizon_days"] - settings["warm_up_days"]

@@ -71,7 +71,7 @@ def _positive_float(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..experiment.runs import default_jobs
+    from ..experiment.executors import default_jobs
 
     parser = _Parser(prog="gridgov", description="Simulate urban grassroots governance scenarios.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -221,7 +221,7 @@ def _simulate(args, paths: list[Path], default_out: str) -> int:
 def _simulate_into(out: Path, args, scenarios, executor):
     """Replications (recalling those an interrupted earlier run finished), then the results folder."""
     from ..results import manifest
-    from ..analysis import kpis as metrics
+    from ..analysis.statistics import paired_differences
     from ..reporting import tables as report
     from ..experiment.runs import replicate_many
     from ..results.resume import ReplicationLog
@@ -235,7 +235,7 @@ def _simulate_into(out: Path, args, scenarios, executor):
                              progress=not args.no_progress, keep_case_log=True, resume=resume,
                              executor=executor)
     baseline = scenarios[0].name
-    differences = metrics.paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
+    differences = paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
     report.write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                          differences=differences, command=command, language=args.language)
@@ -287,7 +287,7 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
 
 def _executor(args):
     """The executor chosen by --executor / --scheduler / --jobs; refuses an inconsistent choice."""
-    from ..experiment.runs import make_executor
+    from ..experiment.executors import make_executor
 
     kind = args.executor or ("dask" if args.scheduler else "process")
     if args.scheduler and kind != "dask":
@@ -301,7 +301,7 @@ def _executor(args):
 
 
 def _marginal_costs(results, scenarios) -> dict:
-    from ..mechanisms.costs import marginal_cost_per_point
+    from ..analysis.statistics import marginal_cost_per_point
 
     baseline = scenarios[0].name
     return {s.name: marginal_cost_per_point(results.per_replication, baseline, s.name) for s in scenarios[1:]}
@@ -386,13 +386,13 @@ def cmd_verify(args) -> int:
 
 
 def cmd_succession(args) -> int:
-    from ..analysis import kpis as metrics
+    from ..analysis.statistics import summarise
     from ..reporting import tables as report
-    from ..mechanisms.succession import succession_study
+    from ..experiment.studies import succession_study
 
     scenarios = _load(args.scenarios, args.overrides)
     per_replication = succession_study(scenarios, args.replications, args.seed)
-    summary = metrics.summarise(per_replication)
+    summary = summarise(per_replication)
     names = [s.name for s in scenarios]
     if args.json:
         print(json.dumps({"scenarios": names, "replications": args.replications, "seed": args.seed,

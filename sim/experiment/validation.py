@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from ..analysis import kpis as metrics
-from .runs import Executor, run_tasks
-from ..core.district import run_replication
+from ..analysis.statistics import t_interval
+from ..mechanisms import run_replication
+from .executors import Executor, run_tasks
 from ..params import Scenario
 from ..params.calendar import round_the_clock
 
@@ -139,7 +139,7 @@ def validate_mmc(
     if replications is None:
         while len(waits) < max_replications:
             means = np.array([w.mean() for w in waits])
-            mean, low, high = metrics.t_interval(means)
+            mean, low, high = t_interval(means)
             if mean > 0 and (high - low) / 2 <= relative_precision * mean:
                 break
             needed = math.ceil(len(waits) * (((high - low) / 2) / (relative_precision * max(mean, 1e-12))) ** 2)
@@ -172,7 +172,7 @@ def validate_mmc(
 
 def _summarise_waits(waits: list[np.ndarray], tail_h: list[float]) -> dict:
     def interval(values: list[float]) -> tuple[float, list[float]]:
-        mean, low, high = metrics.t_interval(np.array(values))
+        mean, low, high = t_interval(np.array(values))
         return mean, [low, high]
 
     p_wait, p_wait_ci = interval([float((w > 0).mean()) for w in waits])

@@ -1,4 +1,4 @@
-"""Yearly costs of the community-level system, cost per case closed on time, and marginal cost per point of on-time rate.
+"""Yearly costs of the community-level system and the cost per case closed on time.
 
 Costs are built from person-years and community-years inside the measurement window (so a
 hiring batch in mid-year, a vacancy or a split costs what it lasted), each times its yearly
@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
+from ..core.hooks import Mechanism
+from ..core.outcomes import Kpi
 from ..params.costs import Costs
 
 COST_PARTS = ("grid_workers", "community_workers", "allowances", "secretaries", "community_funds", "training")
@@ -48,35 +49,44 @@ def on_time_cases(cases: dict[str, np.ndarray], window_h: tuple[float, float]) -
     return int(np.count_nonzero(~np.isnan(closed) & (closed <= cases["due_h"][in_window])))
 
 
-def marginal_cost_per_point(per_replication: pd.DataFrame, baseline: str, scenario: str,
-                            confidence: float = 0.95) -> dict[str, float]:
-    """Extra yearly cost per percentage point of on-time rate, scenario against baseline.
+COST_LABELS = {
+    "grid_workers": ("grid workers", "网格员"), "community_workers": ("community workers", "社区工作者"),
+    "allowances": ("social worker allowances", "社工津贴"), "secretaries": ("secretaries", "书记"),
+    "community_funds": ("community funds", "社区经费"), "training": ("reserve pool training", "后备人才培训"),
+}
 
-    The ratio of the mean paired differences (same replications, common random numbers), with
-    a delta-method confidence interval; no interval when the on-time difference's own interval
-    includes 0 (the ratio is then unbounded).
-    """
-    from ..analysis.kpis import t_interval  # metrics imports the model, which imports this module
 
-    wide = per_replication[per_replication["kpi"].isin(["annual_cost_yuan", "on_time_rate"])].pivot_table(
-        index="replication", columns=["kpi", "scenario"], values="value", observed=True)
-    d_cost = (wide[("annual_cost_yuan", scenario)] - wide[("annual_cost_yuan", baseline)]).to_numpy(float)
-    d_pp = 100 * (wide[("on_time_rate", scenario)] - wide[("on_time_rate", baseline)]).to_numpy(float)
-    cost_mean, _, _ = t_interval(d_cost, confidence)
-    pp_mean, pp_low, pp_high = t_interval(d_pp, confidence)
-    result = {"scenario": scenario, "baseline": baseline, "cost_difference_yuan": cost_mean,
-              "on_time_difference_pp": pp_mean, "yuan_per_pp": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    if not pp_mean:
+class CostModel(Mechanism):
+    """Costs are computed after the run from person-years, community-years and trainees; nothing acts on cases."""
+
+    name = section = "costs"
+    kpis = (
+        Kpi("annual_cost_yuan", "yuan/year", "lower", "cost", "Annual cost (yuan)", "年度成本(元)"),
+        Kpi("cost_per_on_time_case_yuan", "yuan", "lower", "cost", "Cost per case closed on time (yuan)",
+            "每件按时办结案件成本(元)"),
+        *(Kpi(f"annual_cost_{part}_yuan", "yuan/year", "lower", "cost", f"Annual cost: {en} (yuan)", f"年度成本:{zh}(元)")
+          for part, (en, zh) in COST_LABELS.items()),
+    )
+
+    @classmethod
+    def applies(cls, scenario) -> bool:
+        return True
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        succession = raw.extensions["succession"]["measures"]
+        volumes = dict(raw.volumes)
+        community_years = volumes["community_years"]
+        vacancy_years = (succession["secretary_vacancy_days_per_community_year"] * community_years / 365.0
+                         if community_years > 0 else 0.0)
+        volumes["secretary_years"] = community_years - vacancy_years
+        volumes["trainees"] = succession["reserve_pool_trainees"]
+        parts = cost_parts(raw.scenario.costs, volumes)
+        years = volumes["window_years"]
+        total = sum(parts.values())
+        result = {"annual_cost_yuan": total / years if years > 0 else math.nan}
+        for part, value in parts.items():
+            result[f"annual_cost_{part}_yuan"] = value / years if years > 0 else math.nan
+        on_time = on_time_cases(raw.cases, raw.window_h)
+        result["cost_per_on_time_case_yuan"] = total / on_time if on_time else math.nan
         return result
-    ratio = cost_mean / pp_mean
-    result["yuan_per_pp"] = ratio
-    n = len(d_cost)
-    if n >= 2 and (pp_low > 0 or pp_high < 0):
-        from scipy import stats
-
-        # Delta method: var(R) ~ (var(C) - 2 R cov(C, P) + R^2 var(P)) / (n mean(P)^2)
-        cov = np.cov(d_cost, d_pp, ddof=1)
-        var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / (n * pp_mean**2)
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * math.sqrt(max(var, 0.0)))
-        result["ci_low"], result["ci_high"] = ratio - half, ratio + half
-    return result

@@ -19,78 +19,104 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.handling import CATEGORY, COMMUNITY, ESCALATIONS, ID, REWORK, Station, Worker
+from ..core.calendar import Calendar
+from ..core.hooks import Hooks, Mechanism
+from ..core.outcomes import Kpi
+from ..core.stations import COMMUNITY, Station, Worker
 from ..core.territory import allocate
-from ..core.workforce import Calendar
-
-MEDIATION_ROLE = 3  # index of the mediators in Handling.busy_h and Handling.queued
 
 
-class Mediation:
+class Mediation(Mechanism):
     """The mediation stations of one replication."""
 
+    name = section = "mediation"
+    kpis = (
+        Kpi("mediations", "cases", "neither", "participation", "Disputes mediated", "调解纠纷数"),
+        Kpi("mediation_success_rate", "share", "higher", "participation", "Mediations ending in an agreement",
+            "调解成功率"),
+    )
+
     def __init__(self, district):
-        s = district.scenario
-        spec = s.mediation
+        super().__init__(district)
+        spec = district.scenario.mediation
         self.env = district.env
-        self.handling = handling = district.handling
-        self.window = district.window
+        self.handling = district.handling
         self.outcome = district.streams["mediation.outcome"]
         self.success_probability = spec.success_probability
-        names = list(s.cases.categories)
-        self.mediated = [name in spec.categories for name in names]
-        calendar = Calendar(spec.hours)
+        self.mediated = [name in spec.categories for name in district.scenario.cases.categories]
+        self.calendar = Calendar(spec.hours)
         territory = district.territory
         households = territory.community_households()
         mediators = spec.mediators_per_1000_households * households.sum() / 1000.0
-        servers = mediators * spec.hours_per_mediator_week / calendar.week_hours
+        servers = mediators * spec.hours_per_mediator_week / self.calendar.week_hours
         total = max(int(round(servers)), territory.n_communities) if mediators > 0 else 0
-        per_community = allocate(total, np.maximum(households, 1.0), minimum=1) if total else np.zeros(
+        self.per_community = allocate(total, np.maximum(households, 1.0), minimum=1) if total else np.zeros(
             territory.n_communities, dtype=np.int64)
-        while len(handling.busy_h) <= MEDIATION_ROLE:
-            handling.busy_h.append(0.0)
-            handling.queued.append(0)
-        self.stations = [Station(MEDIATION_ROLE, c, s.dispatch.queue_discipline, calendar, 1.0)
-                         for c in range(territory.n_communities)]
-        self.servers = int(per_community.sum())
-        for station, n in zip(self.stations, per_community.tolist()):
-            workers = [Worker(handling, station) for _ in range(n)]
-            station.workers = n
-            for worker in workers:
-                worker.on_done = lambda event, w=worker: self._done(w)
-                station.idle.append(worker)
+        self.servers = int(self.per_community.sum())
+        self.stations: list[Station] = []
+        self.station_of_community: list[Station] = []
         self.log: list[tuple[int, float, bool]] = []  # (case id, ended_h, agreed)
 
-    def start(self) -> None:
-        self.handling.divert = self._divert
+    def attach(self, hooks: Hooks) -> None:
+        hooks.divert.append(self._divert)
+        hooks.communities_added.append(self._communities_added)
 
-    def _divert(self, case: list, station: Station) -> Station:
-        if station.role == COMMUNITY and self.mediated[case[CATEGORY]]:
-            return self.stations[station.index]
+    def start(self) -> None:
+        role = self.handling.add_role("mediator")
+        factory = self.district.stations
+        self.stations = [factory.station(role, c, self.calendar) for c in range(len(self.per_community))]
+        self.station_of_community = list(self.stations)
+        for station, n in zip(self.stations, self.per_community.tolist()):
+            station.workers = n
+            station.idle.extend(Worker(station, self._done) for _ in range(n))
+
+    def _communities_added(self, new: list[int], parent: np.ndarray) -> None:
+        """A community split off keeps its parent's mediators (the roster is not redrawn)."""
+        self.station_of_community += [self.station_of_community[parent[c]] for c in new]
+
+    def _divert(self, case, station: Station) -> Station:
+        if station.role == COMMUNITY and self.mediated[case.category]:
+            return self.station_of_community[station.index]
         return station
 
     def _done(self, worker: Worker) -> None:
         case = worker.case
         worker.case = None
         h = self.handling
-        if case[REWORK]:
-            h._close(case)
+        if case.rework:
+            h.close(case)
         else:
             agreed = bool(self.outcome.random() < self.success_probability)
-            self.log.append((case[ID], self.env.now, agreed))
+            self.log.append((case.id, self.env.now, agreed))
             if agreed:
-                h._close(case)
+                h.close(case)
             else:
-                case[ESCALATIONS] += 1
-                h._whistle(case)
+                case.escalations += 1
+                h.whistle(case)
         h.next_case(worker)
 
     def results(self) -> dict:
         rows = self.log
-        return {"mediation": {
+        return {
             "case_id": np.array([r[0] for r in rows], dtype=np.int64),
             "ended_h": np.array([r[1] for r in rows], dtype=float),
             "agreed": np.array([r[2] for r in rows], dtype=bool),
             "servers": self.servers,
-            "busy_h": self.handling.busy_h[MEDIATION_ROLE],
-        }}
+            "busy_h": self.handling.busy_h[self.stations[0].role] if self.stations else 0.0,
+        }
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        med = raw.extensions["mediation"]
+        start, end = raw.window_h
+        arrived = raw.cases["arrived_h"][med["case_id"]] if len(med["case_id"]) else np.array([])
+        inside = (arrived >= start) & (arrived < end)
+        return {"mediations": float(inside.sum()),
+                "mediation_success_rate": float(med["agreed"][inside].mean()) if inside.any() else float("nan")}
+
+    @classmethod
+    def tables(cls, raw, case_log) -> dict:
+        import pandas as pd
+
+        med = raw.extensions["mediation"]
+        return {"mediations": pd.DataFrame({k: med[k] for k in ("case_id", "ended_h", "agreed")})}

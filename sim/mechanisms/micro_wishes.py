@@ -19,17 +19,32 @@ from collections import deque
 
 import numpy as np
 
-from ..core.arrivals import HOURS_PER_YEAR, work_from_uniform
-from ..core.workforce import WEEK_H, Calendar
+from ..core.arrivals import work_from_uniform
+from ..core.calendar import Calendar
+from ..core.hooks import Mechanism
+from ..core.outcomes import Kpi
+from ..units import HOURS_PER_WEEK as WEEK_H
+from ..units import HOURS_PER_YEAR
 
 WAITING, IN_SERVICE, FULFILLED, LAPSED = 0, 1, 2, 3
 STATES = ("waiting", "in_service", "fulfilled", "lapsed")
 
 
-class MicroWishes:
+class MicroWishes(Mechanism):
     """The micro-wish market of one replication."""
 
+    name = section = "micro_wishes"
+    kpis = (
+        Kpi("micro_wishes_posted", "wishes", "neither", "participation", "Micro-wishes posted", "微心愿发布数"),
+        Kpi("micro_wish_fulfilment_rate", "share", "higher", "participation", "Micro-wishes fulfilled",
+            "微心愿实现率"),
+        Kpi("micro_wish_wait_p50_h", "h", "lower", "participation", "Median wait until a micro-wish is fulfilled (h)",
+            "微心愿实现等待时间中位数(小时)"),
+        Kpi("micro_wish_lapsed_share", "share", "lower", "participation", "Micro-wishes that lapsed", "微心愿过期比例"),
+    )
+
     def __init__(self, district):
+        super().__init__(district)
         s = district.scenario
         self.spec = spec = s.micro_wishes
         self.env = district.env
@@ -118,7 +133,7 @@ class MicroWishes:
         for wish in rows:  # a wish still queued past its expiry has lapsed
             if wish[3] == WAITING and now > wish[0] + expiry:
                 wish[3] = LAPSED
-        return {"micro_wishes": {
+        return {
             "posted_h": np.array([r[0] for r in rows], dtype=float),
             "community": np.array([r[1] for r in rows], dtype=np.int64),
             "work_h": np.array([r[2] for r in rows], dtype=float),
@@ -126,4 +141,28 @@ class MicroWishes:
             "accepted_h": np.array([r[4] for r in rows], dtype=float),
             "fulfilled_h": np.array([r[5] for r in rows], dtype=float),
             "servers_per_community": self.servers_per_community,
-        }}
+        }
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        w = raw.extensions["micro_wishes"]
+        start, end = raw.window_h
+        inside = (w["posted_h"] >= start) & (w["posted_h"] < end)
+        fulfilled = inside & (w["state"] == FULFILLED)
+        posted = int(inside.sum())
+        waits = (w["fulfilled_h"] - w["posted_h"])[fulfilled]
+        return {
+            "micro_wishes_posted": float(posted),
+            "micro_wish_fulfilment_rate": float(fulfilled.sum() / posted) if posted else math.nan,
+            "micro_wish_lapsed_share": float((inside & (w["state"] == LAPSED)).sum() / posted) if posted else math.nan,
+            "micro_wish_wait_p50_h": float(np.median(waits)) if len(waits) else math.nan,
+        }
+
+    @classmethod
+    def tables(cls, raw, case_log) -> dict:
+        import pandas as pd
+
+        w = raw.extensions["micro_wishes"]
+        frame = pd.DataFrame({k: w[k] for k in ("posted_h", "community", "work_h", "accepted_h", "fulfilled_h")})
+        frame["state"] = pd.Categorical.from_codes(w["state"], categories=list(STATES))
+        return {"micro_wishes": frame}

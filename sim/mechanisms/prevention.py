@@ -1,5 +1,4 @@
-"""Prevention: hidden (latent) problems, grid patrols that find them, informants who report them, and
-the split of a worker's shift between cases, patrol, burden pushed down and other duties.
+"""Prevention: hidden (latent) problems, grid patrols that find them, informants who report them.
 
 **Latent problems.** Hazards, illegal construction, broken facilities start hidden in a grid (a
 Poisson stream per household, drawn a week at a time from the `latent.*` streams). Each has an
@@ -18,14 +17,7 @@ out. A visit is not interrupted: a case arriving during a visit waits in the pos
 the visit ends (at most `visit_h` of focused time). So patrol time is what case work leaves:
 when the case load rises, coverage falls, without any assumed split.
 
-**Time accounting (time budget).** With patrols or burden on, `grid_case_time_share` is replaced
-by an explicit split of every shift hour: a share b goes to the burden pushed down by
-departments (hours per week / shift hours per week, after reduction), a share o to other duties
-(meetings, training); the rest (1 - b - o) goes to foreground work: cases, patrol or idling. The
-model interleaves burden and other duties with foreground work, so every case or visit takes
-1 / (1 - b - o) times its focused hours of shift time. Then, per role and exactly:
-shift hours = cases + patrol + burden + other + idle, where idle is the remainder (with patrols
-on it is ~0 on shift). Community workers get the same split when burden is on.
+The split of a shift between cases, patrol, burden and other duties is `time_budget`'s.
 
 **Informants.** Each informant group (couriers, delivery riders, area / group / neighbour chiefs)
 has a density (per 1,000 households), a patch (households each one passes), passes per week and
@@ -39,23 +31,42 @@ rate, so doubling informants halves every report delay under common random numbe
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
 
-from ..core.arrivals import HOURS_PER_YEAR, ArrivalBlock, work_from_uniform
-from ..core.handling import (ACCEPTED, CATEGORY, DEPARTMENT_OF, DUE, ESCALATIONS, GRID, GRID_OF, ID, LEVEL, NOT_YET,
-                       REOPENED, REWORK, STARTED, TOKEN, U_ESC, U_REOPEN, WHISTLED, WORK)
-from ..params import Scenario
-from ..params.derived import informant_rate_per_h, time_shares  # noqa: F401 (time_shares re-exported)
+from ..core.arrivals import ArrivalBlock, work_from_uniform
+from ..core.calendar import Calendar
+from ..core.case import cases_of_block
+from ..core.hooks import Hooks, Mechanism
+from ..core.outcomes import Kpi
+from ..core.stations import GRID
 from ..params.cases import LEVELS
-from ..core.workforce import WEEK_H, Calendar
+from ..params.derived import informant_rate_per_h
+from ..units import HOURS_PER_WEEK, HOURS_PER_YEAR
 
 PENDING, FOUND_PATROL, FOUND_INFORMANT, ERUPTED = 0, 1, 2, 3
 OUTCOMES = ("pending", "found_patrol", "found_informant", "erupted")
-PATROLLING = ["patrol"]  # worker.case while a worker walks a grid (not None, so hiring does not idle it)
-CASE_SLOTS = max(ID, DUE, GRID_OF, CATEGORY, LEVEL, ESCALATIONS, TOKEN, WORK + 2, U_ESC + 1, U_REOPEN, REOPENED,
-                 REWORK, STARTED, WHISTLED, ACCEPTED, DEPARTMENT_OF) + 1
+PATROLLING = object()  # worker.case while a worker walks a grid (not None, so re-posting does not idle it)
+
+
+@dataclass(slots=True, eq=False)
+class LatentProblem:
+    """A hidden problem, with the draws that make it a case once it is found or erupts."""
+
+    onset_h: float
+    grid: int
+    category: int
+    erupts_h: float
+    u_triage: float
+    u_work: np.ndarray  # (3,) uniforms of the work content at each level
+    u_escalate: np.ndarray  # (2,)
+    u_reopen: float
+    department: int
+    outcome: int = PENDING
+    resolved_h: float = math.nan
+    case_id: int = -1
 
 
 def lognormal_from_uniform(mean: float, cv: float, u: np.ndarray) -> np.ndarray:
@@ -65,11 +76,34 @@ def lognormal_from_uniform(mean: float, cv: float, u: np.ndarray) -> np.ndarray:
     return np.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
 
 
-class Prevention:
-    """Latent problems, patrols and informants of one replication. Inert unless switched on."""
+class Prevention(Mechanism):
+    """Latent problems, patrols and informants of one replication."""
+
+    name = "prevention"
+    section = "patrol"
+    kpis = (
+        Kpi("patrol_coverage", "share", "higher", "prevention", "Patrol coverage (grid-weeks with a visit)",
+            "巡查覆盖率(有巡查的网格周)"),
+        Kpi("patrol_visits_per_grid_week", "visits", "higher", "prevention", "Patrol visits per grid per week",
+            "每网格每周巡查次数"),
+        Kpi("grid_worker_patrol_share", "share", "neither", "prevention", "Share of grid workers' shifts spent on patrol",
+            "网格员巡查时间占比"),
+        Kpi("latent_problems", "problems", "neither", "prevention", "Hidden problems arising", "新生隐患问题数"),
+        Kpi("latent_found_before_eruption_share", "share", "higher", "prevention",
+            "Hidden problems found before they erupt", "隐患提前发现率"),
+        Kpi("latent_erupted", "problems", "lower", "prevention", "Hidden problems that erupted", "隐患爆发数"),
+        Kpi("latent_found_by_patrol", "problems", "higher", "prevention", "Hidden problems found by patrols",
+            "巡查发现隐患数"),
+        Kpi("informant_reports", "problems", "higher", "prevention", "Hidden problems reported by informants",
+            "信息员报告隐患数"),
+    )
+
+    @classmethod
+    def applies(cls, scenario) -> bool:
+        return scenario.patrol.enabled or scenario.latent.enabled
 
     def __init__(self, district):
-        self.district = district
+        super().__init__(district)
         s = district.scenario
         self.scenario = s
         self.env = district.env
@@ -79,11 +113,11 @@ class Prevention:
         self.patrol_on = s.patrol.enabled
         self.latent_on = s.latent.enabled
         n_grids = self.territory.n_grids
-        self.n_weeks = math.ceil(district.end_h / WEEK_H) + 1
+        self.n_weeks = math.ceil(district.end_h / HOURS_PER_WEEK) + 1
         self.weekly_visits = np.zeros((self.n_weeks, n_grids), dtype=np.int32) if self.patrol_on else None
         self.visits_in_window = 0
-        self.pending: list[list] = [[] for _ in range(n_grids)] if self.latent_on else []
-        self.problems: list[list] = []  # [onset, grid, category, erupt_at, outcome, resolved_h, case_id, uniforms..., department]
+        self.pending: list[list[LatentProblem]] = [[] for _ in range(n_grids)] if self.latent_on else []
+        self.problems: list[LatentProblem] = []
         self._posts_of: list | None = None
         self._post_grids: dict = {}
         self._pointer: dict = {}
@@ -100,15 +134,18 @@ class Prevention:
             self.latent_cdf = np.cumsum(list(s.latent.categories.values()))
             self.grid_cdf = np.cumsum(self.territory.grid_load) / float(self.territory.grid_load.sum())
             self.rate_per_week = (s.latent.rate_per_household_per_year * float(self.territory.grid_load.sum())
-                                  * WEEK_H / HOURS_PER_YEAR)
-            self.informant_rate = informant_rate_per_h(s)
+                                  * HOURS_PER_WEEK / HOURS_PER_YEAR)
+            self.informant_rate = informant_rate_per_h(s.informants)
         self.detect = self.streams["patrol.detect"]
 
     # -- wiring -------------------------------------------------------------------------------
 
+    def attach(self, hooks: Hooks) -> None:
+        if self.patrol_on:
+            hooks.idle.append(self._on_idle)
+
     def start(self) -> None:
         if self.patrol_on:
-            self.handling.on_idle = self._on_idle
             self.env.process(self._shift_starts())
         if self.latent_on:
             self.env.process(self._latent_blocks())
@@ -173,12 +210,12 @@ class Prevention:
     def _visit_done(self, worker, grid: int) -> None:
         now = self.env.now
         worker.case = None
-        self.weekly_visits[min(int(now // WEEK_H), self.n_weeks - 1), grid] += 1
+        self.weekly_visits[min(int(now // HOURS_PER_WEEK), self.n_weeks - 1), grid] += 1
         if self.latent_on and self.pending[grid]:
             p = self.scenario.patrol.detection_probability
             still = []
             for problem in self.pending[grid]:
-                if problem[0] <= now and self.detect.random() < p:
+                if problem.onset_h <= now and self.detect.random() < p:
                     self._resolve(problem, FOUND_PATROL)
                 else:
                     still.append(problem)
@@ -188,16 +225,16 @@ class Prevention:
     def _shift_starts(self):
         """At the start of every shift block, idle grid workers set out on patrol."""
         env = self.env
-        calendars = [self.district.calendars["grid_worker"], self.district.mechanisms.staggered_calendar]
+        calendars = [self.district.calendars["grid_worker"], Calendar(self.scenario.staggered_hours.hours)]
         starts = sorted({start for calendar in calendars for start in calendar.starts})
         week = 0
         while True:
             for start in starts:
-                t = week * WEEK_H + start
+                t = week * HOURS_PER_WEEK + start
                 if t < env.now:
                     continue
                 yield env.timeout(t - env.now)
-                for station in set(self.handling.grid_station_of):
+                for station in dict.fromkeys(self.handling.grid_station_of):  # grid order: never by id
                     if not station.calendar.on_shift(env.now + 1e-6):
                         continue
                     while station.idle:
@@ -213,16 +250,16 @@ class Prevention:
         env, s = self.env, self.scenario
         horizon_h = s.horizon_days * 24.0
         week = 0
-        while week * WEEK_H < horizon_h:
-            start = week * WEEK_H
-            length = min(WEEK_H, horizon_h - start)
+        while week * HOURS_PER_WEEK < horizon_h:
+            start = week * HOURS_PER_WEEK
+            length = min(HOURS_PER_WEEK, horizon_h - start)
             self._draw_block(start, length)
             week += 1
-            yield env.timeout(min((week) * WEEK_H, horizon_h) - env.now)
+            yield env.timeout(min(week * HOURS_PER_WEEK, horizon_h) - env.now)
 
     def _draw_block(self, start: float, length: float) -> None:
         st, latent = self.streams, self.scenario.latent
-        n = int(st["latent.count"].poisson(self.rate_per_week * length / WEEK_H))
+        n = int(st["latent.count"].poisson(self.rate_per_week * length / HOURS_PER_WEEK))
         if n == 0:
             return
         onset = np.sort(start + st["latent.onset"].random(n) * length)
@@ -239,38 +276,37 @@ class Prevention:
         source = self.district.source
         department = source.department_of(category, st["latent.department"].random(n) if source.departments_drawn else None)
         for i in range(n):
-            c = int(category[i])
-            problem = [float(onset[i]), int(grid[i]), c, float(onset[i] + delay[i]), PENDING, math.nan, -1,
-                       float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i]), int(department[i])]
+            problem = LatentProblem(float(onset[i]), int(grid[i]), int(category[i]), float(onset[i] + delay[i]),
+                                    float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i]), int(department[i]))
             self.problems.append(problem)
-            self.pending[problem[1]].append(problem)
+            self.pending[problem.grid].append(problem)
             first_h = min(delay[i], report[i])
             how = FOUND_INFORMANT if report[i] < delay[i] else ERUPTED
             self.env.timeout(onset[i] + first_h - self.env.now).callbacks.append(
                 lambda event, pr=problem, how=how: self._deadline_event(pr, how))
 
-    def _deadline_event(self, problem: list, how: int) -> None:
-        if problem[4] != PENDING:
+    def _deadline_event(self, problem: LatentProblem, how: int) -> None:
+        if problem.outcome != PENDING:
             return
-        pending = self.pending[problem[1]]
+        pending = self.pending[problem.grid]
         for i, other in enumerate(pending):
             if other is problem:
                 del pending[i]
                 break
         self._resolve(problem, how)
 
-    def _resolve(self, problem: list, how: int) -> None:
+    def _resolve(self, problem: LatentProblem, how: int) -> None:
         """Turn a latent problem into a case, now."""
         now = self.env.now
         s = self.scenario
-        problem[4], problem[5] = how, now
-        c = problem[2]
+        problem.outcome, problem.resolved_h = how, now
+        c = problem.category
         spec = self.categories[c]
         routing = np.cumsum(spec.routing.shares())
-        level = int((problem[7] >= routing[:2]).sum())
-        department = self.department_names[problem[11]]
+        level = int((problem.u_triage >= routing[:2]).sum())
+        department = self.department_names[problem.department]
         specs = [spec.work.grid, spec.work.community, spec.work_at(department)]
-        work = [float(work_from_uniform(specs[j], np.array([problem[8][j]]))[0]) for j in range(len(LEVELS))]
+        work = [float(work_from_uniform(specs[j], np.array([problem.u_work[j]]))[0]) for j in range(len(LEVELS))]
         deadline = math.inf if spec.deadline_h is None else spec.deadline_h
         if how == ERUPTED:
             work = [w * s.latent.eruption_work_factor for w in work]
@@ -279,21 +315,12 @@ class Prevention:
         else:
             source = self.source_code["patrol" if how == FOUND_PATROL else "informant"]
         block = ArrivalBlock(
-            time=np.array([now]), category=np.array([c]), source=np.array([source]), grid=np.array([problem[1]]),
-            level=np.array([level]), department=np.array([problem[11]]), due=np.array([now + deadline]), work=np.array([work]),
-            u_escalate=np.array([problem[9]]), u_reopen=np.array([problem[10]]),
+            time=np.array([now]), category=np.array([c]), source=np.array([source]), grid=np.array([problem.grid]),
+            level=np.array([level]), department=np.array([problem.department]), due=np.array([now + deadline]),
+            work=np.array([work]), u_escalate=np.array([problem.u_escalate]), u_reopen=np.array([problem.u_reopen]),
         )
-        case_id = self.district.log.add_block(block)
-        problem[6] = case_id
-        case = [None] * CASE_SLOTS
-        case[ID], case[DUE], case[GRID_OF], case[CATEGORY], case[LEVEL] = case_id, now + deadline, problem[1], c, level
-        case[ESCALATIONS], case[TOKEN] = 0, 0
-        case[WORK], case[WORK + 1], case[WORK + 2] = work
-        case[U_ESC], case[U_ESC + 1] = float(problem[9][0]), float(problem[9][1])
-        case[U_REOPEN], case[REOPENED], case[REWORK] = problem[10], False, False
-        case[STARTED], case[WHISTLED], case[ACCEPTED] = NOT_YET, NOT_YET, NOT_YET
-        case[DEPARTMENT_OF] = problem[11]
-        self.handling.arrive(case)
+        problem.case_id = self.district.log.add_block(block)
+        self.handling.arrive(cases_of_block(block, problem.case_id)[0])
 
     # -- results ------------------------------------------------------------------------------
 
@@ -305,12 +332,51 @@ class Prevention:
         if self.latent_on:
             rows = self.problems
             out["latent"] = {
-                "onset_h": np.array([r[0] for r in rows], dtype=float),
-                "grid": np.array([r[1] for r in rows], dtype=np.int64),
-                "category": np.array([r[2] for r in rows], dtype=np.int64),
-                "erupts_h": np.array([r[3] for r in rows], dtype=float),
-                "outcome": np.array([r[4] for r in rows], dtype=np.int8),
-                "resolved_h": np.array([r[5] for r in rows], dtype=float),
-                "case_id": np.array([r[6] for r in rows], dtype=np.int64),
+                "onset_h": np.array([r.onset_h for r in rows], dtype=float),
+                "grid": np.array([r.grid for r in rows], dtype=np.int64),
+                "category": np.array([r.category for r in rows], dtype=np.int64),
+                "erupts_h": np.array([r.erupts_h for r in rows], dtype=float),
+                "outcome": np.array([r.outcome for r in rows], dtype=np.int8),
+                "resolved_h": np.array([r.resolved_h for r in rows], dtype=float),
+                "case_id": np.array([r.case_id for r in rows], dtype=np.int64),
             }
         return out
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        s, ext = raw.scenario, raw.extensions["prevention"]
+        start, end = raw.window_h
+        out: dict[str, float] = {}
+        if s.patrol.enabled:
+            visits = ext["patrol_weekly_visits"]
+            weeks = [w for w in range(visits.shape[0]) if w * HOURS_PER_WEEK >= start and (w + 1) * HOURS_PER_WEEK <= end]
+            out["patrol_coverage"] = float((visits[weeks] > 0).mean()) if weeks else math.nan
+            out["patrol_visits_per_grid_week"] = float(visits[weeks].mean()) if weeks else math.nan
+            shift = raw.shift_h["grid_worker"]
+            patrol_h = ext["patrol_visits_in_window"] * s.patrol.visit_h
+            out["grid_worker_patrol_share"] = float(patrol_h / shift) if shift > 0 else math.nan
+        if s.latent.enabled:
+            latent = ext["latent"]
+            inside = (latent["onset_h"] >= start) & (latent["onset_h"] < end)
+            outcome = latent["outcome"][inside]
+            found = np.isin(outcome, (FOUND_PATROL, FOUND_INFORMANT))
+            erupted = outcome == ERUPTED
+            decided = int(found.sum() + erupted.sum())
+            out["latent_problems"] = float(inside.sum())
+            out["latent_erupted"] = float(erupted.sum())
+            out["latent_found_by_patrol"] = float((outcome == FOUND_PATROL).sum())
+            out["informant_reports"] = float((outcome == FOUND_INFORMANT).sum())
+            out["latent_found_before_eruption_share"] = float(found.sum()) / decided if decided else math.nan
+        return out
+
+    @classmethod
+    def tables(cls, raw, case_log) -> dict:
+        import pandas as pd
+
+        ext = raw.extensions["prevention"]
+        if "latent" not in ext:
+            return {}
+        latent = pd.DataFrame(ext["latent"])
+        latent["outcome"] = pd.Categorical.from_codes(latent["outcome"], categories=list(OUTCOMES))
+        latent["category"] = pd.Categorical.from_codes(latent["category"], categories=raw.scenario.category_names())
+        return {"latent_problems": latent}

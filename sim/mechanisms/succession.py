@@ -12,9 +12,11 @@ used once. Candidates also leave the pool (a hazard). Training cohorts start eve
 their pass rate, up to its target (ratio x communities), at most `max_size`; after the class,
 a binomial share passes and joins the pool.
 
-While a post is vacant, callbacks let the model slow the community's handling. The office runs
-on any SimPy environment, with or without cases, so it can be studied alone
-(`simulate_succession`). No I/O.
+While a post is vacant, the community works slower (`vacancy_work_multiplier` slows its station,
+so a service started during the vacancy takes longer); a community split off opens a vacancy
+of its own. The office runs on any SimPy environment, with or without cases, so it can be
+studied alone (`simulate_succession`); `Succession` is the mechanism that runs it in the model.
+No I/O.
 """
 
 from __future__ import annotations
@@ -22,20 +24,18 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from ..params.people import ReservePool, Secretaries
+from ..core.hooks import Hooks, Mechanism
+from ..core.outcomes import Kpi
+from ..core.steps import step_at, step_integral
 from ..core.streams import Streams
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8_760.0
+from ..params.people import ReservePool, Secretaries
+from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
 
 
 @dataclass(eq=False)  # identity, not field equality: two vacancies are never the same
@@ -128,9 +128,6 @@ class SuccessionOffice:
     @property
     def target(self) -> int:
         return round(self.pool_spec.ratio_to_communities * self.n_communities)
-
-    def vacant_posts(self) -> int:
-        return self.n_communities - sum(self.serving)
 
     # -- secretaries ----------------------------------------------------------------------------
 
@@ -278,20 +275,6 @@ class SuccessionOffice:
 # --------------------------------------------------------------------------- measures
 
 
-def step_integral(t: np.ndarray, values: np.ndarray, a: float, b: float) -> float:
-    """Integral over [a, b) of a right-continuous step function given by change times and values."""
-    if b <= a or len(t) == 0:
-        return 0.0
-    edges = np.clip(np.append(t, math.inf), a, b)
-    return float(np.sum(values * np.diff(edges)))
-
-
-def step_at(t: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The step function's value at each instant of `at` (the last change at or before it)."""
-    index = np.searchsorted(t, at, side="right") - 1
-    return np.asarray(values)[np.maximum(index, 0)]
-
-
 def succession_measures(office: SuccessionOffice, window_h: tuple[float, float]) -> dict[str, float]:
     """Secretary vacancy and reserve pool KPIs over the window [a, b)."""
     a, b = window_h
@@ -336,27 +319,63 @@ def simulate_succession(
     return office
 
 
-def succession_study(scenarios: list, replications: int, seed: int = 0) -> "pd.DataFrame":
-    """Secretary and reserve pool KPIs of each scenario, run alone (no cases, no split), per replication.
+class Succession(Mechanism):
+    """The secretaries and the reserve pool of one replication, slowing a community while its post is vacant."""
 
-    Replication r of every scenario uses the streams of (seed, r), as the full model does, so
-    scenarios are paired. Returns tidy rows (scenario, replication, seed, kpi, value), including
-    the yearly reserve-pool training cost and secretary pay.
-    """
-    import pandas as pd
+    name = "succession"
+    section = "secretaries"
+    kpis = (
+        Kpi("secretary_vacancy_days_per_community_year", "days", "lower", "workforce",
+            "Secretary vacancy days per community-year", "书记岗位空缺天数(每社区每年)"),
+        Kpi("secretary_vacancies_opened", "vacancies", "neither", "workforce", "Secretary vacancies opened",
+            "书记岗位出缺次数"),
+        Kpi("secretary_time_to_fill_mean_days", "days", "lower", "workforce", "Mean time to fill a secretary vacancy (days)",
+            "书记空缺平均补齐天数"),
+        Kpi("secretary_time_to_fill_p90_days", "days", "lower", "workforce",
+            "90th percentile time to fill a secretary vacancy (days)", "书记空缺补齐天数(90分位)"),
+        Kpi("reserve_pool_stockout_probability", "share", "lower", "workforce", "Chance the reserve pool runs dry",
+            "后备人才库断档概率"),
+        Kpi("reserve_pool_stockouts", "vacancies", "lower", "workforce", "Vacancies that found the reserve pool empty",
+            "遇后备人才库为空的空缺数"),
+        Kpi("reserve_pool_stockout_days", "days", "lower", "workforce", "Days the reserve pool is empty",
+            "后备人才库为空天数"),
+        Kpi("reserve_pool_mean", "people", "neither", "workforce", "Reserve pool candidates on average",
+            "后备人才平均储备人数"),
+        Kpi("reserve_pool_trainees", "people", "neither", "workforce", "Reserve pool trainees", "后备人才培训人数"),
+    )
 
-    rows = []
-    for scenario in scenarios:
-        window = (scenario.warm_up_days * HOURS_PER_DAY, scenario.horizon_days * HOURS_PER_DAY)
-        years = (window[1] - window[0]) / HOURS_PER_YEAR
-        n = scenario.territory.communities
-        for replication in range(replications):
-            office = simulate_succession(scenario.secretaries, scenario.reserve_pool, n,
-                                         scenario.horizon_days + scenario.drain_days, seed, replication)
-            m = succession_measures(office, window)
-            serving_years = n * years - m["secretary_vacancy_days_per_community_year"] * n * years / 365.0
-            m["annual_cost_training_yuan"] = m["reserve_pool_trainees"] * scenario.costs.training_cost_yuan_per_trainee / years
-            m["annual_cost_secretaries_yuan"] = serving_years * scenario.costs.secretary_pay_yuan_per_year() / years
-            rows += [{"scenario": scenario.name, "replication": replication, "seed": seed, "kpi": k, "value": v}
-                     for k, v in m.items()]
-    return pd.DataFrame(rows)
+    @classmethod
+    def applies(cls, scenario) -> bool:
+        return True  # every community has a secretary; with no departures nothing happens and nothing is drawn
+
+    def __init__(self, district):
+        super().__init__(district)
+        s = district.scenario
+        self.multiplier = s.secretaries.vacancy_work_multiplier
+        self.office = SuccessionOffice(district.env, district.streams, district.territory.n_communities, s.secretaries,
+                                       s.reserve_pool, on_vacancy=self._vacant, on_fill=self._filled)
+
+    def attach(self, hooks: Hooks) -> None:
+        hooks.communities_added.append(lambda new, parent: self.office.add_communities(len(new)))
+
+    def start(self) -> None:
+        self.office.start()
+
+    def _vacant(self, community: int) -> None:
+        self.district.community_stations[community].slow_down(self.multiplier)
+
+    def _filled(self, community: int) -> None:
+        self.district.community_stations[community].slow_down(1.0)
+
+    def results(self) -> dict:
+        return {"measures": succession_measures(self.office, self.district.window)}
+
+    def series(self, at: np.ndarray) -> dict[str, np.ndarray]:
+        log = self.office.log
+        t = np.asarray(log["t_h"], dtype=float)
+        return {name: step_at(t, np.asarray(log[name]), at) for name in (
+            "communities", "secretaries", "secretary_vacancies", "reserve_pool", "candidates_in_training")}
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        return dict(raw.extensions["succession"]["measures"])

@@ -6,29 +6,27 @@ and read by the mechanisms that act on them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..units import HOURS_PER_WEEK
 from .calendar import week_hours
-
-if TYPE_CHECKING:
-    from .scenario import Scenario
+from .district import Workforce
+from .prevention import Informants, Patrol
+from .time_use import Burden
 
 MIN_CASE_TIME_SHARE = 0.05
 
 
-def time_shares(scenario: Scenario) -> dict[str, float]:
+def time_shares(workforce: Workforce, burden: Burden, patrol: Patrol) -> dict[str, float]:
     """Shares of a shift: grid and community burden (b), other duties (o) and case-time share (1 - b - o).
 
     Without patrols or burden the schema's `grid_case_time_share` / `community_case_time_share`
     stand unchanged. Raises ValueError if burden and other duties leave no time.
     """
-    wf, burden = scenario.workforce, scenario.burden
+    wf = workforce
     shares = {"grid_burden": 0.0, "grid_other": 1.0 - wf.grid_case_time_share, "grid_case": wf.grid_case_time_share,
               "community_burden": 0.0, "community_other": 1.0 - wf.community_case_time_share,
               "community_case": wf.community_case_time_share}
     keep = 1.0 - burden.reduction_share if burden.enabled else 0.0
-    if burden.enabled or scenario.patrol.enabled:
+    if burden.enabled or patrol.enabled:
         b = burden.grid_worker_hours_per_week * keep / week_hours(wf.grid_worker_hours)
         shares.update(grid_burden=b, grid_other=burden.grid_other_duties_share,
                       grid_case=1.0 - b - burden.grid_other_duties_share)
@@ -45,9 +43,9 @@ def time_shares(scenario: Scenario) -> dict[str, float]:
     return shares
 
 
-def informant_rate_per_h(scenario: Scenario) -> float:
+def informant_rate_per_h(informants: Informants) -> float:
     """Rate (per hour) at which informants report one hidden problem: sum over the groups."""
-    if not scenario.informants.enabled:
+    if not informants.enabled:
         return 0.0
     return sum(g.per_1000_households / 1000.0 * g.households_each * g.passes_per_week / HOURS_PER_WEEK
-               * g.report_probability for g in scenario.informants.groups.values())
+               * g.report_probability for g in informants.groups.values())

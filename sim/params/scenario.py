@@ -118,7 +118,7 @@ class Scenario(Strict):
                     raise ValueError(f"latent problems need the case source {source!r} in cases.sources "
                                      f"(it may have share 0); have: {sorted(self.cases.sources)}")
         if self.burden.enabled or self.patrol.enabled:
-            time_shares(self)  # the split of a shift, checked here so bad input fails at load
+            time_shares(self.workforce, self.burden, self.patrol)  # the split of a shift, checked here so bad input fails at load
 
     # Derived views used by the model and the reports.
     def category_names(self) -> list[str]:

@@ -156,7 +156,7 @@ def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = 
 
 
 def _draw_backlog(ax, series: pd.DataFrame, language: str, column: str) -> None:
-    from ..analysis.kpis import t_interval
+    from ..analysis.statistics import t_interval
 
     series = series.assign(day_index=np.floor(series["day"]).astype(int))
     daily = series.groupby(["scenario", "replication", "day_index"], sort=False, observed=True)[column].mean().reset_index()

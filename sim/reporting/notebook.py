@@ -17,9 +17,11 @@ import pandas as pd
 
 from . import charts
 
-from ..analysis import kpis as metrics
+from ..analysis import registry
+from ..analysis.statistics import paired_differences, summarise
 
 from . import tables as report
+from .formatting import difference_text, estimate_text
 
 from ..results import store
 from ..experiment.runs import Replications, collect, replicate_many, simulate
@@ -75,9 +77,8 @@ def kpi_frame(summary: pd.DataFrame, kpis=report.MAIN_KPIS, differences: pd.Data
             if match.empty:
                 continue
             r = match.iloc[0]
-            row = {"KPI": kpi, "unit": metrics.KPI_UNITS.get(kpi, "share"), "scenario": scenario,
-                   "mean [95 % CI]": f"{report._value(r['mean'], kpi)} [{report._value(r['ci_low'], kpi)}, "
-                                     f"{report._value(r['ci_high'], kpi)}]"}
+            row = {"KPI": kpi, "unit": registry.unit(kpi), "scenario": scenario,
+                   "mean [95 % CI]": estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi)}
             if differences is not None:
                 row["difference vs baseline [95 % CI]"] = _difference_text(differences, scenario, kpi)
             rows.append(row)
@@ -89,12 +90,7 @@ def _difference_text(differences: pd.DataFrame, scenario: str, kpi: str) -> str:
     if match.empty:
         return "baseline"
     r = match.iloc[0]
-    if any(isinstance(v, float) and math.isnan(v) for v in (r["difference"], r["ci_low"], r["ci_high"])):
-        return "n/a"
-    scale, suffix = (100, " pp") if metrics.KPI_UNITS.get(kpi, "share") == "share" else (1, "")
-    mark = " *" if r["significant"] else ""
-    return (f"{scale * r['difference']:+,.2f}{suffix} [{scale * r['ci_low']:+,.2f}, "
-            f"{scale * r['ci_high']:+,.2f}]{mark}")
+    return difference_text(r["difference"], r["ci_low"], r["ci_high"], r["interval"], r["significant"], kpi)
 
 
 def show_table(frame: pd.DataFrame) -> None:
@@ -202,9 +198,9 @@ def show_scorecards(tables: dict[str, pd.DataFrame], grid_rows: int = 20) -> Non
 
 def mechanism_kpis(kpis: dict[str, float]) -> pd.DataFrame:
     """The prevention and participation KPIs of one run (only the mechanisms that are on), with the on-time rate."""
-    from ..mechanisms import KPI_UNITS
-
-    return pd.Series({k: v for k, v in kpis.items() if k in KPI_UNITS or k == "on_time_rate"}, name="value").to_frame()
+    shown = {"on_time_rate", *registry.in_group("prevention"), *registry.in_group("participation"),
+             *registry.in_group("time_use")}
+    return pd.Series({k: v for k, v in kpis.items() if k in shown}, name="value").to_frame()
 
 
 def show_provenance(run: ScenarioRun) -> None:
@@ -261,11 +257,11 @@ def load_batch(results_dir: str | Path) -> BatchResults:
     if not per_rep:
         raise RuntimeError(f"{results_dir}: no scenario of batch {manifest['batch']} completed")
     per_replication = pd.concat(per_rep, ignore_index=True)
-    results = Replications(per_replication, metrics.summarise(per_replication), pd.concat(series, ignore_index=True), logs)
+    results = Replications(per_replication, summarise(per_replication), pd.concat(series, ignore_index=True), logs)
     baseline = manifest.get("baseline") or next(iter(scenarios))
     if baseline not in scenarios:
         baseline = next(iter(scenarios))
-    differences = metrics.paired_differences(per_replication, baseline) if len(scenarios) > 1 else None
+    differences = paired_differences(per_replication, baseline) if len(scenarios) > 1 else None
     return BatchResults(manifest, results, scenarios, baseline, failed, differences)
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 from .. import __version__
 
 from . import charts
+from .formatting import difference_text, estimate_text
 
 from ..results import manifest
 
-from ..analysis import kpis as metrics
 
 from ..results import store
 from ..experiment.runs import Replications
@@ -60,15 +60,6 @@ MECHANISM_KPIS = (
 )
 
 
-def _value(value: float, kpi: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    unit = metrics.KPI_UNITS.get(kpi, "share")
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
-
-
 def kpi_table(summary: pd.DataFrame, kpis=MAIN_KPIS) -> str:
     """KPIs as rows, scenarios as columns: 'mean [ci_low, ci_high]'."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
@@ -81,7 +72,7 @@ def kpi_table(summary: pd.DataFrame, kpis=MAIN_KPIS) -> str:
                 row[scenario] = "n/a"
                 continue
             r = match.iloc[0]
-            row[scenario] = f"{_value(r['mean'], kpi)} [{_value(r['ci_low'], kpi)}, {_value(r['ci_high'], kpi)}]"
+            row[scenario] = estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi)
         rows.append(row)
     return pd.DataFrame(rows).to_string(index=False)
 
@@ -89,13 +80,10 @@ def kpi_table(summary: pd.DataFrame, kpis=MAIN_KPIS) -> str:
 def differences_table(differences: pd.DataFrame, kpis=MAIN_KPIS) -> str:
     rows = []
     for _, r in differences[differences["kpi"].isin(kpis)].iterrows():
-        kpi = r["kpi"]
-        unit = metrics.KPI_UNITS.get(kpi, "share")
-        scale, suffix = (100, " pp") if unit == "share" else (1, "")
         rows.append({
-            "scenario": r["scenario"], "kpi": kpi,
-            "difference vs " + r["baseline"]: f"{scale * r['difference']:+,.2f}{suffix} "
-            f"[{scale * r['ci_low']:+,.2f}, {scale * r['ci_high']:+,.2f}]" + (" *" if r["significant"] else ""),
+            "scenario": r["scenario"], "kpi": r["kpi"],
+            "difference vs " + r["baseline"]: difference_text(r["difference"], r["ci_low"], r["ci_high"],
+                                                              r["interval"], r["significant"], r["kpi"]),
         })
     return pd.DataFrame(rows).to_string(index=False) if rows else "(no differences)"
 

@@ -1,0 +1,79 @@
+"""Working calendars on the simulation clock: working hours between two instants, when work started now is done.
+
+A `Calendar` turns a weekly pattern of working hours (`params.calendar.WorkingHours`) into
+arithmetic on the clock (hours since Monday 00:00 of day 0): work pauses outside working hours
+and resumes at the next shift, so a service started on Friday evening finishes on Monday.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from ..params.calendar import WorkingHours, weekly_intervals
+from ..units import HOURS_PER_WEEK
+
+
+class Calendar:
+    """A weekly working calendar; time 0 is Monday 00:00."""
+
+    def __init__(self, blocks: list[WorkingHours]):
+        merged = weekly_intervals(blocks)
+        self.starts = [s for s, _ in merged]
+        self.ends = [e for _, e in merged]
+        self.lengths = [e - s for s, e in merged]
+        self.cum = [0.0]
+        for length in self.lengths[:-1]:
+            self.cum.append(self.cum[-1] + length)
+        self.cum_end = [c + length for c, length in zip(self.cum, self.lengths)]
+        self.week_hours = sum(self.lengths)
+        self.always = self.week_hours >= HOURS_PER_WEEK
+
+    def worked(self, t: float) -> float:
+        """Working hours between time 0 and t."""
+        if self.always:
+            return t
+        week, r = divmod(t, HOURS_PER_WEEK)
+        i = bisect_right(self.starts, r) - 1
+        partial = 0.0 if i < 0 else self.cum[i] + min(r - self.starts[i], self.lengths[i])
+        return week * self.week_hours + partial
+
+    def at_worked(self, w: float) -> float:
+        """The earliest time by which w working hours have elapsed since time 0."""
+        if self.always:
+            return w
+        week, r = divmod(w, self.week_hours)
+        if r == 0 and week > 0:
+            week, r = week - 1, self.week_hours
+        i = bisect_left(self.cum_end, r)
+        i = min(i, len(self.starts) - 1)
+        return week * HOURS_PER_WEEK + self.starts[i] + (r - self.cum[i])
+
+    def finish(self, t: float, work_h: float) -> float:
+        """When work of work_h hours started at t is done, pausing outside working hours."""
+        if self.always:
+            return t + work_h
+        # Never before t: a work_h lost in rounding leaves worked() unchanged, and at_worked() of an
+        # unchanged value off shift is the end of the last shift, which lies before t.
+        return max(t, self.at_worked(self.worked(t) + work_h))
+
+    def on_shift(self, t: float) -> bool:
+        """Whether t falls in working hours (a shift's start is in it, its end is not)."""
+        if self.always:
+            return True
+        r = t % HOURS_PER_WEEK
+        i = bisect_right(self.starts, r) - 1
+        return i >= 0 and r < self.ends[i]
+
+    def next_start(self, t: float) -> float:
+        """The first shift start at or after t (never, for a round-the-clock calendar: infinity)."""
+        if self.always:
+            return float("inf")
+        week, r = divmod(t, HOURS_PER_WEEK)
+        i = bisect_left(self.starts, r)
+        if i == len(self.starts):
+            return (week + 1) * HOURS_PER_WEEK + self.starts[0]
+        return week * HOURS_PER_WEEK + self.starts[i]
+
+    def hours_between(self, a: float, b: float) -> float:
+        """Working hours in [a, b]; 0 if b is not after a."""
+        return max(0.0, self.worked(b) - self.worked(a))

@@ -1,0 +1,55 @@
+"""A case while it is open: the named record the handling layer moves, built in one place.
+
+The case log keeps every case's static columns (arrival, category, source, grid...) as numpy
+columns; while a case is open the model needs a small mutable record of what drives its
+handling, and `Case` is it (slots, so a district-year of records stays small and fast). Its
+random draws (work content at each level, the uniforms deciding escalation and reopening) were
+made when its arrival block was drawn, so scenarios that differ only in staff or rules see the
+same cases. `cases_of_block` makes the records of one arrival block; nothing else builds one.
+"""
+
+from __future__ import annotations
+
+from .arrivals import ArrivalBlock
+
+NOT_YET = -1.0  # a time not reached yet (started, whistled, accepted): NaN in the case log
+
+
+class Case:
+    """One open case. `level`: 0 grid, 1 community, 2 department (see `handling`)."""
+
+    __slots__ = ("id", "due", "grid", "category", "level", "escalations", "token", "work", "u_escalate", "u_reopen",
+                 "reopened", "rework", "started", "whistled", "accepted", "department")
+
+    def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: tuple[float, float, float],
+                 u_escalate: tuple[float, float], u_reopen: float, department: int):
+        self.id = case_id
+        self.due = due  # hours since time 0; inf without a deadline
+        self.grid = grid
+        self.category = category
+        self.level = level
+        self.escalations = 0
+        self.token = 0  # the queue entry that holds the case (0: not queued); see `queues`
+        self.work = work  # hours of focused work at grid, community, department
+        self.u_escalate = u_escalate  # uniforms deciding escalation at grid and community
+        self.u_reopen = u_reopen
+        self.reopened = False
+        self.rework = False
+        self.started = NOT_YET
+        self.whistled = NOT_YET
+        self.accepted = NOT_YET
+        self.department = department  # the department it is whistled to, if it gets there
+
+    def closure(self, now: float) -> tuple:
+        """The columns written to the case log when the case closes (see `log.CLOSE_COLUMNS`)."""
+        return (self.id, now, self.level, self.escalations, self.reopened, self.due, self.started, self.whistled,
+                self.accepted)
+
+
+def cases_of_block(block: ArrivalBlock, first_id: int) -> list[Case]:
+    """The records of a block's cases, ids first_id, first_id + 1, ... in arrival order."""
+    columns = zip(block.due.tolist(), block.grid.tolist(), block.category.tolist(), block.level.tolist(),
+                  *block.work.T.tolist(), *block.u_escalate.T.tolist(), block.u_reopen.tolist(),
+                  block.department.tolist())
+    return [Case(first_id + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
+            for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]

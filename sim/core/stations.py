@@ -1,0 +1,99 @@
+"""Stations and workers, and the one factory that builds every station of a replication.
+
+A *station* is a queue served by workers on one calendar: a grid post (its grid worker or
+workers), a community's workers, a functional department's team, or a mechanism's own servers
+(mediators). Its `stretch` is the shift hours one hour of case work takes (1 / the share of a
+shift that goes to cases), times any slowdown (a vacant secretary post slows a community).
+
+`StationFactory` is the only place a station is made: at the start, on hiring, on attrition and
+when communities are split, so the mechanisms' hooks (a post's calendar, a role's case-time
+share) shape every station, whenever it is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from .calendar import Calendar
+from .hooks import Hooks
+from .queues import QUEUES
+
+if TYPE_CHECKING:
+    from .case import Case
+
+GRID, COMMUNITY, DEPARTMENT = 0, 1, 2
+ROLES = ("grid_worker", "community_worker", "department_staff")
+
+
+class Station:
+    """A queue and the workers who serve it on one calendar."""
+
+    __slots__ = ("role", "index", "queue", "idle", "calendar", "base_stretch", "stretch", "workers")
+
+    def __init__(self, role: int, index: int, discipline: str, calendar: Calendar, case_time_share: float):
+        self.role = role
+        self.index = index
+        self.queue = QUEUES[discipline]()
+        self.idle: list[Worker] = []
+        self.calendar = calendar
+        self.base_stretch = 1.0 / case_time_share  # shift hours per hour of case work
+        self.stretch = self.base_stretch
+        self.workers = 0
+
+    def slow_down(self, multiplier: float) -> None:
+        """Work here takes `multiplier` times as long from now on (1: back to normal)."""
+        self.stretch = self.base_stretch * multiplier
+
+
+class Worker:
+    """One member of staff; `on_done` is bound once, so each service costs one Timeout and no process."""
+
+    __slots__ = ("station", "case", "on_done", "active", "pace")
+
+    def __init__(self, station: Station, on_done: Callable[["Worker"], None]):
+        self.station = station
+        self.case: Case | object | None = None  # the case in hand, or a mechanism's own work (a patrol)
+        self.active = True
+        self.pace = 1.0  # shift hours per hour of a fully productive worker's time (> 1 while ramping up)
+        self.on_done = lambda event, worker=self: on_done(worker)
+
+
+class StationFactory:
+    """Builds the stations of one replication, each shaped by the mechanisms' hooks."""
+
+    def __init__(self, discipline: str, hooks: Hooks, calendars: dict[str, Calendar],
+                 department_calendars: list[Calendar], case_time_shares: dict[int, float]):
+        self.discipline = discipline
+        self.hooks = hooks
+        self.calendars = calendars
+        self.department_calendars = department_calendars
+        self.case_time_shares = case_time_shares  # the schema's, before the hooks
+
+    def case_time_share(self, role: int) -> float:
+        share = self.case_time_shares.get(role, 1.0)
+        for hook in self.hooks.case_time_share:
+            share = hook(role, share)
+        return share
+
+    def grid_posts(self, n_posts: int) -> list[Station]:
+        """The grid posts 0 .. n_posts - 1, each on its calendar (office hours unless a hook says otherwise)."""
+        share = self.case_time_share(GRID)
+        stations = []
+        for post in range(n_posts):
+            calendar = self.calendars["grid_worker"]
+            for hook in self.hooks.post_calendar:
+                calendar = hook(post, n_posts, calendar)
+            stations.append(Station(GRID, post, self.discipline, calendar, share))
+        return stations
+
+    def community(self, index: int) -> Station:
+        return Station(COMMUNITY, index, self.discipline, self.calendars["community_worker"],
+                       self.case_time_share(COMMUNITY))
+
+    def department(self, index: int) -> Station:
+        return Station(DEPARTMENT, index, self.discipline, self.department_calendars[index],
+                       self.case_time_share(DEPARTMENT))
+
+    def station(self, role: int, index: int, calendar: Calendar) -> Station:
+        """A mechanism's own station (mediators): all of their time goes to its cases."""
+        return Station(role, index, self.discipline, calendar, 1.0)

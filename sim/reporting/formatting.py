@@ -1,0 +1,61 @@
+"""Numbers as people read them: a KPI's value in its unit, a mean with its interval, a paired difference.
+
+Shares are shown as percentages and their differences in percentage points; yuan without
+decimals; an estimate from one replication says it has no interval, a constant says it is one,
+and only a real interval can carry the `*` of a difference distinguishable from zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..analysis import registry
+
+NO_INTERVAL = "one replication: no interval"
+CONSTANT = "same in every replication"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def value_text(value: float, kpi: str) -> str:
+    """A KPI's value in its unit."""
+    if _missing(value):
+        return "n/a"
+    unit = registry.find(kpi).unit if registry.find(kpi) else ""
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit.startswith("yuan") or abs(value) >= 1e5:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def estimate_text(mean: float, low: float, high: float, interval: str, kpi: str) -> str:
+    """'mean [low, high]', or the mean with why it has no interval."""
+    if _missing(mean):
+        return "n/a"
+    if interval == "single":
+        return f"{value_text(mean, kpi)} ({NO_INTERVAL})"
+    if interval == "constant":
+        return f"{value_text(mean, kpi)} ({CONSTANT})"
+    return f"{value_text(mean, kpi)} [{value_text(low, kpi)}, {value_text(high, kpi)}]"
+
+
+def _signed(value: float, kpi: str) -> str:
+    if registry.is_share(kpi):
+        return f"{100 * value:+.1f} pp"
+    if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan"):
+        return f"{value:+,.0f}"
+    return f"{value:+,.2f}"
+
+
+def difference_text(difference: float, low: float, high: float, interval: str, significant: bool, kpi: str) -> str:
+    """'+d [low, high] *' for a paired difference; '*' when its interval excludes 0."""
+    if _missing(difference):
+        return "n/a"
+    if interval == "single":
+        return f"{_signed(difference, kpi)} ({NO_INTERVAL})"
+    if interval == "constant":
+        return f"{_signed(difference, kpi)} ({CONSTANT})"
+    return f"{_signed(difference, kpi)} [{_signed(low, kpi)}, {_signed(high, kpi)}]" + (" *" if significant else "")
