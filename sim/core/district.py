@@ -111,8 +111,9 @@ class District:
         for mechanism in self.mechanisms:
             mechanism.attach(self.hooks)
         self.stations = StationFactory(
-            scenario.dispatch.queue_discipline, self.hooks, self.calendars, self.department_calendars,
-            {GRID: wf.grid_case_time_share, COMMUNITY: wf.community_case_time_share})
+            scenario.dispatch.queue_discipline, self.calendars, self.department_calendars,
+            {GRID: wf.grid_case_time_share, COMMUNITY: wf.community_case_time_share},
+            post_calendar=self.hooks.post_calendar, case_time_share=self.hooks.case_time_share)
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
             "on_duty_grid_worker", "on_duty_community_worker", "on_duty_department_staff", "grid_workers")}

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from .calendar import Calendar
-from .hooks import Hooks
 from .queues import QUEUES
 
 if TYPE_CHECKING:
@@ -61,17 +60,20 @@ class Worker:
 class StationFactory:
     """Builds the stations of one replication, each shaped by the mechanisms' hooks."""
 
-    def __init__(self, discipline: str, hooks: Hooks, calendars: dict[str, Calendar],
-                 department_calendars: list[Calendar], case_time_shares: dict[int, float]):
+    def __init__(self, discipline: str, calendars: dict[str, Calendar], department_calendars: list[Calendar],
+                 case_time_shares: dict[int, float], *,
+                 post_calendar: list[Callable[[int, int, Calendar], Calendar]],
+                 case_time_share: list[Callable[[int, float], float]]):
         self.discipline = discipline
-        self.hooks = hooks
+        self.post_calendar_hooks = post_calendar  # the hook lists themselves: mechanisms may add to them later
+        self.case_time_share_hooks = case_time_share
         self.calendars = calendars
         self.department_calendars = department_calendars
         self.case_time_shares = case_time_shares  # the schema's, before the hooks
 
     def case_time_share(self, role: int) -> float:
         share = self.case_time_shares.get(role, 1.0)
-        for hook in self.hooks.case_time_share:
+        for hook in self.case_time_share_hooks:
             share = hook(role, share)
         return share
 
@@ -81,7 +83,7 @@ class StationFactory:
         stations = []
         for post in range(n_posts):
             calendar = self.calendars["grid_worker"]
-            for hook in self.hooks.post_calendar:
+            for hook in self.post_calendar_hooks:
                 calendar = hook(post, n_posts, calendar)
             stations.append(Station(GRID, post, self.discipline, calendar, share))
         return stations
