@@ -1,3 +1,5 @@
+"""`python -m sim` runs the gridgov command."""
+
 import sys
 
 from .cli import main

@@ -12,9 +12,6 @@ from sim.experiment.runs import simulate
 
 from .conftest import small_scenario
 
-COUNTS = ["arrived", "closed", "closed_on_time", "closed_with_deadline", "overdue", "reopened_closed"]
-
-
 @pytest.fixture(scope="module")
 def run_with_patrols():
     return simulate(small_scenario("patrol.enabled=true", "latent.enabled=true"), seed=5)
@@ -30,8 +27,9 @@ def test_grid_community_and_subdistrict_scorecards_sum_to_the_district_totals(ru
     district = {
         "arrived": int((log["arrived_h"] < horizon_h).sum()),  # hidden problems may erupt after the horizon
         "closed": int(is_closed.sum()),
-        "closed_on_time": int((is_closed & (closed <= due)).sum()),
+        "on_time": int((is_closed & (closed <= due)).sum()),
         "overdue": int(late.sum()),
+        "decided": int((is_closed & (closed <= due)).sum() + late.sum()),
     }
     for name in ("scorecard_grid_weekly", "scorecard_community_monthly", "scorecard_subdistrict_quarterly"):
         totals = tables[name][list(district)].sum()
@@ -64,11 +62,12 @@ def test_a_scorecard_counts_on_time_overdue_and_backlog_by_when_they_happen():
         "reopened": [False, True, False],
     })
     frame = scorecard(log, "grid", 2, 1, 21).set_index(["unit", "period"])
-    assert frame.loc[(0, 0), ["arrived", "closed", "closed_on_time", "overdue", "backlog_end"]].tolist() == [2, 1, 1, 1, 1]
-    assert frame.loc[(0, 1), ["closed", "closed_on_time", "reopened_closed", "backlog_end"]].tolist() == [1, 0, 1, 0]
+    assert frame.loc[(0, 0), ["arrived", "closed", "on_time", "overdue", "backlog_end"]].tolist() == [2, 1, 1, 1, 1]
+    assert frame.loc[(0, 1), ["closed", "decided", "reopened_closed", "backlog_end"]].tolist() == [1, 0, 1, 0]
     assert frame.loc[(1, 0), ["overdue", "backlog_end"]].tolist() == [1, 1]
-    assert frame.loc[(0, 0), "on_time_rate"] == 1.0 and frame.loc[(0, 1), "satisfaction"] == 0.0
-    assert bool(frame.loc[(0, 1), "below_threshold"])
+    assert frame.loc[(0, 0), "on_time_rate"] == 0.5  # one closed on time, one past due: the KPI's definition
+    assert frame.loc[(0, 1), "satisfaction"] == 0.0 and np.isnan(frame.loc[(0, 1), "on_time_rate"])
+    assert bool(frame.loc[(0, 0), "below_threshold"])
 
 
 def test_scorecards_come_with_every_run_even_with_all_mechanisms_off(small):

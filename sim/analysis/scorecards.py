@@ -9,8 +9,10 @@ aggregates exactly). Periods cover [0, horizon); the last one may be cut short b
 Each scorecard row counts events by the time they happen in its period:
 
 - `arrived`: cases that arrived; `closed`: cases closed (final closure);
-- `closed_on_time` / `closed_with_deadline` and their ratio `on_time_rate`;
-- `overdue`: cases whose due time fell in the period and that were not closed by it;
+- `decided`: cases with a deadline decided in the period (`core.outcomes`: at their closure if
+  they closed on time, at their due time otherwise), of which `on_time` closed by it and
+  `overdue` did not (their due time fell in the period and they were still open then);
+  `on_time_rate` = on_time / decided, the KPI's definition, period by period;
 - `backlog_end`: cases open at the end of the period (a stock, not a flow);
 - `satisfaction`: share of the period's closures that the resident did not reject (no reopening),
   a proxy since the model has no satisfaction survey;
@@ -30,8 +32,8 @@ import math
 import numpy as np
 import pandas as pd
 
-WEEK_H = 168.0
-COUNTS = ("arrived", "closed", "closed_on_time", "closed_with_deadline", "overdue", "reopened_closed")
+from ..core import outcomes
+from ..units import HOURS_PER_WEEK as WEEK_H
 
 
 def period_index(times_h: np.ndarray, period_h: float, n_periods: int) -> np.ndarray:
@@ -88,20 +90,21 @@ def scorecard(
     closed = case_log["closed_h"].to_numpy(float)
     due = case_log["due_h"].to_numpy(float)
     reopened = case_log["reopened"].to_numpy(bool)
-    is_closed = ~np.isnan(closed)
-    has_deadline = np.isfinite(due)
-    on_time = is_closed & has_deadline & (closed <= due)
-    # Only events before the horizon are assessed.
-    arrived_p = period_index(np.where(arrived < horizon_h, arrived, np.nan), period_h, n_periods)
-    closed_p = period_index(np.where(closed < horizon_h, closed, np.nan), period_h, n_periods)
-    due_p = period_index(np.where(due < horizon_h, due, np.nan), period_h, n_periods)
-    late = has_deadline & (~is_closed | (closed > due))
+    is_closed = outcomes.is_closed(closed)
+    has_deadline = outcomes.has_deadline(due)
+    on_time = has_deadline & outcomes.on_time(closed, due)
+
+    def period_of(times: np.ndarray) -> np.ndarray:  # only events before the horizon are assessed
+        return period_index(np.where(times < horizon_h, times, np.nan), period_h, n_periods)
+
+    decided_p = period_of(outcomes.decided_at(closed, due))
+    closed_p = period_of(closed)
     counts = {
-        "arrived": _count(unit, arrived_p, np.ones(len(unit), bool), n_units, n_periods),
+        "arrived": _count(unit, period_of(arrived), np.ones(len(unit), bool), n_units, n_periods),
         "closed": _count(unit, closed_p, is_closed, n_units, n_periods),
-        "closed_on_time": _count(unit, closed_p, on_time, n_units, n_periods),
-        "closed_with_deadline": _count(unit, closed_p, is_closed & has_deadline, n_units, n_periods),
-        "overdue": _count(unit, due_p, late, n_units, n_periods),
+        "decided": _count(unit, decided_p, has_deadline, n_units, n_periods),
+        "on_time": _count(unit, decided_p, on_time, n_units, n_periods),
+        "overdue": _count(unit, decided_p, has_deadline & ~on_time, n_units, n_periods),
         "reopened_closed": _count(unit, closed_p, is_closed & reopened, n_units, n_periods),
     }
     backlog = _backlog_at_period_ends(unit, arrived, closed, period_h, n_units, n_periods)
@@ -116,7 +119,7 @@ def scorecard(
         frame[name] = values.ravel()
     frame["backlog_end"] = backlog.ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
-        frame["on_time_rate"] = frame["closed_on_time"] / frame["closed_with_deadline"].replace(0, np.nan)
+        frame["on_time_rate"] = frame["on_time"] / frame["decided"].replace(0, np.nan)
         frame["satisfaction"] = 1.0 - frame["reopened_closed"] / frame["closed"].replace(0, np.nan)
     frame["grid_weeks"], frame["grid_weeks_visited"] = _coverage_counts(
         grid_unit, weekly_visited, n_units, n_periods, period_weeks, math.ceil(horizon_days / 7.0))

@@ -27,6 +27,9 @@ class Calendar:
         self.cum_end = [c + length for c, length in zip(self.cum, self.lengths)]
         self.week_hours = sum(self.lengths)
         self.always = self.week_hours >= HOURS_PER_WEEK
+        # A shift that runs through Sunday midnight goes on at Monday 00:00: that is no shift start.
+        wraps = bool(merged) and self.ends[-1] >= HOURS_PER_WEEK
+        self.shift_starts = [s for s in self.starts if not (wraps and s == 0)] or self.starts[:1]
 
     def worked(self, t: float) -> float:
         """Working hours between time 0 and t."""
@@ -41,8 +44,10 @@ class Calendar:
         """The earliest time by which w working hours have elapsed since time 0."""
         if self.always:
             return w
+        if w <= 0:
+            return 0.0
         week, r = divmod(w, self.week_hours)
-        if r == 0 and week > 0:
+        if r == 0:
             week, r = week - 1, self.week_hours
         i = bisect_left(self.cum_end, r)
         i = min(i, len(self.starts) - 1)
@@ -65,14 +70,16 @@ class Calendar:
         return i >= 0 and r < self.ends[i]
 
     def next_start(self, t: float) -> float:
-        """The first shift start at or after t (never, for a round-the-clock calendar: infinity)."""
+        """The first shift start after t (infinity for a round-the-clock calendar: its shift never starts)."""
         if self.always:
             return float("inf")
-        week, r = divmod(t, HOURS_PER_WEEK)
-        i = bisect_left(self.starts, r)
-        if i == len(self.starts):
-            return (week + 1) * HOURS_PER_WEEK + self.starts[0]
-        return week * HOURS_PER_WEEK + self.starts[i]
+        week = t // HOURS_PER_WEEK
+        for k in range(3):  # this week or the next (a third only if rounding put t at a week's very end)
+            for start in self.shift_starts:
+                instant = (week + k) * HOURS_PER_WEEK + start
+                if instant > t:
+                    return instant
+        raise AssertionError(f"no shift start after {t}")  # unreachable: a calendar has at least one block
 
     def hours_between(self, a: float, b: float) -> float:
         """Working hours in [a, b]; 0 if b is not after a."""

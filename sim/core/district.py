@@ -226,6 +226,20 @@ class District:
                 yield self.env.timeout(delay)
             self.grid_workforce.hire(batch.size, batch.ramp_up_days)
 
+    def _shift_clock(self):
+        """At every shift start of every calendar in use, idle workers take the cases that waited for it."""
+        env, calendars = self.env, self.stations.in_use
+        while True:
+            now = env.now
+            starts = {calendar: calendar.next_start(now) for calendar in calendars}
+            first = min(starts.values(), default=float("inf"))
+            if first == float("inf"):
+                return
+            yield env.timeout(first - now)
+            for calendar, start in starts.items():
+                if start == first:
+                    self.handling.shift_begins(calendar)
+
     def _monitor(self):
         env, h, series, grid = self.env, self.handling, self.series, self.grid_workforce
         department_staff = [d.staff for d in self.scenario.departments.values()]
@@ -251,6 +265,7 @@ class District:
         env = self.env
         env.process(self._arrivals())
         env.process(self._hiring())
+        env.process(self._shift_clock())
         for mechanism in self.mechanisms:
             mechanism.start()
         env.process(self._monitor())

@@ -10,9 +10,10 @@ the same level.
 
 The hot path uses SimPy events with callbacks rather than one process per case: each service is
 one Timeout whose callback is the worker's bound `on_done`. Work pauses outside the station's
-working hours (see `calendar.Calendar`). A simplification: a worker who is idle when a case
-arrives outside working hours commits to it at once, and starts it when the shift begins; a more
-urgent case arriving overnight waits for the next free worker.
+working hours and resumes at the next shift (preemptive resume, see `calendar.Calendar`). A
+worker off shift never commits to a case: a case arriving outside working hours waits in the
+queue, and when the shift begins (`shift_begins`) the idle workers take the waiting cases in
+queue order, so an urgent case arriving overnight is served first under earliest-deadline-first.
 
 Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`push`,
 `whistle`, `close`, `next_case`, `staff`), never through private ones.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import simpy
 from simpy.events import Timeout
 
+from .calendar import Calendar
 from .case import NOT_YET, Case
 from .hooks import Hooks
 from .stations import COMMUNITY, DEPARTMENT, GRID, ROLES, Station, Worker
@@ -58,8 +60,9 @@ class Handling:
         self.open_cases = 0
         self.roles = list(ROLES)
         self.queued = [0] * len(self.roles)
-        self.busy_h = [0.0] * len(self.roles)  # shift hours spent on cases, services started in the window
+        self.busy_h = [0.0] * len(self.roles)  # shift hours spent on cases inside the measurement window
         self.closed: list[tuple] = []  # Case.closure() of every case closed since the log last took them
+        self.to_wake: dict[Calendar, dict[Station, None]] = {}  # stations with idle workers and waiting cases
 
     def add_role(self, name: str) -> int:
         """A mechanism's own kind of staff (mediators): its index in `queued` and `busy_h`."""
@@ -94,14 +97,30 @@ class Handling:
         self.push(case, self.department_stations[case.department])
 
     def push(self, case: Case, station: Station) -> None:
-        """Hand a case to a station: an idle worker takes it, or it queues."""
+        """Hand a case to a station: an idle worker on shift takes it, or it queues."""
         for divert in self.hooks.divert:
             station = divert(case, station)
         if station.idle:
-            self.start(station.idle.pop(), case)
-        else:
-            station.queue.push(case)
-            self.queued[station.role] += 1
+            if station.calendar.on_shift(self.env.now):
+                self.start(station.idle.pop(), case)
+                return
+            self._wake_at_shift_start(station)
+        station.queue.push(case)
+        self.queued[station.role] += 1
+
+    def _wake_at_shift_start(self, station: Station) -> None:
+        self.to_wake.setdefault(station.calendar, {})[station] = None
+
+    def shift_begins(self, calendar: Calendar) -> None:
+        """A shift of this calendar begins now: idle workers take the cases waiting for them, in queue order."""
+        now = self.env.now
+        for station in self.to_wake.pop(calendar, {}):
+            idle, queue = station.idle, station.queue
+            while idle and len(queue):  # the shift begins by definition: no on_shift() rounding can stall this
+                self.queued[station.role] -= 1
+                self.start(idle.pop(), queue.pop(now))
+        for hook in self.hooks.shift_start:
+            hook(calendar)
 
     # -- service ------------------------------------------------------------------------------
 
@@ -116,10 +135,15 @@ class Handling:
             case.accepted = now
         work = case.work[level] * (self.rework_share if case.rework else 1.0)
         shift_h = work * station.stretch * worker.pace
-        if self.window_start <= now < self.window_end:
+        calendar = station.calendar
+        done = calendar.finish(now, shift_h)
+        start, end = self.window_start, self.window_end
+        if start <= now and done <= end:
             self.busy_h[station.role] += shift_h
+        elif now < end and done > start:  # only the part of the service inside the measurement window counts
+            self.busy_h[station.role] += calendar.hours_between(max(now, start), min(done, end))
         worker.case = case
-        Timeout(env, station.calendar.finish(now, shift_h) - now).callbacks.append(worker.on_done)
+        Timeout(env, done - now).callbacks.append(worker.on_done)
 
     def finish(self, worker: Worker) -> None:
         case = worker.case
@@ -128,18 +152,22 @@ class Handling:
         self.next_case(worker)
 
     def next_case(self, worker: Worker) -> None:
-        """A worker is free: take the next queued case, or other work a mechanism offers, or idle."""
+        """A worker is free: on shift, take the next queued case, or other work a mechanism offers; else idle."""
         if not worker.active:
             return
         station = worker.station
-        case = station.queue.pop(self.env.now)
-        if case is not None:
-            self.queued[station.role] -= 1
-            self.start(worker, case)
-            return
-        for idle in self.hooks.idle:
-            if idle(worker):
+        now = self.env.now
+        if station.calendar.on_shift(now):
+            case = station.queue.pop(now)
+            if case is not None:
+                self.queued[station.role] -= 1
+                self.start(worker, case)
                 return
+            for idle in self.hooks.idle:
+                if idle(worker):
+                    return
+        elif len(station.queue):
+            self._wake_at_shift_start(station)
         station.idle.append(worker)
 
     def _after_service(self, case: Case) -> None:

@@ -44,7 +44,7 @@ class Hooks:
         # notifications
         self.hired: list[Callable[[Worker, int, float], None]] = []  # (worker, slot, ramp_up_days): a new grid worker
         self.communities_added: list[Callable[[list[int], np.ndarray], None]] = []  # (new, parent of each community)
-        self.shift_start: list[Callable[[Calendar], None]] = []  # a shift of this calendar begins now
+        self.shift_start: list[Callable[[Calendar], None]] = []  # a shift of this calendar begins (after waiting cases are taken)
 
 
 class Mechanism:

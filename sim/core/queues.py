@@ -4,7 +4,9 @@
 (督办) and served first, earliest due first. "edf": earliest deadline first throughout; cases
 without a deadline come last. Ties (equal due times) go to the case that joined the queue
 first. Entries are removed lazily: a case's `token` names the entry that holds it, so a case
-taken through one index is skipped in the other.
+taken through one index is skipped in the other. Tokens are unique across every queue of the
+process: a stale entry left in one queue can never match a case that has since joined another
+(with a counter per queue it could, and the case was then served twice).
 """
 
 from __future__ import annotations
@@ -12,31 +14,32 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from itertools import count
 
 from .case import Case
+
+_tokens = count(1)  # increasing, so within a queue they also order equal due times by arrival
 
 
 class FifoQueue:
     """First come, first served; supervised (overdue) cases jump ahead, earliest due first."""
 
-    __slots__ = ("fifo", "overdue", "seq", "size")
+    __slots__ = ("fifo", "overdue", "size")
 
     def __init__(self):
         self.fifo: deque = deque()
         self.overdue: list = []
-        self.seq = 0
         self.size = 0
 
     def __len__(self) -> int:
         return self.size
 
     def push(self, case: Case) -> None:
-        self.seq += 1
+        token = case.token = next(_tokens)
         self.size += 1
-        case.token = self.seq
-        self.fifo.append((self.seq, case))
+        self.fifo.append((token, case))
         if case.due != math.inf:
-            heapq.heappush(self.overdue, (case.due, self.seq, case))
+            heapq.heappush(self.overdue, (case.due, token, case))
 
     def pop(self, now: float) -> Case | None:
         """The next case at time now, or None if the queue is empty."""
@@ -76,21 +79,19 @@ class FifoQueue:
 class EdfQueue:
     """Earliest deadline first; cases without a deadline come last, in the order they joined."""
 
-    __slots__ = ("heap", "seq", "size")
+    __slots__ = ("heap", "size")
 
     def __init__(self):
         self.heap: list = []
-        self.seq = 0
         self.size = 0
 
     def __len__(self) -> int:
         return self.size
 
     def push(self, case: Case) -> None:
-        self.seq += 1
+        token = case.token = next(_tokens)
         self.size += 1
-        case.token = self.seq
-        heapq.heappush(self.heap, (case.due, self.seq, case))
+        heapq.heappush(self.heap, (case.due, token, case))
 
     def pop(self, now: float) -> Case | None:
         heap = self.heap

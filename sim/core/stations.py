@@ -69,6 +69,7 @@ class StationFactory:
         self.case_time_share_hooks = case_time_share
         self.calendars = calendars
         self.department_calendars = department_calendars
+        self.in_use: dict[Calendar, None] = {}  # every calendar a station was built with, in order
         self.case_time_shares = case_time_shares  # the schema's, before the hooks
 
     def case_time_share(self, role: int) -> float:
@@ -85,17 +86,19 @@ class StationFactory:
             calendar = self.calendars["grid_worker"]
             for hook in self.post_calendar_hooks:
                 calendar = hook(post, n_posts, calendar)
-            stations.append(Station(GRID, post, self.discipline, calendar, share))
+            stations.append(self._station(GRID, post, calendar, share))
         return stations
 
     def community(self, index: int) -> Station:
-        return Station(COMMUNITY, index, self.discipline, self.calendars["community_worker"],
-                       self.case_time_share(COMMUNITY))
+        return self._station(COMMUNITY, index, self.calendars["community_worker"], self.case_time_share(COMMUNITY))
 
     def department(self, index: int) -> Station:
-        return Station(DEPARTMENT, index, self.discipline, self.department_calendars[index],
-                       self.case_time_share(DEPARTMENT))
+        return self._station(DEPARTMENT, index, self.department_calendars[index], self.case_time_share(DEPARTMENT))
 
     def station(self, role: int, index: int, calendar: Calendar) -> Station:
         """A mechanism's own station (mediators): all of their time goes to its cases."""
-        return Station(role, index, self.discipline, calendar, 1.0)
+        return self._station(role, index, calendar, 1.0)
+
+    def _station(self, role: int, index: int, calendar: Calendar, share: float) -> Station:
+        self.in_use[calendar] = None
+        return Station(role, index, self.discipline, calendar, share)

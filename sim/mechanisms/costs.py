@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..core import outcomes
 from ..core.hooks import Mechanism
 from ..core.outcomes import Kpi
 from ..params.costs import Costs
@@ -41,12 +42,12 @@ def cost_parts(spec: Costs, volumes: dict[str, float]) -> dict[str, float]:
     }
 
 
-def on_time_cases(cases: dict[str, np.ndarray], window_h: tuple[float, float]) -> int:
-    """Cases arriving in the window and closed by their due time (a case without a deadline: once closed)."""
+def on_time_cases(cases: dict[str, np.ndarray], window_h: tuple[float, float], at: float) -> int:
+    """Cases arriving in the window that were decided on time by instant `at` (`core.outcomes`)."""
     a, b = window_h
     in_window = (cases["arrived_h"] >= a) & (cases["arrived_h"] < b)
-    closed = cases["closed_h"][in_window]
-    return int(np.count_nonzero(~np.isnan(closed) & (closed <= cases["due_h"][in_window])))
+    closed, due = cases["closed_h"][in_window], cases["due_h"][in_window]
+    return int(np.count_nonzero(outcomes.decided(closed, due, at) & outcomes.on_time(closed, due)))
 
 
 COST_LABELS = {
@@ -87,6 +88,6 @@ class CostModel(Mechanism):
         result = {"annual_cost_yuan": total / years if years > 0 else math.nan}
         for part, value in parts.items():
             result[f"annual_cost_{part}_yuan"] = value / years if years > 0 else math.nan
-        on_time = on_time_cases(raw.cases, raw.window_h)
+        on_time = on_time_cases(raw.cases, raw.window_h, raw.end_h)
         result["cost_per_on_time_case_yuan"] = total / on_time if on_time else math.nan
         return result

@@ -37,7 +37,6 @@ import numpy as np
 from scipy.special import ndtri
 
 from ..core.arrivals import ArrivalBlock, work_from_uniform
-from ..core.calendar import Calendar
 from ..core.case import cases_of_block
 from ..core.hooks import Hooks, Mechanism
 from ..core.outcomes import Kpi
@@ -143,10 +142,9 @@ class Prevention(Mechanism):
     def attach(self, hooks: Hooks) -> None:
         if self.patrol_on:
             hooks.idle.append(self._on_idle)
+            hooks.shift_start.append(self._shift_start)
 
     def start(self) -> None:
-        if self.patrol_on:
-            self.env.process(self._shift_starts())
         if self.latent_on:
             self.env.process(self._latent_blocks())
 
@@ -222,27 +220,16 @@ class Prevention(Mechanism):
             self.pending[grid] = still
         self.handling.next_case(worker)
 
-    def _shift_starts(self):
-        """At the start of every shift block, idle grid workers set out on patrol."""
-        env = self.env
-        calendars = [self.district.calendars["grid_worker"], Calendar(self.scenario.staggered_hours.hours)]
-        starts = sorted({start for calendar in calendars for start in calendar.starts})
-        week = 0
-        while True:
-            for start in starts:
-                t = week * HOURS_PER_WEEK + start
-                if t < env.now:
-                    continue
-                yield env.timeout(t - env.now)
-                for station in dict.fromkeys(self.handling.grid_station_of):  # grid order: never by id
-                    if not station.calendar.on_shift(env.now + 1e-6):
-                        continue
-                    while station.idle:
-                        worker = station.idle.pop()
-                        if not self._patrol(worker):
-                            station.idle.append(worker)
-                            break
-            week += 1
+    def _shift_start(self, calendar) -> None:
+        """A shift begins: the idle grid workers of posts on this calendar set out on patrol."""
+        for station in dict.fromkeys(self.handling.grid_station_of):  # grid order, never by id
+            if station.calendar is not calendar:
+                continue
+            while station.idle:
+                worker = station.idle.pop()
+                if not self._patrol(worker):
+                    station.idle.append(worker)
+                    break
 
     # -- latent problems ----------------------------------------------------------------------
 

@@ -1,0 +1,2 @@
+"""Batches of scenarios run through parameterised notebooks with papermill, and their report.
+"""

@@ -1,0 +1,2 @@
+"""Results on disk that can be trusted: atomic writes, folder locks, manifests and verification, resume.
+"""
