@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.fit import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, detect_columns, read_case_log
+from sim.calibration import calibrate, read_case_log
+from sim.calibration.arrivals import daily_rate_cv
+from sim.calibration.categories import NO_DEADLINE_SUFFIX
+from sim.calibration.columns import detect_columns
 from sim.core.arrivals import CaseSource
 from sim.cli import main
 from sim.errors import InputError

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..calibration.fit import Calibration
+from ..calibration import Calibration
 from .charts import PALETTE, SLIDE_SIZE, new_figure, style
 
 # Tolerances of the verdicts: (good, fair) as absolute share-point gaps or relative gaps.
