@@ -14,6 +14,7 @@ from sim.calibration import calibrate, read_case_log
 from sim.calibration.arrivals import daily_rate_cv
 from sim.calibration.categories import NO_DEADLINE_SUFFIX
 from sim.calibration.columns import detect_columns
+from sim.calibration.moments import closure_moments
 from sim.core.arrivals import CaseSource
 from sim.cli import main
 from sim.errors import InputError
@@ -209,6 +210,21 @@ def test_daily_rate_cv_is_zero_for_poisson_counts():
     weekday = np.arange(700) % 7
     counts = rng.poisson(np.array([100, 100, 100, 100, 100, 30, 30])[weekday])
     assert daily_rate_cv(counts, weekday) < 0.03
+
+
+def test_a_case_closed_after_the_log_was_taken_counts_as_open_at_its_age_then():
+    cases = pd.DataFrame({"arrived_h": [0.0], "closed_h": [150.0], "due_h": [np.inf], "snapshot_h": [100.0]})
+    summary = closure_moments(cases)
+    assert summary["open_share"] == 1.0 and summary["ttc_p50_h"] == 100.0
+
+
+def test_the_on_time_rate_counts_the_cases_decided_when_the_log_was_taken():
+    """Closed by the deadline (on time); open past it, or closed past it after the snapshot (late); open before it
+    (not decided yet)."""
+    cases = pd.DataFrame({"arrived_h": [0.0, 0.0, 0.0, 0.0], "closed_h": [10.0, np.nan, 150.0, np.nan],
+                          "due_h": [48.0, 48.0, 48.0, 200.0], "snapshot_h": [100.0] * 4})
+    summary = closure_moments(cases)
+    assert summary["decided"] == 3 and summary["on_time_rate"] == pytest.approx(1 / 3)
 
 
 def test_a_full_hour_of_week_profile_equal_to_the_product_draws_the_same_cases():

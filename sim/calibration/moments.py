@@ -1,10 +1,10 @@
 """The summary of a case log in model time, for the observed log and the simulated one alike.
 
-Both logs are summarised by `moments` on the same definitions: a case's time to close counts
-a case still open when the log was taken at its age then (a lower bound), and the on-time rate
-is the share of cases with a deadline, closed or past due when the log was taken, that closed
-by their deadline. A closure after the snapshot is not in the log yet, so the case counts as
-open. Model time is hours since the log's first midnight; the hour
+Both logs are summarised by `moments` on the outcome definitions of `core.outcomes`: a case's
+time to close counts a case still open when the log was taken at its age then (a lower
+bound), and the on-time rate is the share of cases with a deadline, closed or past due when the
+log was taken, that closed by their deadline. A closure after the snapshot is not in the log
+yet, so the case counts as open. Model time is hours since the log's first midnight; the hour
 of the week counts from Monday 00:00.
 """
 
@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..core import outcomes
 from .logs import CaseLog
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -70,11 +71,12 @@ def closure_moments(cases: pd.DataFrame) -> dict:
     arrived = cases["arrived_h"].to_numpy(float)
     closed = cases["closed_h"].to_numpy(float)
     due = cases["due_h"].to_numpy(float)
-    is_closed = ~np.isnan(closed) & (closed <= snapshot_h)
-    ttc = np.where(is_closed, closed - arrived, snapshot_h - arrived)
-    has_deadline = np.isfinite(due)
-    decided = has_deadline & (is_closed | (due < snapshot_h))
-    on_time = decided & is_closed & (closed <= due)
+    closed = np.where(closed <= snapshot_h, closed, np.nan)  # closed after the log was taken: open in it
+    is_closed = outcomes.is_closed(closed)
+    ttc = outcomes.time_to_close(arrived, closed, snapshot_h)
+    has_deadline = outcomes.has_deadline(due)
+    decided = outcomes.decided(closed, due, snapshot_h)
+    on_time = decided & outcomes.on_time(closed, due)
     closed_with_deadline = has_deadline & is_closed
     result = {"cases": int(len(cases)), "open_share": float(1 - is_closed.mean()) if len(cases) else math.nan,
               "on_time_rate_closed": float(on_time.sum() / closed_with_deadline.sum()) if closed_with_deadline.any()
