@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -20,6 +21,7 @@ from sim.cli import main
 from sim.errors import InputError
 from sim.mechanisms import run_replication
 from sim.params import load_scenario, provenance, validate_scenario
+from sim.reporting.fit_report import write_fit_report
 from sim.core.streams import Streams
 from sim.core.territory import build_territory
 
@@ -225,6 +227,14 @@ def test_the_on_time_rate_counts_the_cases_decided_when_the_log_was_taken():
                           "due_h": [48.0, 48.0, 48.0, 200.0], "snapshot_h": [100.0] * 4})
     summary = closure_moments(cases)
     assert summary["decided"] == 3 and summary["on_time_rate"] == pytest.approx(1 / 3)
+
+
+def test_the_fit_report_page_escapes_text_from_the_log(recovered, tmp_path):
+    log, result, _ = recovered
+    marked_up = dataclasses.replace(result, log=dataclasses.replace(log, path=str(tmp_path / "<b>导出</b>.csv")))
+    write_fit_report(marked_up, tmp_path / "fit")
+    page = (tmp_path / "fit" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;导出&lt;/b&gt;.csv" in page and "<b>" not in page
 
 
 def test_a_full_hour_of_week_profile_equal_to_the_product_draws_the_same_cases():

@@ -3,7 +3,8 @@
 `read_case_log` reads and cleans a log (`logs`, `columns`); `calibrate` groups its cases
 (`categories`), reads off arrivals and units (`arrivals`, `departments`) and searches the work
 contents by simulation (`search`, `work_content`), comparing both logs on the same summary
-(`moments`); `write_scenario` writes the labelled scenario (`scenario_file`).
+(`moments`); `write_scenario` writes the labelled scenario (`scenario_file`); `acceptance`
+judges the fit.
 """
 
 from .logs import CaseLog, read_case_log
