@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -10,12 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.fit import NO_DEADLINE_SUFFIX, calibrate, daily_rate_cv, detect_columns, read_case_log
+from sim.calibration import calibrate, read_case_log
+from sim.calibration.arrivals import daily_rate_cv
+from sim.calibration.categories import NO_DEADLINE_SUFFIX
+from sim.calibration.columns import detect_columns
+from sim.calibration.moments import closure_moments
 from sim.core.arrivals import CaseSource
 from sim.cli import main
 from sim.errors import InputError
 from sim.mechanisms import run_replication
 from sim.params import load_scenario, provenance, validate_scenario
+from sim.reporting.fit_report import write_fit_report
 from sim.core.streams import Streams
 from sim.core.territory import build_territory
 
@@ -206,6 +212,29 @@ def test_daily_rate_cv_is_zero_for_poisson_counts():
     weekday = np.arange(700) % 7
     counts = rng.poisson(np.array([100, 100, 100, 100, 100, 30, 30])[weekday])
     assert daily_rate_cv(counts, weekday) < 0.03
+
+
+def test_a_case_closed_after_the_log_was_taken_counts_as_open_at_its_age_then():
+    cases = pd.DataFrame({"arrived_h": [0.0], "closed_h": [150.0], "due_h": [np.inf], "snapshot_h": [100.0]})
+    summary = closure_moments(cases)
+    assert summary["open_share"] == 1.0 and summary["ttc_p50_h"] == 100.0
+
+
+def test_the_on_time_rate_counts_the_cases_decided_when_the_log_was_taken():
+    """Closed by the deadline (on time); open past it, or closed past it after the snapshot (late); open before it
+    (not decided yet)."""
+    cases = pd.DataFrame({"arrived_h": [0.0, 0.0, 0.0, 0.0], "closed_h": [10.0, np.nan, 150.0, np.nan],
+                          "due_h": [48.0, 48.0, 48.0, 200.0], "snapshot_h": [100.0] * 4})
+    summary = closure_moments(cases)
+    assert summary["decided"] == 3 and summary["on_time_rate"] == pytest.approx(1 / 3)
+
+
+def test_the_fit_report_page_escapes_text_from_the_log(recovered, tmp_path):
+    log, result, _ = recovered
+    marked_up = dataclasses.replace(result, log=dataclasses.replace(log, path=str(tmp_path / "<b>导出</b>.csv")))
+    write_fit_report(marked_up, tmp_path / "fit")
+    page = (tmp_path / "fit" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;导出&lt;/b&gt;.csv" in page and "<b>" not in page
 
 
 def test_a_full_hour_of_week_profile_equal_to_the_product_draws_the_same_cases():

@@ -1,0 +1,198 @@
+"""Reading a case log: the file (CSV, plain or gzip, UTF-8 or GBK, or Excel), its timestamps, and the rows left out.
+
+`read_case_log` finds the columns (see `columns`), parses the timestamps with a given format or
+the one of `TIME_FORMATS` that reads most of a sample of the values, and keeps the rows it can
+use as a `CaseLog`. A row it cannot use (no or unparseable creation time, unparseable closure or
+deadline, closed before created, deadline before creation) is counted under its reason, never
+dropped silently; a file with no usable row is an error saying why.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .columns import detect_columns
+
+TIME_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S", "ISO8601", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H时%M分%S秒", "%Y年%m月%d日%H时%M分", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y",
+)
+
+
+@dataclass
+class CaseLog:
+    """The usable rows of a case log, which columns and time formats they were read with, and the rows left out."""
+
+    path: str
+    frame: pd.DataFrame  # created, closed, due (Timestamps, NaT when absent), category, source, unit (str)
+    columns: dict[str, str | None]  # role -> column name in the file
+    time_formats: dict[str, str]
+    rows_read: int
+    excluded: dict[str, int]
+
+    @property
+    def rows_used(self) -> int:
+        return len(self.frame)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.frame["created"].min().normalize()
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The first midnight after the last creation: the end of the arrival period."""
+        return self.frame["created"].max().normalize() + pd.Timedelta(days=1)
+
+    @property
+    def snapshot(self) -> pd.Timestamp:
+        """When the log was taken: its latest timestamp of creation or closure, at least the end of the period."""
+        latest = max(self.frame["created"].max(), self.frame["closed"].max() if self.frame["closed"].notna().any()
+                     else self.frame["created"].max())
+        return max(latest, self.end)
+
+    @property
+    def days(self) -> int:
+        return int((self.end - self.start) / pd.Timedelta(days=1))
+
+    def citation(self) -> str:
+        return (f"case log {Path(self.path).name} ({self.rows_used:,} of {self.rows_read:,} rows used; "
+                f"cases created {self.start.date()} to {(self.end - pd.Timedelta(days=1)).date()})")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (plain or gzip, UTF-8 or GBK) or Excel file, every column as text."""
+    if not path.exists():
+        raise InputError("file not found", where=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a case log", where=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty: a case log needs a header row and at least one case", where=str(path))
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if suffixes and suffixes[-1] in (".xlsx", ".xlsm", ".xls"):
+            frame = pd.read_excel(path, dtype=object)
+        else:
+            frame = _read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise InputError("the file is empty: a case log needs a header row and at least one case", where=str(path)) from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
+        raise InputError(f"cannot read it as CSV or Excel: {str(error).splitlines()[0]}", where=str(path)) from None
+    if frame.empty:
+        raise InputError(f"the file has a header ({', '.join(map(str, frame.columns))}) but no cases", where=str(path))
+    return frame
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
+                               sep=None, engine="python") if _needs_sniffing(path) else \
+                pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("is neither UTF-8 nor GBK text", where=str(path))
+
+
+def _needs_sniffing(path: Path) -> bool:
+    """Whether the first line has no comma (a tab- or semicolon-separated export)."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            first = handle.readline()
+    except (OSError, EOFError):
+        return False
+    return b"," not in first and (b"\t" in first or b";" in first)
+
+
+def parse_times(values: pd.Series, time_format: str | None) -> tuple[pd.Series, str]:
+    """Timestamps from text (or from Excel datetimes); unparseable values become NaT. Returns the format used."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.tz_localize(None) if values.dt.tz is not None else values, "native"
+    if values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64))).all():
+        return pd.to_datetime(values, errors="coerce"), "native"
+    text = values.astype("string").str.strip()
+    if time_format:
+        return _to_datetime(text, time_format), time_format
+    sample = text.dropna()
+    sample = sample.iloc[:: max(1, len(sample) // 2000)]
+    if sample.empty:
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "none"
+    best, best_count = None, -1
+    for fmt in TIME_FORMATS:
+        count = int(_to_datetime(sample, fmt).notna().sum())
+        if count > best_count:
+            best, best_count = fmt, count
+    if best_count == 0:
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "none"
+    return _to_datetime(text, best), best
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def read_case_log(path: str | Path, *, created: str | None = None, closed: str | None = None, due: str | None = None,
+                  category: str | None = None, source: str | None = None, unit: str | None = None,
+                  time_format: str | None = None) -> CaseLog:
+    """Read and clean a case log; rows that cannot be used are counted by reason, never silently dropped."""
+    path = Path(path)
+    table = read_table(path)
+    given = {"created": created, "closed": closed, "due": due, "category": category, "source": source, "unit": unit}
+    columns = detect_columns([str(c) for c in table.columns], given, str(path))
+    table.columns = [str(c) for c in table.columns]
+    rows_read = len(table)
+    frame = pd.DataFrame(index=table.index)
+    formats: dict[str, str] = {}
+    excluded: dict[str, int] = {}
+    for role in ("created", "closed", "due"):
+        if columns[role] is None:
+            frame[role] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+            continue
+        raw = table[columns[role]]
+        frame[role], formats[role] = parse_times(raw, time_format)
+        present = raw.notna() & (raw.astype("string").str.strip() != "")
+        bad = present & frame[role].isna()
+        if role == "created":
+            _exclude(excluded, "no creation time", ~present)
+        _exclude(excluded, f"unparseable {role} time ({columns[role]})", bad)
+    for role, default in (("category", "unknown"), ("source", "unknown"), ("unit", "all")):
+        if columns[role] is None:
+            frame[role] = default
+        else:
+            text = table[columns[role]].astype("string").str.strip()
+            frame[role] = text.fillna(default).replace("", default).astype(str)
+    keep = pd.Series(True, index=frame.index)
+    keep &= frame["created"].notna()
+    for role in ("closed", "due"):
+        if columns[role] is not None:
+            raw = table[columns[role]]
+            present = raw.notna() & (raw.astype("string").str.strip() != "")
+            keep &= ~(present & frame[role].isna())
+    before = keep & frame["closed"].notna() & (frame["closed"] < frame["created"])
+    _exclude(excluded, "closed before created", before)
+    keep &= ~before
+    due_before = keep & frame["due"].notna() & (frame["due"] < frame["created"])
+    _exclude(excluded, "deadline before creation", due_before)
+    keep &= ~due_before
+    frame = frame[keep].reset_index(drop=True)
+    if frame.empty:
+        reasons = "; ".join(f"{n:,} {r}" for r, n in excluded.items()) or "no rows"
+        raise InputError(f"no usable cases among {rows_read:,} rows ({reasons})", where=str(path))
+    return CaseLog(str(path), frame, columns, formats, rows_read, {k: v for k, v in excluded.items() if v})
+
+
+def _exclude(excluded: dict[str, int], reason: str, mask: pd.Series) -> None:
+    count = int(mask.sum())
+    if count:
+        excluded[reason] = excluded.get(reason, 0) + count

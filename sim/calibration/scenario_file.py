@@ -1,0 +1,150 @@
+"""The calibrated scenario as a file: every value, and the `sources:` or `assumptions:` label saying where it comes from.
+
+Fitted values cite the log (file, rows used, period) in `sources:`; what the log cannot tell
+(households, grid workers, routing, reopening) is notional or unused, and says so in
+`assumptions:`. Every case goes straight to its logged unit, at department level.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..params.base import MAX_HORIZON_DAYS
+from ..results.store import atomic_write
+from .arrivals import Arrivals
+from .categories import work_key
+from .departments import Unit
+from .logs import CaseLog
+from .result import Calibration
+from .work_content import WorkFit
+
+UNUSED_WORK = {"mean_h": 1.0, "cv": 1.0, "distribution": "exponential"}
+NO_DEADLINE_H = 24.0 * MAX_HORIZON_DAYS
+
+
+def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work: dict[str, WorkFit],
+                  settings: dict, name: str | None) -> dict:
+    """The calibrated scenario as a plain dict, every value labelled with its source or reason."""
+    cite = log.citation()
+    shares = np.array(list(arrivals.sources.values()))
+    sources = {k: float(v) for k, v in zip(arrivals.sources, (shares / shares.sum()).round(6))}
+    drift = 1.0 - sum(sources.values())
+    first = next(iter(sources))
+    sources[first] = float(round(sources[first] + drift, 6))
+    categories = {}
+    for category, rate in arrivals.rates.items():
+        department = arrivals.departments[category]
+        units_of = [department] if isinstance(department, str) else list(department)
+        fits = {unit: work[work_key(category, unit)] for unit in units_of}
+        fit = fits[units_of[0]]  # the largest unit's; with several units, each has its own in department_work
+        deadline = arrivals.deadlines[category]
+        categories[category] = {
+            "rate_per_household_per_year": round(rate, 6),
+            "deadline_h": deadline,
+            "resolution_deadline_h": deadline if deadline is not None else NO_DEADLINE_H,
+            "routing": {"grid": 0.0, "community": 0.0, "department": 1.0},
+            "escalation_probability": {"grid": 0.0, "community": 0.0},
+            "work": {"grid": dict(UNUSED_WORK), "community": dict(UNUSED_WORK),
+                     "department": _lognormal(fit)},
+            "department": department,
+        }
+        if len(units_of) > 1:
+            categories[category]["department_work"] = {unit: _lognormal(unit_fit) for unit, unit_fit in fits.items()}
+    raw = {
+        "name": name or re.sub(r"[^\w\-]+", "_", Path(log.path).name.split(".")[0]) + "_calibrated",
+        "description": f"Calibrated from {cite}",
+        "horizon_days": settings["horizon_days"],
+        "warm_up_days": settings["warm_up_days"],
+        "drain_days": settings["drain_days"],
+        "territory": {"subdistricts": 1, "communities": 1, "residential_grids": 1, "dedicated_grids": 0,
+                      "households_per_grid_min": arrivals.households, "households_per_grid_max": arrivals.households,
+                      "community_size_cv": 0.0},
+        "workforce": {"grid_workers": 1, "community_workers_per_community": 1},
+        "departments": {name: {"staff": unit.staff(work), "hours": unit.hours} for name, unit in units.items()},
+        "dispatch": {"resolution_deadline_h": NO_DEADLINE_H},
+        "cases": {"categories": categories, "sources": sources, "hourly_profile": arrivals.hourly,
+                  "weekly_profile": arrivals.weekly, "hour_of_week_profile": arrivals.hour_of_week,
+                  "daily_rate_cv": arrivals.daily_cv, "reopen_probability": 0.0},
+    }
+    raw["sources"], raw["assumptions"] = _labels(log, arrivals, units, settings, cite)
+    return raw
+
+
+def _lognormal(fit: WorkFit) -> dict:
+    return {"mean_h": round(fit.work_mean_h(), 4), "cv": round(fit.work_cv(), 4), "distribution": "lognormal"}
+
+
+def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: dict,
+            cite: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The `sources:` of every fitted value and the `assumptions:` behind every other one."""
+    sources = {
+        "cases.sources": f"{cite}: share of cases by the {log.columns['source'] or '(no source column)'} column",
+        "cases.hour_of_week_profile": f"{cite}: cases created in each hour of the week per such hour in the period",
+        "cases.hourly_profile": f"{cite}: mean of the hour-of-week profile by hour of day (not used: the 168-value profile is)",
+        "cases.weekly_profile": f"{cite}: mean of the hour-of-week profile by day (not used: the 168-value profile is)",
+        "cases.daily_rate_cv": f"{cite}: method of moments on daily counts after removing day-of-week means "
+                               "(variance = mean + cv^2 mean^2)",
+    }
+    assumptions = {
+        "horizon_days": f"the log's {log.days} days after a warm-up",
+        "warm_up_days": "an empty district fills its queues before the measured period; the period starts on the log's weekday",
+        "drain_days": "the time between the end of the log's period and its last timestamp (when the log was taken)",
+        "territory": "notional: the log has no households; one grid of 10,000 notional households whose rates "
+                     "reproduce the logged volume (households x rate = cases per year)",
+        "workforce": "unused: every case of the log is handled by its unit (department level); one notional grid worker",
+        "dispatch": "no dispatch-wide deadline: each category carries its own (resolution_deadline_h); categories "
+                    "without a deadline get the 10-year maximum so the model never marks them late",
+        "cases.reopen_probability": "the log records no reopening; reopened cases are in their time to close",
+        "cases.reopen_delay_h": "unused: no reopening",
+        "cases.rework_share": "unused: no reopening",
+    }
+    for category, count in arrivals.counts.items():
+        path = f"cases.categories.{category}"
+        sources[f"{path}.rate_per_household_per_year"] = f"{cite}: {count:,} cases in {log.days} days"
+        sources[f"{path}.deadline_h"] = f"{cite}: {arrivals.deadline_notes[category]}"
+        sources[f"{path}.resolution_deadline_h"] = f"{cite}: the category's deadline, applied when its unit takes the case"
+        sources[f"{path}.department"] = (f"{cite}: the unit handling most of the category's cases"
+                                         if isinstance(arrivals.departments[category], str)
+                                         else f"{cite}: share of the category's cases handled by each unit")
+        sources[f"{path}.work.department"] = (f"calibrated by simulation against {cite}: lognormal work content, "
+                                              "searched to match the category's median time to close and on-time rate")
+        if not isinstance(arrivals.departments[category], str):
+            sources[f"{path}.work.department"] += " (the largest unit's; department_work has every unit's)"
+            sources[f"{path}.department_work"] = (
+                f"calibrated by simulation against {cite}: lognormal work content of the category's cases at each "
+                "unit, searched to match their median time to close and on-time rate there")
+        assumptions[f"{path}.routing"] = "every case goes straight to the unit named in the log"
+        assumptions[f"{path}.escalation_probability"] = "no escalation: the log names the unit that handled the case"
+        assumptions[f"{path}.work.grid"] = "unused: no case is handled at grid level"
+        assumptions[f"{path}.work.community"] = "unused: no case is handled at community level"
+    for unit, fit in units.items():
+        sources[f"departments.{unit}.staff"] = (
+            f"calibrated by simulation against {cite}: capacity = the unit's 90th-percentile closures per working day "
+            f"({fit.peak_per_day:.1f}) x mean work / working hours a day")
+        if fit.hours_note.startswith("assumption"):
+            assumptions[f"departments.{unit}.hours"] = fit.hours_note.removeprefix("assumption: ")
+        else:
+            sources[f"departments.{unit}.hours"] = f"{cite}: {fit.hours_note}"
+    return sources, assumptions
+
+
+def write_scenario(calibration: Calibration, path: Path) -> Path:
+    """Write the calibrated scenario as YAML, headed by the log it was calibrated from."""
+    text = "# Calibrated by `gridgov calibrate` from " + calibration.log.citation() + "\n"
+    text += yaml.safe_dump(_plain(calibration.raw), allow_unicode=True, sort_keys=False, width=120)
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _plain(tree):
+    """The same tree with numpy scalars turned into Python numbers, so YAML can write it."""
+    if isinstance(tree, dict):
+        return {str(k): _plain(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_plain(v) for v in tree]
+    if isinstance(tree, np.generic):
+        return tree.item()
+    return tree
