@@ -137,14 +137,7 @@ def test_batch_importing_reporting_breaks_the_layers(report, contracts):
 
 # --------------------------------------------------------------------------- docstrings
 
-NO_DOCSTRING_YET = {"sim/__main__.py": "sim/__main__.py has no module docstring (line 1 is `import sys`)"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=NO_DOCSTRING_YET[str(p.relative_to(ROOT))]))
-    if str(p.relative_to(ROOT)) in NO_DOCSTRING_YET else p
-    for p in MODULES
-], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_module_has_a_docstring(path):
     docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
     assert docstring and docstring.strip(), f"{path.relative_to(ROOT)}: no module docstring"

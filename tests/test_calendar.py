@@ -64,9 +64,6 @@ def test_at_worked_is_the_earliest_time_by_which_that_many_hours_are_worked(offi
     assert office.at_worked(hours) == pytest.approx(t)
 
 
-@pytest.mark.xfail(strict=True, reason="sim/core/calendar.py Calendar.at_worked: for w == 0, divmod gives r == 0 "
-                                       "and bisect_left(cum_end, 0) picks the first shift, so at_worked(0) is the "
-                                       "first shift's start (08:30), not 0; only r == 0 with week > 0 is handled")
 def test_at_worked_of_no_hours_is_time_zero(office):
     assert office.at_worked(0) == 0
 
@@ -116,10 +113,7 @@ def test_work_started_in_a_later_week_finishes_in_its_own_week(office):
 
 
 @pytest.mark.parametrize("start", [
-    pytest.param(at("mon", 0), marks=pytest.mark.xfail(strict=True, reason="at_worked(0) is 08:30 (see above), so "
-                                                                           "finish(t, 0) = 08:30 for t before the "
-                                                                           "first shift of week 0")),
-    at("mon", 12), at("mon", 20), at("sat", 12), at("mon", 0, week=1), at("mon", 3, week=2),
+    at("mon", 0), at("mon", 12), at("mon", 20), at("sat", 12), at("mon", 0, week=1), at("mon", 3, week=2),
 ], ids=["mon-00-week0", "mon-12", "mon-20", "sat-12", "mon-00-week1", "mon-03-week2"])
 def test_no_work_is_done_as_soon_as_it_starts(office, start):
     assert office.finish(start, 0) == start
@@ -145,12 +139,12 @@ def test_on_shift_holds_from_a_shift_start_until_just_before_its_end(office, t, 
 
 @pytest.mark.parametrize(("t", "expected"), [
     (at("mon", 0), at("mon", 8.5)),
-    (at("mon", 8.5), at("mon", 8.5)),          # at or after t
+    (at("mon", 8.5), at("tue", 8.5)),          # strictly after t: a shift that has begun has begun
     (at("mon", 9), at("tue", 8.5)),
     (at("fri", 18), at("mon", 8.5, week=1)),
     (at("sun", 12, week=2), at("mon", 8.5, week=3)),
 ])
-def test_next_start_is_the_first_shift_start_at_or_after_t(office, t, expected):
+def test_next_start_is_the_first_shift_start_after_t(office, t, expected):
     assert office.next_start(t) == pytest.approx(expected)
 
 
@@ -233,11 +227,6 @@ def test_an_overnight_shift_across_the_week_boundary_works_through_monday_midnig
     assert sunday_nights.hours_between(at("sun", 20), at("mon", 8, week=1)) == pytest.approx(8)
 
 
-@pytest.mark.xfail(strict=True, reason="sim/params/calendar.py weekly_intervals merges blocks within the week only: "
-                                       "a shift through Sunday midnight stays two intervals, so Calendar.starts holds "
-                                       "0.0 and next_start gives Monday 00:00 (mid-shift) as a shift start (and "
-                                       "prevention._shift_starts, which reads Calendar.starts, runs a shift-start "
-                                       "round then)")
 def test_monday_midnight_is_no_shift_start_when_a_shift_runs_through_it():
     sunday_nights = Calendar([WorkingHours(days=["sun"], start_h=22, end_h=24),
                               WorkingHours(days=["mon"], start_h=0, end_h=6)])
@@ -312,12 +301,11 @@ def test_positive_work_finishes_on_shift_or_at_a_shift_end(blocks, t, h):
 
 @settings(max_examples=300, deadline=None)
 @given(blocks=weekly_blocks(), t=times)
-def test_next_start_is_a_shift_start_at_or_after_t(blocks, t):
+def test_next_start_is_a_shift_start_after_t(blocks, t):
     calendar = Calendar(blocks)
     assume(not calendar.always)
-    assume(not (calendar.on_shift(0) and calendar.on_shift(WEEK - 1e-6)))  # see the xfail test above
     start = calendar.next_start(t)
-    assert start >= t
+    assert start > t
     assert calendar.on_shift(start)
     assert not calendar.on_shift(start - 1e-6)
 
