@@ -15,7 +15,7 @@ import pytest
 
 from sim.batch import runner as batch
 
-from sim.reporting import notebook
+from sim.reporting import explorer, notebook, staffing
 
 from .conftest import PARAMS, SMALL
 
@@ -70,17 +70,17 @@ def test_the_explore_notebook_renders_the_defaults_once(tmp_path):
 def test_the_smallest_head_count_meeting_a_target_needs_the_whole_ci_above_it():
     table = pd.DataFrame({"head_count": [10, 20, 30], "on_time_mean": [0.90, 0.96, 0.99],
                           "on_time_ci_low": [0.85, 0.94, 0.97], "on_time_ci_high": [0.95, 0.98, 1.0]})
-    assert notebook.smallest_meeting_target(table, 0.95) == 30
-    assert notebook.smallest_meeting_target(table, 0.80) == 10
-    assert notebook.smallest_meeting_target(table, 0.99) is None
+    assert staffing.smallest_meeting_target(table, 0.95) == 30
+    assert staffing.smallest_meeting_target(table, 0.80) == 10
+    assert staffing.smallest_meeting_target(table, 0.99) is None
 
 
-def test_the_explorer_offers_the_main_levers_and_hooks_the_reserve_ratio_when_the_schema_has_it():
-    paths = [lever.path for lever in notebook.levers()]
-    assert paths[:4] == ["workforce.grid_workers", "workforce.hiring_batches", "dispatch.resolution_deadline_h",
-                         "dispatch.queue_discipline"]
-    assert ("workforce.reserve_ratio" in paths) == notebook.schema_has("workforce.reserve_ratio")
-    assert "horizon_days" in paths
+def test_the_explorer_offers_the_main_levers_on_parameters_of_the_schema():
+    paths = [lever.path for lever in explorer.levers()]
+    assert paths == ["workforce.grid_workers", "workforce.hiring_batches", "dispatch.resolution_deadline_h",
+                     "dispatch.queue_discipline", "reserve_pool.ratio_to_communities", "horizon_days"]
+    assert all(explorer.schema_has(path) for path in paths)
+    assert not explorer.schema_has("workforce.reserve_ratio")
 
 
 def test_overrides_may_be_a_mapping_or_set_texts():

@@ -237,7 +237,9 @@ def _simulate_into(out: Path, args, scenarios, executor):
     baseline = scenarios[0].name
     differences = paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
-    report.write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
+    from ..reporting.results_folder import write_results
+
+    write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                          differences=differences, command=command, language=args.language)
     return results, differences
 
@@ -268,17 +270,10 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
         return 0
     print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
           "mean [95 % confidence interval]\n")
-    print(report.kpi_table(results.summary))
-    extra = [kpi for kpi in report.MECHANISM_KPIS if kpi in set(results.summary["kpi"])]
-    if extra:
-        print("\nPrevention and participation:\n")
-        print(report.kpi_table(results.summary, extra))
-    print("\nWorkforce over time and costs:\n")
-    print(report.kpi_table(results.summary, report.PEOPLE_KPIS))
+    print(report.kpi_tables(results.summary))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_table(differences))
-        print(report.differences_table(differences, report.PEOPLE_KPIS))
+        print(report.differences_tables(differences))
         print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
         print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
     print(f"\nTables, charts and metadata written to {out}/")
@@ -400,7 +395,7 @@ def cmd_succession(args) -> int:
         return 0
     print(f"Secretary succession alone (no cases, no split): {len(names)} scenario(s) x {args.replications} "
           f"replication(s), seed {args.seed}; mean [95 % confidence interval]\n")
-    print(report.kpi_table(summary, report.SUCCESSION_KPIS))
+    print(report.kpi_tables(summary))
     return 0
 
 
@@ -466,11 +461,10 @@ def _print_batch_kpis(out: Path) -> None:
     except (FileNotFoundError, RuntimeError):
         return  # nothing completed: the summary says why
     print("mean [95 % confidence interval]\n")
-    print(report.kpi_table(batch.results.summary))
+    print(report.kpi_tables(batch.results.summary))
     if batch.differences is not None:
         print(f"\nPaired differences against {batch.baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_table(batch.differences, ("on_time_rate", "ttc_p50_h", "ttc_p90_h", "overdue_cases",
-                                                           "grid_worker_utilisation", "annual_cost_yuan")))
+        print(report.differences_table(batch.differences, report.HEADLINE_KPIS))
     print()
 
 

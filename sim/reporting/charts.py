@@ -18,21 +18,18 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
+from ..analysis import registry
+from ..analysis.statistics import t_interval
+
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 SLIDE_SIZE = (40 / 3, 7.5)  # inches: 16:9 (1920 x 1080 px at 144 dpi)
-COST_KPI = "annual_cost_yuan"  # drawn when the model reports it
+COST_KPI = "annual_cost_yuan"
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN"]
 
 LABELS = {
     "en": {
-        "on_time_rate": "On-time closure rate",
-        "ttc_p50_h": "Median time to close (h)",
-        "ttc_p90_h": "90th percentile time to close (h)",
-        "ttc_p99_h": "99th percentile time to close (h)",
-        "overdue_cases": "Overdue cases",
-        "backlog_end": "Open cases at the horizon",
         "backlog": "Open cases",
         "day": "Day",
         "hours": "Time to close (h)",
@@ -40,11 +37,8 @@ LABELS = {
         "kpi_title": "{kpi}: mean and 95 % confidence interval",
         "backlog_title": "Open cases over time (mean over replications, 95 % band)",
         "ttc_title": "Time to close, against deadlines",
-        "grid_worker_utilisation": "Grid worker utilisation",
-        "cases_per_day": "Cases per day",
         "deadline": "deadline",
         "scenario": "Scenario",
-        "annual_cost_yuan": "Annual cost (yuan)",
         "cost_title": "Cost against on-time closure rate (means, 95 % CI both ways)",
         "head_count": "Grid workers (head count)",
         "staffing_title": "On-time closure rate against grid worker head count (mean, 95 % band)",
@@ -52,12 +46,6 @@ LABELS = {
         "reference": "{label}: {count:,}",
     },
     "zh": {
-        "on_time_rate": "按时办结率",
-        "ttc_p50_h": "办结时间中位数(小时)",
-        "ttc_p90_h": "办结时间90分位(小时)",
-        "ttc_p99_h": "办结时间99分位(小时)",
-        "overdue_cases": "超期案件数",
-        "backlog_end": "期末未结案件",
         "backlog": "未结案件",
         "day": "天",
         "hours": "办结时间(小时)",
@@ -65,11 +53,8 @@ LABELS = {
         "kpi_title": "{kpi}:均值及95%置信区间",
         "backlog_title": "未结案件随时间变化(各次重复均值,95%区间)",
         "ttc_title": "办结时间与时限",
-        "grid_worker_utilisation": "网格员工作负荷",
-        "cases_per_day": "日均案件",
         "deadline": "时限",
         "scenario": "情景",
-        "annual_cost_yuan": "年度成本(元)",
         "cost_title": "成本与按时办结率(均值,双向95%置信区间)",
         "head_count": "网格员人数",
         "staffing_title": "按时办结率与网格员人数(均值,95%区间)",
@@ -96,7 +81,10 @@ def resolve_language(language: str) -> str:
 
 
 def label(key: str, language: str = "en") -> str:
+    """A chart text: a KPI's label from the registry, or one of the charts' own texts."""
     language = resolve_language(language)
+    if registry.find(key) is not None:
+        return registry.label(key, language)
     return LABELS[language].get(key, LABELS["en"].get(key, key.replace("_", " ")))
 
 
@@ -143,7 +131,7 @@ def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: floa
     ax.set_xticks(x, rows["scenario"], rotation=15 if len(rows) > 3 else 0)
     ax.set_ylabel(label(kpi, language))
     ax.set_title(label("kpi_title", language).format(kpi=label(kpi, language)))
-    if kpi.endswith("_rate") or kpi.endswith("utilisation"):
+    if registry.is_share(kpi):
         ax.set_ylim(0, 1.1)
 
 
@@ -156,8 +144,6 @@ def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = 
 
 
 def _draw_backlog(ax, series: pd.DataFrame, language: str, column: str) -> None:
-    from ..analysis.statistics import t_interval
-
     series = series.assign(day_index=np.floor(series["day"]).astype(int))
     daily = series.groupby(["scenario", "replication", "day_index"], sort=False, observed=True)[column].mean().reset_index()
     for i, (scenario, group) in enumerate(daily.groupby("scenario", sort=False)):
@@ -200,7 +186,7 @@ def _draw_time_to_close(ax, case_logs: dict[str, pd.DataFrame], language: str, d
 
 
 def _format(value: float, kpi: str) -> str:
-    if kpi.endswith("_rate") or kpi.endswith("utilisation"):
+    if registry.is_share(kpi):
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 

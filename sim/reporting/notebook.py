@@ -1,103 +1,28 @@
-"""What the notebooks call: run and show one scenario, load and compare a batch, sweep head counts, explore with widgets.
+"""What the scenario and comparison notebooks call: run and show one scenario, load and compare a batch.
 
 The notebooks in notebooks/ hold parameters, prose and one call per cell; every computation,
-table and chart is made here (and in metrics, report and charts), so the notebooks stay thin and
-the logic is tested like any other code. Displays go through IPython.display; nothing here prints.
+table and chart is made here (and in `display`, `tables` and `charts`), so the notebooks stay
+thin and the logic is tested like any other code.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
-from . import charts
-
 from ..analysis import registry
 from ..analysis.statistics import paired_differences, summarise
-
-from . import tables as report
-from .formatting import difference_text, estimate_text
-
-from ..results import store
 from ..experiment.runs import Replications, collect, replicate_many, simulate
 from ..params import Scenario, load_scenario
-
-CHART_DPI = 144  # 13.33 x 7.5 in at 144 dpi = 1920 x 1080 px, a 16:9 slide
-
-
-# --------------------------------------------------------------------------- displays
-
-
-def _display(obj) -> None:
-    from IPython.display import display
-
-    display(obj)
-
-
-def markdown(text: str) -> None:
-    from IPython.display import Markdown
-
-    _display(Markdown(text))
-
-
-def save_chart(figure, folder: str | Path | None, stem: str) -> list[Path]:
-    """Save a figure as PNG (1920 x 1080) and SVG into folder (if given); return the files."""
-    if folder is None:
-        return []
-    folder = store.prepare_folder(Path(folder))
-    name = store.safe_name(stem)
-    return [store.atomic_write(folder / f"{name}.{fmt}",
-                               lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt, dpi=CHART_DPI))
-            for fmt in ("png", "svg")]
-
-
-def show_chart(figure, folder: str | Path | None = None, stem: str = "chart") -> list[Path]:
-    """Display a figure in the notebook, save it as PNG and SVG if a folder is given, then close it."""
-    import matplotlib.pyplot as plt
-
-    try:
-        _display(figure)
-        return save_chart(figure, folder, stem)
-    finally:
-        plt.close(figure)
-
-
-def kpi_frame(summary: pd.DataFrame, kpis=report.MAIN_KPIS, differences: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per KPI and scenario: mean, 95 % CI, and (if given) the paired difference from the baseline."""
-    rows = []
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    for kpi in kpis:
-        for scenario in scenarios:
-            match = summary[(summary["kpi"] == kpi) & (summary["scenario"] == scenario)]
-            if match.empty:
-                continue
-            r = match.iloc[0]
-            row = {"KPI": kpi, "unit": registry.unit(kpi), "scenario": scenario,
-                   "mean [95 % CI]": estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi)}
-            if differences is not None:
-                row["difference vs baseline [95 % CI]"] = _difference_text(differences, scenario, kpi)
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _difference_text(differences: pd.DataFrame, scenario: str, kpi: str) -> str:
-    match = differences[(differences["scenario"] == scenario) & (differences["kpi"] == kpi)]
-    if match.empty:
-        return "baseline"
-    r = match.iloc[0]
-    return difference_text(r["difference"], r["ci_low"], r["ci_high"], r["interval"], r["significant"], kpi)
-
-
-def show_table(frame: pd.DataFrame) -> None:
-    _display(frame.style.hide(axis="index") if hasattr(frame, "style") else frame)
-
-
-# --------------------------------------------------------------------------- one scenario
+from ..results import store
+from . import charts
+from .display import kpi_frame, markdown, show_chart, show_table  # noqa: F401 (the notebooks call them as nb.*)
+from .results_folder import write_results
+from .tables import provenance_frame
 
 
 def as_overrides(overrides: list[str] | dict[str, Any] | None) -> list[str]:
@@ -150,9 +75,9 @@ def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any
     folder = None
     if out_dir is not None:
         folder = store.prepare_folder(Path(out_dir))
-        written = report.write_results(folder, results, [scenario], seed=seed, replications=replications,
-                                       command=f"notebook scenario.ipynb {scenario_file} {' '.join(overrides)}",
-                                       language=language, charts=False)
+        written = write_results(folder, results, [scenario], seed=seed, replications=replications,
+                                command=f"notebook scenario.ipynb {scenario_file} {' '.join(overrides)}",
+                                language=language, with_charts=False)
         written.append(store.write_json({"file": str(scenario_file), "overrides": overrides,
                                          "scenario": scenario.model_dump(mode="json")}, folder / "scenario.json"))
         from ..batch.runner import write_marker
@@ -205,7 +130,7 @@ def mechanism_kpis(kpis: dict[str, float]) -> pd.DataFrame:
 
 def show_provenance(run: ScenarioRun) -> None:
     """Where every parameter comes from; values set by overrides are marked as such."""
-    frame = report.provenance_frame(run.scenario)
+    frame = provenance_frame(run.scenario)
     overridden = {o.split("=", 1)[0].strip() for o in run.overrides}
     if overridden and "parameter" in frame.columns:
         hit = frame["parameter"].map(lambda p: any(p == o or p.startswith(o + ".") for o in overridden))
@@ -299,224 +224,6 @@ def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = 
     written += show_chart(charts.backlog_over_time(batch.results.timeseries, language), charts_dir, "backlog")
     written += show_chart(charts.kpi_bars(batch.results.summary, "ttc_p90_h", language), charts_dir, "ttc_p90_h")
     figure = charts.cost_vs_on_time(batch.results.summary, language)
-    if figure is None:
-        markdown(f"*Cost against on-time rate: not drawn, because the results have no `{charts.COST_KPI}` KPI "
-                 "(the cost model is not part of this version).*")
-    else:
+    if figure is not None:
         written += show_chart(figure, charts_dir, "cost_vs_on_time")
     return written
-
-
-# --------------------------------------------------------------------------- staffing
-
-
-def staffing_sweep(scenario_file: str | Path, overrides: list[str] | dict[str, Any], head_counts: list[int], *, replications: int,
-                   seed: int = 0, jobs: int = 1, progress: bool = False) -> pd.DataFrame:
-    """On-time rate (mean, 95 % CI) and cost, if the model has it, for each grid worker head count.
-
-    Every head count is run over the same replications and seeds (common random numbers).
-    """
-    counts = sorted(set(int(n) for n in head_counts))
-    scenarios = [load_scenario(scenario_file, as_overrides(overrides) + [f"workforce.grid_workers={n}",
-                                                               f"name=grid_workers_{n}"]) for n in counts]
-    results = replicate_many(scenarios, replications, seed, jobs=jobs, progress=progress)
-    return staffing_table(results.summary, dict(zip((s.name for s in scenarios), counts)))
-
-
-def staffing_table(summary: pd.DataFrame, head_count_of: dict[str, int]) -> pd.DataFrame:
-    rows = []
-    for name, count in head_count_of.items():
-        row = {"head_count": count}
-        for kpi, prefix in (("on_time_rate", "on_time"), (charts.COST_KPI, "cost")):
-            match = summary[(summary["scenario"] == name) & (summary["kpi"] == kpi)]
-            if not match.empty:
-                row.update({f"{prefix}_mean": match.iloc[0]["mean"], f"{prefix}_ci_low": match.iloc[0]["ci_low"],
-                            f"{prefix}_ci_high": match.iloc[0]["ci_high"]})
-        rows.append(row)
-    return pd.DataFrame(rows).sort_values("head_count").reset_index(drop=True)
-
-
-def smallest_meeting_target(table: pd.DataFrame, target: float) -> int | None:
-    """The smallest head count whose on-time rate meets the target with confidence (the CI's lower end >= target)."""
-    meets = table[table["on_time_ci_low"] >= target]
-    return int(meets["head_count"].min()) if not meets.empty else None
-
-
-def staffing_verdict(table: pd.DataFrame, target: float, reference: int | None = None,
-                     reference_label: str = "") -> str:
-    """The sentence a meeting needs: which head count meets the target, and where the reference sits."""
-    best = smallest_meeting_target(table, target)
-    lines = []
-    if best is None:
-        lines.append(f"No head count in the sweep ({table['head_count'].min():,}-{table['head_count'].max():,}) meets "
-                     f"an on-time rate of {target:.0%} with confidence (lower end of the 95 % CI at or above it).")
-    else:
-        row = table[table["head_count"] == best].iloc[0]
-        lines.append(f"The smallest head count in the sweep that meets an on-time rate of {target:.0%} with confidence "
-                     f"is **{best:,}** grid workers (on-time rate {row['on_time_mean']:.1%}, "
-                     f"95 % CI {row['on_time_ci_low']:.1%}-{row['on_time_ci_high']:.1%}). The sweep's step limits "
-                     "the precision: the true minimum lies between the previous head count and this one.")
-    if reference is not None:
-        at = table[table["head_count"] == reference]
-        where = (f"on-time rate {at.iloc[0]['on_time_mean']:.1%} (95 % CI {at.iloc[0]['on_time_ci_low']:.1%}-"
-                 f"{at.iloc[0]['on_time_ci_high']:.1%})" if not at.empty else "not a point of the sweep")
-        status = ("meets" if best is not None and reference >= best else "does not meet")
-        lines.append(f"{reference_label or 'Reference'} ({reference:,} grid workers): {where}; it {status} the "
-                     "target with confidence.")
-    if "cost_mean" not in table:
-        lines.append(f"Cost is not plotted: the results have no `{charts.COST_KPI}` KPI (the cost model is not part "
-                     "of this version).")
-    return "  \n".join(lines)
-
-
-# --------------------------------------------------------------------------- exploring with widgets
-
-
-@dataclass
-class Lever:
-    """One control of the explorer: a label, the scenario parameter it sets, and how to build the widget."""
-
-    label: str
-    path: str
-    make: Callable[[Scenario], Any]
-    to_overrides: Callable[[Any], list[str]]
-
-
-def schema_has(path: str) -> bool:
-    """Whether the scenario schema has a parameter at this dotted path (used to switch levers on)."""
-    from pydantic import BaseModel
-
-    annotation: Any = Scenario
-    for part in path.split("."):
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return False
-        fields = annotation.model_fields
-        if part not in fields:
-            return False
-        annotation = fields[part].annotation
-    return True
-
-
-def levers() -> list[Lever]:
-    """The explorer's main levers, declared as data. A lever whose parameter is not in the schema yet is left out."""
-    import ipywidgets as w
-
-    def batches_widget(s: Scenario):
-        total = sum(b.size for b in s.workforce.hiring_batches)
-        return w.IntSlider(value=total, min=0, max=max(4000, total), step=50, description="hired (2 batches)",
-                           continuous_update=False, style={"description_width": "initial"})
-
-    def batches_overrides(total: int) -> list[str]:
-        if total <= 0:
-            return ["workforce.hiring_batches=[]"]
-        first = total // 2
-        return [f"workforce.hiring_batches=[{{size: {first}, start_day: 7}}, {{size: {total - first}, start_day: 14}}]"]
-
-    candidates = [
-        Lever("grid workers", "workforce.grid_workers",
-              lambda s: w.IntSlider(value=s.workforce.grid_workers, min=0, max=max(5000, 2 * s.workforce.grid_workers),
-                                    step=10, description="grid workers", continuous_update=False),
-              lambda v: [f"workforce.grid_workers={v}"]),
-        Lever("hiring batches", "workforce.hiring_batches", batches_widget, batches_overrides),
-        Lever("department deadline", "dispatch.resolution_deadline_h",
-              lambda s: w.Dropdown(options=sorted({24.0, 48.0, 72.0, 120.0, 168.0, s.dispatch.resolution_deadline_h}),
-                                   value=s.dispatch.resolution_deadline_h, description="deadline (h)"),
-              lambda v: [f"dispatch.resolution_deadline_h={v}"]),
-        Lever("queue discipline", "dispatch.queue_discipline",
-              lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("earliest deadline", "edf")],
-                                        value=s.dispatch.queue_discipline, description="queue"),
-              lambda v: [f"dispatch.queue_discipline={v}"]),
-        Lever("reserve ratio", "reserve_pool.ratio_to_communities",
-              lambda s: w.FloatSlider(value=s.reserve_pool.ratio_to_communities, min=0, max=4, step=0.5,
-                                      description="reserve pool (x communities)", continuous_update=False,
-                                      style={"description_width": "initial"}),
-              lambda v: [f"reserve_pool.ratio_to_communities={v}"]),
-        Lever("horizon", "horizon_days",
-              lambda s: w.IntSlider(value=s.horizon_days, min=s.warm_up_days + 7, max=max(365, s.horizon_days),
-                                    step=7, description="horizon (days)", continuous_update=False,
-                                    style={"description_width": "initial"}),
-              lambda v: [f"horizon_days={v}"]),
-    ]
-    return [lever for lever in candidates if schema_has(lever.path)]
-
-
-class Explorer:
-    """Widgets for the main levers that re-run a short simulation on change and redraw KPIs and charts."""
-
-    def __init__(self, scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), *, replications: int = 1,
-                 seed: int = 0, language: str = "en"):
-        import ipywidgets as w
-
-        self.files = {Path(f).stem: Path(f) for f in scenario_files}
-        self.base_overrides = as_overrides(overrides)
-        self.replications, self.seed, self.language = replications, seed, language
-        self.output = w.Output()
-        self.status = w.HTML()
-        self.picker = w.Dropdown(options=list(self.files), description="scenario")
-        self.picker.observe(lambda _: self._rebuild(), names="value")
-        self.box = w.VBox()
-        self.widget = w.VBox([self.picker, self.box, self.status, self.output])
-        self._rebuild(run=False)
-
-    def _base(self) -> Scenario:
-        return load_scenario(self.files[self.picker.value], self.base_overrides)
-
-    def _rebuild(self, run: bool = True) -> None:
-        import ipywidgets as w
-
-        scenario = self._base()
-        self.controls = [(lever, lever.make(scenario)) for lever in levers()]
-        for _, control in self.controls:
-            control.observe(lambda _: self.render(), names="value")
-        self.box.children = [w.HBox([c for _, c in self.controls[i:i + 3]]) for i in range(0, len(self.controls), 3)]
-        if run:
-            self.render()
-
-    def overrides(self) -> list[str]:
-        result = list(self.base_overrides)
-        for lever, control in self.controls:
-            result += lever.to_overrides(control.value)
-        return result
-
-    def _scenario(self) -> Scenario:
-        """The chosen scenario with the levers applied; hiring batches must fall inside the horizon."""
-        from ..errors import InputError
-
-        overrides = self.overrides()
-        try:
-            return load_scenario(self.files[self.picker.value], overrides)
-        except InputError:
-            # e.g. hiring batches that start after a shortened horizon: run without them, and say so
-            kept = [o for o in overrides if not o.startswith("workforce.hiring_batches=")]
-            scenario = load_scenario(self.files[self.picker.value], kept + ["workforce.hiring_batches=[]"])
-            self.note = " Hiring batches left out: they would start after the horizon."
-            return scenario
-
-    def render(self) -> Replications | None:
-        """Run the short simulation with the current settings and redraw; return the results."""
-        from ..errors import InputError
-
-        self.status.value = "running..."
-        self.note = ""
-        with self.output:
-            self.output.clear_output(wait=True)
-            try:
-                scenario = self._scenario()
-            except InputError as error:
-                self.status.value = f"<b>Not valid:</b> {error}"
-                return None
-            results = replicate_many([scenario], self.replications, self.seed, keep_case_log=True)
-            show_table(kpi_frame(results.summary).drop(columns="scenario"))
-            show_chart(charts.backlog_over_time(results.timeseries, self.language))
-            show_chart(charts.time_to_close(results.case_logs, self.language, deadlines_of([scenario])))
-        self.status.value = (f"{scenario.name}: {self.replications} replication(s), {scenario.horizon_days} days, "
-                             f"{scenario.workforce.final_grid_workers:,} grid workers at the end.{self.note}")
-        return results
-
-
-def explore(scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), **kwargs) -> Explorer:
-    """Show the explorer and render the default settings once."""
-    explorer = Explorer(scenario_files, overrides, **kwargs)
-    _display(explorer.widget)
-    explorer.render()
-    return explorer

@@ -1,0 +1,162 @@
+"""The explorer: widgets for the main levers that re-run a short simulation on change and redraw KPIs and charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import InputError
+from ..experiment.runs import Replications, replicate_many
+from ..params import Scenario, load_scenario
+from . import charts
+from .display import display, kpi_frame, show_chart, show_table
+from .notebook import as_overrides, deadlines_of
+
+
+@dataclass
+class Lever:
+    """One control of the explorer: a label, the scenario parameter it sets, and how to build the widget."""
+
+    label: str
+    path: str
+    make: Callable[[Scenario], Any]
+    to_overrides: Callable[[Any], list[str]]
+
+
+def schema_has(path: str) -> bool:
+    """Whether the scenario schema has a parameter at this dotted path (used to switch levers on)."""
+    from pydantic import BaseModel
+
+    annotation: Any = Scenario
+    for part in path.split("."):
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return False
+        fields = annotation.model_fields
+        if part not in fields:
+            return False
+        annotation = fields[part].annotation
+    return True
+
+
+def levers() -> list[Lever]:
+    """The explorer's main levers, declared as data. A lever whose parameter is not in the schema yet is left out."""
+    import ipywidgets as w
+
+    def batches_widget(s: Scenario):
+        total = sum(b.size for b in s.workforce.hiring_batches)
+        return w.IntSlider(value=total, min=0, max=max(4000, total), step=50, description="hired (2 batches)",
+                           continuous_update=False, style={"description_width": "initial"})
+
+    def batches_overrides(total: int) -> list[str]:
+        if total <= 0:
+            return ["workforce.hiring_batches=[]"]
+        first = total // 2
+        return [f"workforce.hiring_batches=[{{size: {first}, start_day: 7}}, {{size: {total - first}, start_day: 14}}]"]
+
+    candidates = [
+        Lever("grid workers", "workforce.grid_workers",
+              lambda s: w.IntSlider(value=s.workforce.grid_workers, min=0, max=max(5000, 2 * s.workforce.grid_workers),
+                                    step=10, description="grid workers", continuous_update=False),
+              lambda v: [f"workforce.grid_workers={v}"]),
+        Lever("hiring batches", "workforce.hiring_batches", batches_widget, batches_overrides),
+        Lever("department deadline", "dispatch.resolution_deadline_h",
+              lambda s: w.Dropdown(options=sorted({24.0, 48.0, 72.0, 120.0, 168.0, s.dispatch.resolution_deadline_h}),
+                                   value=s.dispatch.resolution_deadline_h, description="deadline (h)"),
+              lambda v: [f"dispatch.resolution_deadline_h={v}"]),
+        Lever("queue discipline", "dispatch.queue_discipline",
+              lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("earliest deadline", "edf")],
+                                        value=s.dispatch.queue_discipline, description="queue"),
+              lambda v: [f"dispatch.queue_discipline={v}"]),
+        Lever("reserve ratio", "reserve_pool.ratio_to_communities",
+              lambda s: w.FloatSlider(value=s.reserve_pool.ratio_to_communities, min=0, max=4, step=0.5,
+                                      description="reserve pool (x communities)", continuous_update=False,
+                                      style={"description_width": "initial"}),
+              lambda v: [f"reserve_pool.ratio_to_communities={v}"]),
+        Lever("horizon", "horizon_days",
+              lambda s: w.IntSlider(value=s.horizon_days, min=s.warm_up_days + 7, max=max(365, s.horizon_days),
+                                    step=7, description="horizon (days)", continuous_update=False,
+                                    style={"description_width": "initial"}),
+              lambda v: [f"horizon_days={v}"]),
+    ]
+    return [lever for lever in candidates if schema_has(lever.path)]
+
+
+class Explorer:
+    """Widgets for the main levers that re-run a short simulation on change and redraw KPIs and charts."""
+
+    def __init__(self, scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), *, replications: int = 1,
+                 seed: int = 0, language: str = "en"):
+        import ipywidgets as w
+
+        self.files = {Path(f).stem: Path(f) for f in scenario_files}
+        self.base_overrides = as_overrides(overrides)
+        self.replications, self.seed, self.language = replications, seed, language
+        self.output = w.Output()
+        self.status = w.HTML()
+        self.picker = w.Dropdown(options=list(self.files), description="scenario")
+        self.picker.observe(lambda _: self._rebuild(), names="value")
+        self.box = w.VBox()
+        self.widget = w.VBox([self.picker, self.box, self.status, self.output])
+        self._rebuild(run=False)
+
+    def _base(self) -> Scenario:
+        return load_scenario(self.files[self.picker.value], self.base_overrides)
+
+    def _rebuild(self, run: bool = True) -> None:
+        import ipywidgets as w
+
+        scenario = self._base()
+        self.controls = [(lever, lever.make(scenario)) for lever in levers()]
+        for _, control in self.controls:
+            control.observe(lambda _: self.render(), names="value")
+        self.box.children = [w.HBox([c for _, c in self.controls[i:i + 3]]) for i in range(0, len(self.controls), 3)]
+        if run:
+            self.render()
+
+    def overrides(self) -> list[str]:
+        result = list(self.base_overrides)
+        for lever, control in self.controls:
+            result += lever.to_overrides(control.value)
+        return result
+
+    def _scenario(self) -> Scenario:
+        """The chosen scenario with the levers applied; hiring batches must fall inside the horizon."""
+
+        overrides = self.overrides()
+        try:
+            return load_scenario(self.files[self.picker.value], overrides)
+        except InputError:
+            # e.g. hiring batches that start after a shortened horizon: run without them, and say so
+            kept = [o for o in overrides if not o.startswith("workforce.hiring_batches=")]
+            scenario = load_scenario(self.files[self.picker.value], kept + ["workforce.hiring_batches=[]"])
+            self.note = " Hiring batches left out: they would start after the horizon."
+            return scenario
+
+    def render(self) -> Replications | None:
+        """Run the short simulation with the current settings and redraw; return the results."""
+
+        self.status.value = "running..."
+        self.note = ""
+        with self.output:
+            self.output.clear_output(wait=True)
+            try:
+                scenario = self._scenario()
+            except InputError as error:
+                self.status.value = f"<b>Not valid:</b> {error}"
+                return None
+            results = replicate_many([scenario], self.replications, self.seed, keep_case_log=True)
+            show_table(kpi_frame(results.summary).drop(columns="scenario"))
+            show_chart(charts.backlog_over_time(results.timeseries, self.language))
+            show_chart(charts.time_to_close(results.case_logs, self.language, deadlines_of([scenario])))
+        self.status.value = (f"{scenario.name}: {self.replications} replication(s), {scenario.horizon_days} days, "
+                             f"{scenario.workforce.final_grid_workers:,} grid workers at the end.{self.note}")
+        return results
+
+
+def explore(scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), **kwargs) -> Explorer:
+    """Show the explorer and render the default settings once."""
+    explorer = Explorer(scenario_files, overrides, **kwargs)
+    display(explorer.widget)
+    explorer.render()
+    return explorer
