@@ -155,7 +155,7 @@ def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any
                                        language=language, charts=False)
         written.append(store.write_json({"file": str(scenario_file), "overrides": overrides,
                                          "scenario": scenario.model_dump(mode="json")}, folder / "scenario.json"))
-        from ..batch.runner import write_marker
+        from ..results.markers import write_marker
 
         write_marker(folder, key, written, scenario=scenario.name, content_hash=scenario.content_hash(),
                      replications=replications, seed=seed)
@@ -232,7 +232,7 @@ class BatchResults:
 
 def load_batch(results_dir: str | Path) -> BatchResults:
     """Read every complete scenario of a batch folder (OUT/batch.json and OUT/scenarios/*)."""
-    from ..batch.runner import MARKER
+    from ..results.markers import MARKER
 
     results_dir = Path(results_dir)
     manifest_path = results_dir / "batch.json"
