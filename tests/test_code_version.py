@@ -12,10 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.batch.plan import plan_batch
 from sim.experiment.runs import Run
 from sim.results import code_version as versions
 from sim.results import store
 from sim.results.resume import ReplicationLog
+
+from .conftest import PARAMS
 
 THE_PACKAGE = Path(versions.__file__).resolve().parents[1]
 
@@ -63,3 +66,11 @@ def test_a_resume_after_a_source_file_changed_recomputes_the_replication(sources
     edit(sources / "core" / "queues.py")
     assert ReplicationLog(out).load(small, 1, 0, case_log=False) is None
 
+
+def test_a_batch_uses_the_same_code_version_with_its_scenario_notebook(sources):
+    plan = plan_batch(PARAMS / "batches" / "smoke.yaml")
+    assert plan.code_version == versions.code_version([plan.scenario_notebook])
+    assert plan.code_version != versions.code_version()
+    edit(sources / "analysis" / "kpis.py")
+    assert {s.key for s in plan_batch(PARAMS / "batches" / "smoke.yaml").scenarios}.isdisjoint(
+        s.key for s in plan.scenarios)
