@@ -30,7 +30,8 @@ _PUBLIC = {
     "provenance": ".params",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
+__all__ = ["InputError", "Replications", "Run", "Scenario", "load_scenario", "provenance", "replicate",
+           "replicate_many", "simulate", "__version__"]
 
 if TYPE_CHECKING:
     from .errors import InputError

@@ -18,7 +18,7 @@ import pytest
 
 from sim.errors import InputError, OutputError
 from sim.results import lock, manifest, store
-from sim.results.folder import LOCK, LOCK_HOLDER, WORK, writing_errors
+from sim.results.folder import LOCK_HOLDER, WORK, writing_errors
 from sim.results.worklog import WorkLog
 
 

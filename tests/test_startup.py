@@ -39,14 +39,14 @@ def test_the_batch_notebook_child_imports_no_heavy_library():
     assert heavy_modules_after("import sim.batch.child") == []
 
 
-def test_the_public_names_of_sim_are_there_on_first_use():
-    from sim import Replications, Run, Scenario, load_scenario, provenance, replicate, replicate_many, simulate
+def test_every_public_name_of_sim_is_there_on_first_use():
     from sim.errors import InputError
+    from sim.experiment.runs import simulate
+    from sim.params import load_scenario
 
-    assert sim.InputError is InputError and callable(simulate) and callable(load_scenario)
-    assert {"Replications", "Run", "Scenario", "provenance", "replicate", "replicate_many"} <= set(dir(sim))
-    assert Run.__name__ == "Run" and Replications.__name__ == "Replications" and Scenario.__name__ == "Scenario"
-    assert callable(provenance) and callable(replicate) and callable(replicate_many)
+    assert all(getattr(sim, name) is not None for name in sim.__all__)
+    assert sim.InputError is InputError and sim.simulate is simulate and sim.load_scenario is load_scenario
+    assert set(sim.__all__) <= set(dir(sim))
 
 
 def test_a_name_sim_does_not_have_is_an_attribute_error():
