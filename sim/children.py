@@ -1,4 +1,8 @@
-"""Child processes that die with their parent, so that a killed run leaves nothing computing behind."""
+"""Child processes: how many to start by default, and that they die with their parent.
+
+Foundations only (the standard library): the command line reads `default_jobs` while it builds
+its parser, before any heavy library is imported.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,11 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG = 1
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (its CPU affinity where the platform tells it), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def die_with_parent(parent_pid: int) -> None:

@@ -69,18 +69,6 @@ def test_contract_is_kept(report, contract_id):
     assert check.kept, broken_chains(contract, check)
 
 
-@pytest.mark.xfail(strict=True, reason="sim/reporting/notebook.py lines 158 and 235 import sim.batch.runner "
-                                       "(write_marker, MARKER): reporting and batch must be independent; the layers "
-                                       "contract ignores this import until it is gone (then delete the ignore and "
-                                       "this mark)")
-def test_reporting_does_not_import_batch(report, contracts):
-    layers = contracts["layers"]
-    options = {k: v for k, v in layers.contract_options.items() if k != "ignore_imports"}
-    strict = type(layers)(name=layers.name, session_options=layers.session_options, contract_options=options)
-    check = check_of(strict, report.graph)
-    assert check.kept, broken_chains(strict, check)
-
-
 def test_the_graph_holds_every_module_of_the_package(report):
     """A module the graph does not see is checked by no contract (e.g. a new folder without __init__.py
     that is not listed in `root_packages`)."""

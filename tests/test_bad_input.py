@@ -45,6 +45,8 @@ def error_of(path: Path, overrides=()) -> str:
         ("cases:\n  hourly_profile: [1, 2, 3]\n", ["cases.hourly_profile", "at least 24 items"]),
         ("cases:\n  weekly_profile: [1, 1, 1, 1, 1, 1, x]\n", ["cases.weekly_profile.6", "'x'", "valid number"]),
         ("workforce:\n  grid_workers: true\n", ["workforce.grid_workers", "True", "not true/false"]),
+        ("cases:\n  categories:\n    sanitation:\n      deadline_h: true\n",
+         ["cases.categories.sanitation.deadline_h", "True", "not true/false"]),
         ("workforce:\n  grid_workers: 1000000000000000000000000000000\n",
          ["workforce.grid_workers", "less than or equal to 1000000"]),
         ("workforce:\n  grid_case_time_share: 1.0e+308\n", ["workforce.grid_case_time_share", "less than or equal to 1"]),
@@ -65,10 +67,10 @@ def error_of(path: Path, overrides=()) -> str:
         ("horizon_days: 2020-01-01\n", ["horizon_days", "2020", "valid integer"]),
         ("5: x\n", ["5", "keys should be strings"]),
     ],
-    ids=["nan", "inf", "profile-overflow", "profile-length", "string-in-list", "boolean-count", "huge-int",
-         "huge-float", "probability-above-1", "negative-probability", "shares-sum", "negative-deadline",
-         "zero-count", "horizon-equals-warm-up", "wrong-type-in-list", "unknown-day", "sources-list",
-         "assumptions-string", "date-for-int", "non-string-key"],
+    ids=["nan", "inf", "profile-overflow", "profile-length", "string-in-list", "boolean-count",
+         "boolean-optional-number", "huge-int", "huge-float", "probability-above-1", "negative-probability",
+         "shares-sum", "negative-deadline", "zero-count", "horizon-equals-warm-up", "wrong-type-in-list",
+         "unknown-day", "sources-list", "assumptions-string", "date-for-int", "non-string-key"],
 )
 def test_bad_value_names_file_path_value_and_what_is_allowed(tmp_path, body, expected):
     path = child(tmp_path, body)

@@ -19,11 +19,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sim.batch import runner as batch
-
-from sim.results import manifest
+from sim.batch.execute import check_parameters
+from sim.batch.plan import NOTEBOOK_DIR, plan_batch, scenario_key
+from sim.batch.schema import read_batch
+from sim.batch.runner import run_batch, summary_text
 from sim.cli import main
 from sim.errors import InputError
+from sim.results import manifest
+from sim.results.folder import LOCK
+from sim.results.markers import is_complete
 
 from .conftest import PARAMS, SMALL
 
@@ -49,7 +53,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
-    result = batch.run_batch(SMOKE, out, jobs=2, progress=False)
+    result = run_batch(SMOKE, out, jobs=2, progress=False)
     return out, result
 
 
@@ -62,49 +66,73 @@ def test_a_sweep_expands_to_one_named_scenario_per_combination(tmp_path):
         "    set: ['workforce.hiring_batches=[]']\n"
         "    sweep: {dispatch.resolution_deadline_h: [24, 48], dispatch.queue_discipline: [fifo, edf]}\n"
         "    name_format: 'h{resolution_deadline_h}_{queue_discipline}'\n"))
-    plan = batch.plan_batch(path, tmp_path / "out")
+    plan = plan_batch(path, tmp_path / "out")
     assert [s.name for s in plan.scenarios] == ["h24_fifo", "h24_edf", "h48_fifo", "h48_edf"]
     assert plan.scenarios[1].scenario.dispatch.queue_discipline == "edf"
     assert plan.scenarios[2].scenario.dispatch.resolution_deadline_h == 48
     assert plan.baseline == "h24_fifo"
 
 
-def test_an_unknown_key_in_a_batch_file_is_an_input_error_naming_it(tmp_path):
-    path = write_batch(tmp_path, small_batch_text(f"  - name: a\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n",
-                                                  extra="replicatons: 3\n"))
-    with pytest.raises(InputError, match="replicatons"):
-        batch.plan_batch(path)
+def batch_file_error(tmp_path: Path, top: str = "", entry: str = "") -> tuple[Path, str]:
+    path = write_batch(tmp_path, f"name: x\n{top or 'replications: 2'}\nscenarios:\n  - name: a\n    file: a.yaml\n{entry}")
+    with pytest.raises(InputError) as info:
+        read_batch(path)
+    return path, str(info.value)
+
+
+@pytest.mark.parametrize("top, key, expected", [
+    ("replications: true", "replications", "not true/false"),
+    ("replications: 2\nseed: .nan", "seed", "finite number"),
+    ("replications: 2\ntimeout_minutes: .inf", "timeout_minutes", "finite number"),
+    ("replications: 2\ntarget_on_time_rate: false", "target_on_time_rate", "not true/false"),
+    ("replications: 2\nhorizon_days: true", "horizon_days", "not true/false"),
+], ids=["true-replications", "nan-seed", "infinite-timeout", "false-target", "true-horizon"])
+def test_a_batch_file_is_as_strict_as_a_scenario_file(tmp_path, top, key, expected):
+    path, message = batch_file_error(tmp_path, top)
+    assert message.startswith(f"{path}: {key}: ") and expected in message and "\n" not in message, message
+
+
+def test_an_unknown_key_in_a_batch_file_names_the_keys_a_batch_file_allows(tmp_path):
+    path, message = batch_file_error(tmp_path, "replications: 2\nreplicatons: 2")
+    assert message.startswith(f"{path}: replicatons: unknown parameter"), message
+    assert "did you mean 'replications'?" in message and "allowed: baseline, description, drain_days" in message
+
+
+def test_an_unknown_key_in_a_batch_scenario_names_the_keys_a_batch_scenario_allows(tmp_path):
+    _, message = batch_file_error(tmp_path, entry="    sweeps: {}\n")
+    assert "scenarios.0.sweeps: unknown parameter 'sweeps' (did you mean 'sweep'?); " \
+           "allowed: file, name, name_format, set, sweep" in message, message
 
 
 def test_a_baseline_that_is_not_a_scenario_is_an_input_error(tmp_path):
     path = write_batch(tmp_path, small_batch_text(f"  - name: a\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n",
                                                   extra="baseline: b\n"))
     with pytest.raises(InputError, match="baseline"):
-        batch.plan_batch(path)
+        plan_batch(path)
 
 
 def test_a_parameter_the_notebook_does_not_declare_is_an_input_error():
     with pytest.raises(InputError, match="replicatons"):
-        batch.check_parameters(batch.NOTEBOOK_DIR / "scenario.ipynb", {"replicatons": 3})
+        check_parameters(NOTEBOOK_DIR / "scenario.ipynb", {"replicatons": 3})
 
 
 def test_the_key_changes_with_content_replications_seed_and_code_version(small):
-    key = batch.scenario_key(small, 2, 1, "v1")
+    key = scenario_key(small, 2, 1, "v1")
     other = small.model_copy(deep=True)
     other.workforce.grid_workers += 1
-    assert batch.scenario_key(small, 2, 1, "v1") == key
-    assert len({key, batch.scenario_key(other, 2, 1, "v1"), batch.scenario_key(small, 3, 1, "v1"),
-                batch.scenario_key(small, 2, 2, "v1"), batch.scenario_key(small, 2, 1, "v2")}) == 5
+    assert scenario_key(small, 2, 1, "v1") == key
+    assert len({key, scenario_key(other, 2, 1, "v1"), scenario_key(small, 3, 1, "v1"),
+                scenario_key(small, 2, 2, "v1"), scenario_key(small, 2, 1, "v2")}) == 5
 
 
 def test_the_shipped_batches_are_valid():
     for path in (PARAMS / "batches").glob("*.yaml"):
-        plan = batch.plan_batch(path)
+        plan = plan_batch(path)
         assert plan.scenarios and plan.baseline in [s.name for s in plan.scenarios]
 
 
 def test_the_main_batch_compares_baseline_2034_deadlines_and_queue_disciplines():
-    plan = batch.plan_batch(PARAMS / "batches" / "luzhou_policies.yaml")
+    plan = plan_batch(PARAMS / "batches" / "luzhou_policies.yaml")
     scenarios = {s.name: s.scenario for s in plan.scenarios}
     assert scenarios[plan.baseline].workforce.hiring_batches == []
     reform = [s for s in scenarios.values() if s.workforce.hiring_batches]
@@ -119,11 +147,11 @@ def test_the_main_batch_compares_baseline_2034_deadlines_and_queue_disciplines()
 
 def test_a_smoke_batch_runs_every_scenario_notebook_and_exports_the_report(smoke_run):
     out, result = smoke_run
-    assert result.ok, batch.summary_text(result)
+    assert result.ok, summary_text(result)
     manifest = json.loads((out / "batch.json").read_text())
     assert [s["status"] for s in manifest["scenarios"]] == ["complete"] * 3
     for entry in manifest["scenarios"]:
-        assert batch.is_complete(out / entry["folder"], entry["key"])
+        assert is_complete(out / entry["folder"], entry["key"])
         executed = nbformat.read(out / entry["notebook"], as_version=4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -143,18 +171,18 @@ def test_a_rerun_skips_complete_scenarios_and_recomputes_a_changed_one(smoke_run
     out, _ = smoke_run
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
-    again = batch.run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
+    again = run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
     assert all(s.status.startswith("skipped") for s in again.plan.scenarios)
     # A damaged result file makes its scenario incomplete: only that one runs again.
     victim = again.plan.scenarios[1]
     (victim.folder / "kpis_per_replication.csv").write_text("damaged")
-    third = batch.run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
+    third = run_batch(SMOKE, copy, jobs=2, progress=False, report=False)
     assert [s.status for s in third.plan.scenarios] == ["skipped (complete and current)", "complete",
                                                        "skipped (complete and current)"]
 
 
 def test_a_failing_scenario_leaves_the_others_complete_and_the_exit_status_non_zero(tmp_path, capsys):
-    notebook = nbformat.read(batch.NOTEBOOK_DIR / "scenario.ipynb", as_version=4)
+    notebook = nbformat.read(NOTEBOOK_DIR / "scenario.ipynb", as_version=4)
     notebook.cells.insert(2, nbformat.v4.new_code_cell(
         'if "made_to_fail" in out_dir:\n    raise RuntimeError("this scenario was made to fail")'))
     nbformat.write(notebook, tmp_path / "failing_scenario.ipynb")
@@ -194,7 +222,7 @@ def test_a_second_batch_on_the_same_folder_is_refused_and_the_first_completes(tm
     out = tmp_path / "out"
     first = subprocess.Popen(_batch_command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while not (out / manifest.LOCK).exists() and time.time() < deadline:
+    while not (out / LOCK).exists() and time.time() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)
     second = subprocess.run(_batch_command(out), capture_output=True, text=True, timeout=120)

@@ -1,4 +1,4 @@
-"""Results-folder conventions (sim/manifest.py): the lock, the manifest written last, verification, the work log.
+"""Results-folder conventions (sim/results/): the lock, the manifest written last, verification, the work log.
 
 These are the building blocks `gridgov run`, `compare` and the batch runner share; they are
 tested here on plain files, without simulating anything.
@@ -11,14 +11,15 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pandas as pd
 import pytest
 
-from sim.results import manifest
-
-from sim.results import store
 from sim.errors import InputError, OutputError
+from sim.results import lock, manifest, store
+from sim.results.folder import LOCK_HOLDER, WORK, writing_errors
+from sim.results.worklog import WorkLog
 
 
 def write_files(folder):
@@ -112,29 +113,51 @@ def test_written_files_get_the_usual_permissions_not_private_ones(tmp_path):
 
 def test_a_full_disk_becomes_one_clear_output_error(tmp_path):
     with pytest.raises(OutputError) as info:
-        with manifest.writing_errors(tmp_path):
+        with writing_errors(tmp_path):
             raise OSError(28, "No space left on device", str(tmp_path / "x"))
     message = str(info.value)
     assert str(tmp_path) in message and "No space left" in message and "NOT marked complete" in message
 
 
 def test_the_lock_is_reentrant_within_one_process(tmp_path):
-    with manifest.folder_lock(tmp_path):
-        with manifest.folder_lock(tmp_path):
+    with lock.folder_lock(tmp_path):
+        with lock.folder_lock(tmp_path):
             pass
-        assert manifest.lock_holder(tmp_path)  # still held by the outer block
+        assert lock.lock_holder(tmp_path)  # still held by the outer block
 
 
 def test_the_lock_is_released_on_exit(tmp_path):
-    with manifest.folder_lock(tmp_path):
+    with lock.folder_lock(tmp_path):
         pass
-    assert manifest.lock_holder(tmp_path) is None
+    assert lock.lock_holder(tmp_path) is None
+
+
+def test_the_lock_is_reentrant_across_the_threads_of_one_process(tmp_path):
+    taken = []
+
+    def take_again() -> None:
+        with lock.folder_lock(tmp_path):
+            taken.append(True)
+
+    with lock.folder_lock(tmp_path):
+        thread = threading.Thread(target=take_again)
+        thread.start()
+        thread.join(timeout=10)
+    assert taken == [True] and lock.lock_holder(tmp_path) is None
+
+
+def test_the_lock_and_its_holder_file_are_not_results(tmp_path):
+    with lock.folder_lock(tmp_path):
+        assert (tmp_path / LOCK_HOLDER).read_text().strip() == str(os.getpid())
+        manifest.write_manifest(tmp_path, {}, None)
+        assert manifest.read_manifest(tmp_path)["files"] == {}
+    assert not (tmp_path / LOCK_HOLDER).exists()
 
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from sim.results import manifest
-    with manifest.folder_lock(sys.argv[1]):
+    from sim.results.lock import folder_lock
+    with folder_lock(sys.argv[1]):
         print("locked", flush=True)
         time.sleep(60)
 """)
@@ -144,20 +167,20 @@ def test_a_second_process_is_refused_while_the_first_holds_the_folder(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(manifest.FolderInUse) as info:
-            with manifest.folder_lock(tmp_path):
+        with pytest.raises(lock.FolderInUse) as info:
+            with lock.folder_lock(tmp_path):
                 pass
         assert f"pid {holder.pid}" in str(info.value) and "choose another --out" in str(info.value)
         assert "still writing" in manifest.verify(tmp_path).problems[0]
     finally:
         holder.kill()
         holder.wait()
-    with manifest.folder_lock(tmp_path):  # SIGKILL released it
+    with lock.folder_lock(tmp_path):  # SIGKILL released it
         pass
 
 
 def test_work_log_recalls_finished_units_exactly(tmp_path):
-    log = manifest.WorkLog(tmp_path)
+    log = WorkLog(tmp_path)
     frame = pd.DataFrame({"t": [0.1, 1 / 3, float("nan")], "n": [1, 2, 3]})
     log.save_frames("replication|a|rep=0", {"series": frame})
     assert log.is_done("replication|a|rep=0") and not log.is_done("replication|a|rep=1")
@@ -166,23 +189,25 @@ def test_work_log_recalls_finished_units_exactly(tmp_path):
 
 
 def test_a_unit_without_its_marker_is_not_done(tmp_path):
-    log = manifest.WorkLog(tmp_path)
+    log = WorkLog(tmp_path)
     log.save_frames("u", {"series": pd.DataFrame({"a": [1]})})
     next(log.dir.glob("*.done")).unlink()  # killed after the tables, before the marker
     assert not log.is_done("u") and log.load_frames("u") is None
 
 
 def test_finishing_the_results_clears_the_work_log(tmp_path):
-    manifest.WorkLog(tmp_path).mark_done("u")
+    WorkLog(tmp_path).mark_done("u")
     manifest.finish_results(tmp_path, {}, write_files(tmp_path))
-    assert not (tmp_path / manifest.WORK).exists() and manifest.verify(tmp_path).ok
+    assert not (tmp_path / WORK).exists() and manifest.verify(tmp_path).ok
 
 
-def test_writing_results_resumes_unit_by_unit_and_completes_with_the_manifest(tmp_path):
+def test_a_folder_filled_unit_by_unit_resumes_after_an_interruption_and_completes_with_the_manifest(tmp_path):
     ran = []
 
     def fill(stop_after: int | None) -> None:
-        with manifest.writing_results(tmp_path) as work:
+        with lock.folder_lock(tmp_path), writing_errors(tmp_path):
+            manifest.begin_results(tmp_path)
+            work = WorkLog(tmp_path)
             for unit in ("a", "b", "c"):
                 if work.is_done(unit):
                     continue

@@ -13,13 +13,14 @@ import pandas as pd
 import papermill
 import pytest
 
-from sim.batch import runner as batch
+from sim.batch.execute import execute_in_child
+from sim.batch.plan import NOTEBOOK_DIR
 
 from sim.reporting import explorer, notebook, staffing
 
 from .conftest import PARAMS, SMALL
 
-NOTEBOOKS = sorted(batch.NOTEBOOK_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def test_the_four_notebooks_are_shipped():
@@ -44,7 +45,7 @@ def test_a_notebook_keeps_its_logic_in_sim(path):
 
 
 def execute(name: str, tmp_path, **parameters):
-    ok, error = batch.execute_in_child(batch.NOTEBOOK_DIR / name, tmp_path / name, parameters, tmp_path, timeout_s=120)
+    ok, error = execute_in_child(NOTEBOOK_DIR / name, tmp_path / name, parameters, tmp_path, timeout_s=120)
     assert ok, error
     return nbformat.read(tmp_path / name, as_version=4)
 

@@ -27,10 +27,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.results import manifest
-
-from sim.results import store
 from sim.cli import main
+from sim.results import manifest, store
+from sim.results.folder import WORK
+from sim.results.lock import lock_holder
+from sim.results.worklog import WorkLog
 
 from .conftest import PARAMS, ROOT, SMALL
 
@@ -60,7 +61,7 @@ def wait_for(condition, timeout: float = 180.0) -> None:
 
 
 def finished_replications(out: Path) -> int:
-    return len(manifest.WorkLog(out).done_units())
+    return len(WorkLog(out).done_units())
 
 
 def assert_same_results(folder: Path, reference: Path) -> None:
@@ -80,7 +81,7 @@ def reference(tmp_path_factory) -> tuple[Path, float]:
     out = tmp_path_factory.mktemp("reference")
     began = time.monotonic()
     first = start(out)
-    wait_for(lambda: manifest.lock_holder(out) == first.pid or first.poll() is not None)
+    wait_for(lambda: lock_holder(out) == first.pid or first.poll() is not None)
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         REFUSALS.append((main(run_args(out)), stderr.getvalue(), first.poll()))
@@ -129,7 +130,7 @@ def test_sigkill_after_some_replications_redoes_only_the_rest(tmp_path, capsys, 
     capsys.readouterr()
     assert main(run_args(out)) == 0
     assert f"{kept} replication(s) already finished" in capsys.readouterr().err
-    assert manifest.verify(out).ok and not (out / manifest.WORK).exists()
+    assert manifest.verify(out).ok and not (out / WORK).exists()
     assert_same_results(out, folder)
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 from tqdm.auto import tqdm
 
-from ..children import die_with_parent
+from ..children import default_jobs, die_with_parent
 
 
 class TaskStopped(KeyboardInterrupt):
@@ -50,10 +50,6 @@ def _in_worker(function: Callable, task):
         return function(task)
     finally:
         _task_running = False
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 # --------------------------------------------------------------------------- executors

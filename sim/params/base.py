@@ -7,6 +7,7 @@ unknown keys are errors, numbers must be finite, and `true`/`false` is never a n
 from __future__ import annotations
 
 import math
+import types
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -58,7 +59,8 @@ def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
 
 
 def unwrap_optional(annotation: Any) -> Any:
-    if get_origin(annotation) is Union:
+    """X for `X | None` and `Optional[X]`; any other annotation as it is."""
+    if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
             return args[0]

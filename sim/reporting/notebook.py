@@ -19,6 +19,7 @@ from ..analysis.statistics import paired_differences, summarise
 from ..experiment.runs import Replications, collect, replicate_many, simulate
 from ..params import Scenario, load_scenario
 from ..results import store
+from ..results.markers import MARKER, write_marker
 from . import charts
 from .display import kpi_frame, markdown, show_chart, show_table  # noqa: F401 (the notebooks call them as nb.*)
 from .results_folder import write_results
@@ -80,8 +81,6 @@ def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any
                                 language=language, with_charts=False)
         written.append(store.write_json({"file": str(scenario_file), "overrides": overrides,
                                          "scenario": scenario.model_dump(mode="json")}, folder / "scenario.json"))
-        from ..batch.runner import write_marker
-
         write_marker(folder, key, written, scenario=scenario.name, content_hash=scenario.content_hash(),
                      replications=replications, seed=seed)
     return ScenarioRun(scenario, results, overrides, folder)
@@ -157,8 +156,6 @@ class BatchResults:
 
 def load_batch(results_dir: str | Path) -> BatchResults:
     """Read every complete scenario of a batch folder (OUT/batch.json and OUT/scenarios/*)."""
-    from ..batch.runner import MARKER
-
     results_dir = Path(results_dir)
     manifest_path = results_dir / "batch.json"
     if not manifest_path.is_file():

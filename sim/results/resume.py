@@ -1,10 +1,11 @@
 """Finished replications of an interrupted `run` or `compare`, kept so that re-running completes only the rest.
 
-Each replication is a unit of the results folder's work log (manifest.WorkLog): its KPIs, time
+Each replication is a unit of the results folder's work log (`worklog.WorkLog`): its KPIs, time
 series and case log are stored as Parquet (an exact round trip) and then marked done. The unit
 key holds everything that decides the replication's numbers (scenario name and content hash,
-seed, replication, whether the case log is kept, code version and git commit), so a re-run with
-other parameters or other code recomputes instead of mixing results.
+seed, replication, whether the case log is kept, and the code version of `code_version`, which
+hashes the sources themselves), so a re-run with other parameters or other code, committed or
+not, recomputes instead of mixing results.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
-
-from . import store
 from ..experiment.runs import Run
-from .manifest import WorkLog
 from ..params import Scenario
+from .code_version import code_version
+from .worklog import WorkLog
 
 
 TABLE = "table:"  # frames of the mechanisms' tables (scorecards, time use, logs)
@@ -29,7 +28,7 @@ class ReplicationLog:
 
     def __init__(self, folder: Path):
         self.log = WorkLog(folder)
-        self.code = f"{__version__}@{store.git_commit() or 'no-git'}"
+        self.code = code_version()
 
     def key(self, scenario: Scenario, seed: int, replication: int, case_log: bool) -> str:
         return (f"replication|{scenario.name}|{scenario.content_hash()}|seed={seed}|rep={replication}"

@@ -1,0 +1,137 @@
+"""What a batch runs: its scenarios resolved (sweeps expanded, overrides applied, validated), their keys, folders and notebooks.
+
+A scenario's key is what its results depend on: the scenario's content hash, the replications,
+the seed and the code version (`sim.results.code_version`, with the scenario notebook's code
+cells). A scenario folder whose `complete.json` holds the key of what would be run now is
+complete and current (`sim.results.markers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..params import Scenario, load_scenario
+from ..results import store
+from ..results.code_version import code_version
+from .schema import Batch, BatchScenario, read_batch
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # the shipped notebooks, beside sim/
+
+
+@dataclass
+class PlannedScenario:
+    """One scenario of a batch, resolved: its file, overrides, validated scenario and key."""
+
+    name: str
+    file: Path
+    overrides: list[str]
+    scenario: Scenario
+    key: str = ""
+    folder: Path = Path()
+    notebook: Path = Path()
+    status: str = "pending"
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Plan:
+    """A batch file resolved: every scenario to run, the notebooks, the code version and the baseline."""
+
+    batch: Batch
+    path: Path
+    scenarios: list[PlannedScenario]
+    scenario_notebook: Path
+    compare_notebook: Path | None
+    code_version: str = ""
+    baseline: str = ""
+
+
+def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
+    """Resolve a batch file into validated scenarios with their keys, folders and notebook paths."""
+    path = Path(path)
+    batch = read_batch(path)
+    out = Path(out) if out is not None else default_out(batch)
+    common = list(batch.set)
+    for field_name in ("horizon_days", "warm_up_days", "drain_days"):
+        value = getattr(batch, field_name)
+        if value is not None:
+            common.append(f"{field_name}={value}")
+    scenario_notebook = find_notebook(batch.notebooks.scenario, path.parent)
+    compare_notebook = find_notebook(batch.notebooks.compare, path.parent) if batch.notebooks.compare else None
+    version = code_version([scenario_notebook])
+    planned: list[PlannedScenario] = []
+    for entry in batch.scenarios:
+        file = path.parent / entry.file
+        for name, sets in sweep_entries(entry):
+            overrides = common + sets + [f"name={name}"]
+            scenario = load_scenario(file, overrides)
+            planned.append(PlannedScenario(name=name, file=file.resolve(), overrides=overrides, scenario=scenario))
+    names = [p.name for p in planned]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"scenario names must be distinct; repeated: {', '.join(duplicates)}", where=str(path))
+    folders = [store.safe_name(n) for n in names]
+    if len(set(folders)) != len(folders):
+        raise InputError(f"scenario names {names} map to the same folder names {folders}; rename them", where=str(path))
+    baseline = batch.baseline or names[0]
+    if baseline not in names:
+        raise InputError(f"baseline: {baseline!r} is not a scenario of this batch; scenarios: {', '.join(names)}",
+                         where=str(path))
+    for item in planned:
+        item.key = scenario_key(item.scenario, batch.replications, batch.seed, version)
+        item.folder = out / "scenarios" / store.safe_name(item.name)
+        item.notebook = out / "notebooks" / f"{store.safe_name(item.name)}.ipynb"
+    return Plan(batch, path, planned, scenario_notebook, compare_notebook, version, baseline)
+
+
+def default_out(batch: Batch) -> Path:
+    """Where a batch writes without --out: outputs/<batch name>."""
+    return Path("outputs") / store.safe_name(batch.name)
+
+
+def sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
+    """(name, overrides) for every combination of a sweep; one entry without a sweep."""
+    if not entry.sweep:
+        return [(entry.name, list(entry.set))]
+    paths = list(entry.sweep)
+    leaves = [p.split(".")[-1] for p in paths]
+    out = []
+    for values in itertools.product(*(entry.sweep[p] for p in paths)):
+        if entry.name_format:
+            try:
+                name = entry.name_format.format(**{leaf: _plain(v) for leaf, v in zip(leaves, values)})
+            except (KeyError, IndexError, ValueError) as error:
+                raise InputError(f"scenarios.{entry.name}.name_format {entry.name_format!r}: cannot fill it "
+                                 f"({error}); available keys: {', '.join(leaves)}") from None
+        else:
+            name = "_".join([entry.name, *(str(_plain(v)) for v in values)])
+        sets = [f"{p}={json.dumps(v) if not isinstance(v, str) else v}" for p, v in zip(paths, values)]
+        out.append((name, list(entry.set) + sets))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """24.0 -> 24, so that a swept value reads the same in a scenario name as in the batch file."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def find_notebook(name: str, batch_dir: Path) -> Path:
+    """A notebook named in a batch file: beside the batch file, else one of the shipped notebooks."""
+    for candidate in (batch_dir / name, NOTEBOOK_DIR / name):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise InputError(f"notebook {name!r} not found (looked in {batch_dir} and {NOTEBOOK_DIR})")
+
+
+def scenario_key(scenario: Scenario, replications: int, seed: int, code_version: str) -> str:
+    """What a scenario's results depend on: its content, replications, seed and code version."""
+    payload = json.dumps({"content_hash": scenario.content_hash(), "replications": replications, "seed": seed,
+                          "code_version": code_version}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]

@@ -1,0 +1,80 @@
+"""The batch file: scenarios (a file plus overrides, or a sweep), the replications and seed shared by all, the notebooks.
+
+A batch file is validated like a scenario file (the models are built on `sim.params.base.Strict`):
+unknown keys are errors, numbers must be finite, `true`/`false` is never a number, and every
+problem is one InputError naming the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from ..errors import InputError
+from ..limits import MAX_REPLICATIONS
+from ..params import describe_validation_error, read_yaml
+from ..params.base import Strict
+
+
+class BatchScenario(Strict):
+    """One entry of `scenarios:`: a scenario file with overrides, optionally swept over parameters."""
+
+    name: str = Field(min_length=1, max_length=100, description="scenario name in tables and charts")
+    file: str = Field(min_length=1, description="scenario file, relative to the batch file")
+    set: list[str] = Field(default_factory=list, description="PATH=VALUE overrides, as gridgov --set")
+    sweep: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="parameter path -> values; one scenario per combination (cartesian product)",
+    )
+    name_format: str | None = Field(
+        None, description="names of swept scenarios, e.g. 'deadline_{resolution_deadline_h}h' "
+        "(keys: last part of each swept path); default: name_value1_value2"
+    )
+
+    @field_validator("sweep")
+    @classmethod
+    def _non_empty(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for path, values in value.items():
+            if not values:
+                raise ValueError(f"sweep over {path!r} has no values")
+        return value
+
+
+class BatchNotebooks(Strict):
+    """The notebooks a batch runs: one per scenario, and the comparison exported as the report."""
+
+    scenario: str = Field("scenario.ipynb", description="per-scenario notebook (relative to the batch file, "
+                          "or a name in the shipped notebooks/ folder)")
+    compare: str | None = Field("compare.ipynb", description="comparison notebook exported as the report; null: none")
+
+
+class Batch(Strict):
+    """A batch of scenarios run over the same replications and seed (common random numbers)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = ""
+    replications: int = Field(ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(0, ge=0, lt=2**63)
+    horizon_days: int | None = Field(None, ge=1, description="overrides every scenario's horizon_days")
+    warm_up_days: int | None = Field(None, ge=0, description="overrides every scenario's warm_up_days")
+    drain_days: int | None = Field(None, ge=0, description="overrides every scenario's drain_days")
+    set: list[str] = Field(default_factory=list, description="overrides applied to every scenario first")
+    baseline: str | None = Field(None, description="the scenario differences are taken against; default: the first")
+    target_on_time_rate: float = Field(0.95, gt=0, le=1, description="the target line in the on-time chart")
+    language: Literal["en", "zh"] = "en"
+    timeout_minutes: float | None = Field(None, gt=0, description="stop a scenario's notebook after this long; "
+                                          "None: no limit")
+    notebooks: BatchNotebooks = Field(default_factory=BatchNotebooks)
+    scenarios: list[BatchScenario] = Field(min_length=1)
+
+
+def read_batch(path: str | Path) -> Batch:
+    """Read and validate a batch file; unknown keys and bad values are InputErrors naming the file."""
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        return Batch.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(describe_validation_error(error, raw, root=Batch), where=str(path)) from None

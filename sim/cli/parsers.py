@@ -1,0 +1,201 @@
+"""The `gridgov` command line's arguments: every command, with each shared option declared once as a parent parser.
+
+An option that several commands take (`--set`, `--seed`, `--json`, `--replications`, `--jobs`,
+`--executor`/`--scheduler`, `--out`, `--language`, `--no-progress`) is built by one function
+here, so it has the same name, type and limits everywhere; only its default and help may differ
+by command. Building the parser imports only the standard library and `sim`'s foundations, so
+`gridgov --help` and a bad argument answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..children import default_jobs
+from ..errors import InputError
+from ..limits import MAX_JOBS, MAX_REPLICATIONS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose own errors take the same form and exit status as every other bad input."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        raise InputError(message)
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def positive_int(name: str, maximum: int | None = None) -> Callable[[str], int]:
+    """A whole number from 1 to maximum (no maximum when None), with the option's name in every message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {maximum:,}, got {value:,}")
+        return value
+    return parse
+
+
+def seed_number(text: str) -> int:
+    """A seed: a whole number from 0 to 2**63 - 1 (what numpy's SeedSequence takes without surprise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative whole number, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"--seed must be between 0 and 2**63 - 1, got {value}")
+    return value
+
+
+def positive_float(name: str) -> Callable[[str], float]:
+    """A positive finite number, with the option's name in every message."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be a positive finite number, got {text}")
+        return value
+    return parse
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def _option(*names: str, **settings) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(*names, **settings)
+    return parent
+
+
+def overrides_option() -> argparse.ArgumentParser:
+    return _option("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a parameter, e.g. workforce.grid_workers=1800 (repeatable)")
+
+
+def seed_option() -> argparse.ArgumentParser:
+    return _option("--seed", type=seed_number, default=0, help="random seed (default 0)")
+
+
+def json_option(help: str = "print one JSON object on stdout") -> argparse.ArgumentParser:
+    return _option("--json", action="store_true", help=help)
+
+
+def replications_option(default: int | None, help: str = "replications per scenario (default %(default)s)"
+                        ) -> argparse.ArgumentParser:
+    return _option("--replications", "-n", type=positive_int("--replications", MAX_REPLICATIONS), default=default,
+                   help=help)
+
+
+def jobs_option(help: str = "processes for replications (default: all cores)") -> argparse.ArgumentParser:
+    return _option("--jobs", "-j", type=positive_int("--jobs", MAX_JOBS), default=default_jobs(), help=help)
+
+
+def executor_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--executor", choices=["local", "process", "dask"], default=None,
+                        help="where replications run: in this process, a local process pool (default), or Dask")
+    parent.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask; without it, "
+                             "--executor dask starts a LocalCluster of --jobs workers)")
+    return parent
+
+
+def out_option(help: str, metavar: str | None = None) -> argparse.ArgumentParser:
+    return _option("--out", type=Path, metavar=metavar, help=help)
+
+
+def language_option() -> argparse.ArgumentParser:
+    return _option("--language", choices=["en", "zh"], default="en", help="chart labels")
+
+
+def progress_option() -> argparse.ArgumentParser:
+    return _option("--no-progress", action="store_true", help="no progress on stderr")
+
+
+def simulation_options() -> list[argparse.ArgumentParser]:
+    """What `run` and `compare` take besides their scenario files."""
+    return [replications_option(5), seed_option(), overrides_option(), jobs_option(), executor_options(),
+            out_option("results folder (default: outputs/<name>)"), json_option(), language_option(),
+            progress_option()]
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `gridgov` parser: one sub-command per task (run, compare, provenance, succession, batch, validate, verify, calibrate)."""
+    parser = Parser(prog="gridgov", description="Simulate urban grassroots governance scenarios.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    run = commands.add_parser("run", help="simulate one scenario with replications", parents=simulation_options())
+    run.add_argument("scenario", type=Path)
+
+    compare = commands.add_parser("compare", help="compare scenarios on the same replications (paired)",
+                                  parents=simulation_options())
+    compare.add_argument("scenarios", type=Path, nargs="+")
+
+    provenance = commands.add_parser("provenance", help="print where every parameter of a scenario comes from",
+                                     parents=[overrides_option()])
+    provenance.add_argument("scenario", type=Path)
+
+    succession = commands.add_parser(
+        "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications",
+        parents=[replications_option(200), seed_option(), overrides_option(), json_option()])
+    succession.add_argument("scenarios", type=Path, nargs="+")
+
+    batch = commands.add_parser(
+        "batch", help="run a batch of scenarios through the notebooks; report as HTML",
+        parents=[jobs_option("scenarios run in parallel (default: all cores)"),
+                 out_option("results folder (default: outputs/<batch name>)"), progress_option()])
+    batch.add_argument("file", type=Path, help="batch file, e.g. params/batches/luzhou_policies.yaml")
+    batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
+
+    validate = commands.add_parser("validate", help="check the model against queueing theory")
+    checks = validate.add_subparsers(dest="check", required=True, parser_class=Parser)
+    mmc = checks.add_parser(
+        "mmc", help="the M/M/c reduction against Erlang C",
+        parents=[replications_option(None, "default: until the mean wait's 95%% half-width is within 5%%"),
+                 seed_option(), jobs_option(), json_option()])
+    mmc.add_argument("--servers", type=positive_int("--servers"), required=True)
+    mmc.add_argument("--arrival-rate", type=positive_float("--arrival-rate"), required=True, help="per hour")
+    mmc.add_argument("--service-rate", type=positive_float("--service-rate"), required=True, help="per hour")
+
+    verify = commands.add_parser("verify", help="check a results folder against its manifest", parents=[json_option()])
+    verify.add_argument("folder", type=Path)
+
+    _add_calibrate(commands)
+    return parser
+
+
+def _add_calibrate(commands) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit a scenario to a district's case log and report the fit",
+        parents=[out_option("scenario file to write (default: outputs/<log>_calibrated/<log>_calibrated.yaml)",
+                            metavar="SCENARIO.yaml"),
+                 seed_option(), replications_option(3, "replications pooled for the fit report (default 3)"),
+                 json_option("print the acceptance figures as JSON"), progress_option()])
+    calibrate.add_argument("log", type=Path, help="case log: CSV (plain or gzip) or Excel, one row per case")
+    for role, what in (("created", "when the case was reported"), ("closed", "when it was closed"),
+                       ("due", "its deadline"), ("category", "its category"), ("source", "its channel"),
+                       ("unit", "the unit that handled it")):
+        calibrate.add_argument(f"--{role}", metavar="COL", help=f"column holding {what} (default: detected)")
+    calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
+    calibrate.add_argument("--top-categories", type=positive_int("--top-categories"), default=20, metavar="K",
+                           help="categories beyond the K largest are merged into 'other' (default 20)")
+    calibrate.add_argument("--report", type=Path, metavar="DIR", help="fit report folder (default: the scenario's folder)")
+    calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
+    calibrate.add_argument("--search-steps", type=positive_int("--search-steps"), default=3,
+                           help="median-work steps per spread tried in the search (default 3)")
+    calibrate.add_argument("--warm-up-days", type=positive_int("--warm-up-days"), default=28,
+                           help="simulated days before the log's period starts, so queues fill (default 28)")
