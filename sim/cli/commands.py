@@ -225,8 +225,9 @@ def cmd_succession(args: Namespace) -> int:
 
 
 def cmd_calibrate(args: Namespace) -> int:
-    from ..calibration.fit import calibrate, read_case_log, write_scenario
-    from ..reporting.fit_report import poor_fits, fit_table, write_fit_report
+    from ..calibration import calibrate, read_case_log, write_scenario
+    from ..calibration.acceptance import fit_table, poor_fits
+    from ..reporting.fit_report import write_fit_report
     from ..results.store import prepare_folder, safe_name
 
     log = read_case_log(args.log, created=args.created, closed=args.closed, due=args.due, category=args.category,
