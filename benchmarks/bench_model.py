@@ -139,9 +139,9 @@ def scaled_scenario(scale: float, days: int, drain_days: int | None = None):
 
 def item_full(scale: float, days: int, seed: int = 0) -> dict:
     """One replication of luzhou_2034 (KPIs, no case-log DataFrame), as `replicate` runs it."""
-    from sim.experiment.runs import simulate
-    from sim.core.territory import build_territory
     from sim.core.streams import Streams
+    from sim.core.territory import build_territory
+    from sim.experiment.runs import simulate
 
     scenario = scaled_scenario(scale, days)
     households = build_territory(scenario.territory, Streams(seed, 0)).households
@@ -205,7 +205,8 @@ def item_replications(reps: int, days: int, scale: float, seed: int = 0) -> dict
             batch(label, executor)
     start = time.perf_counter()
     with make_executor("dask", jobs=2) as executor:
-        executor.client.run(importlib.import_module, "sim.experiment")  # workers import the model before the clock starts
+        executor.client.run(importlib.import_module,
+                            "sim.experiment")  # workers import the model before the clock starts
         timings["dask_startup"] = time.perf_counter() - start
         batch("dask", executor)
     serial_cpu = sum(cpu for _, cpu, _ in timed["local"])
@@ -252,25 +253,30 @@ def run(sizes: dict, seed: int, say) -> dict:
     mmc = measure("mmc", customers=sizes["mmc_customers"], seed=seed)
     mmc_rate = mmc["cases"] / mmc["seconds"]
     say(f"2. model, M/M/c reduction: {mmc['cases']:,} cases in {mmc['seconds']:.2f} s = {mmc_rate:,.0f} cases/s, "
-        f"ratio to (1) {mmc_rate / ref_rate:.2f} (in CPU time {ref['cpu_seconds'] / mmc['cpu_seconds'] * mmc['cases'] / ref['cases']:.2f})")
+        f"ratio to (1) {mmc_rate / ref_rate:.2f} "
+        f"(in CPU time {ref['cpu_seconds'] / mmc['cpu_seconds'] * mmc['cases'] / ref['cases']:.2f})")
 
     full = measure("full", scale=sizes["scale"], days=sizes["days"], seed=seed)
     full_rate = full["cases"] / full["seconds"]
     per_case = (full["peak_rss_bytes"] - full["base_rss_bytes"]) / max(1, full["cases"])
     say(f"3. model, luzhou_2034 x{sizes['scale']:g} for {sizes['days']} days ({full['households']:,} households): "
-        f"{full['cases']:,} cases in {full['seconds']:.1f} s = {full_rate:,.0f} cases/s, ratio to (1) {full_rate / ref_rate:.2f} "
+        f"{full['cases']:,} cases in {full['seconds']:.1f} s = {full_rate:,.0f} cases/s, "
+        f"ratio to (1) {full_rate / ref_rate:.2f} "
         f"(in CPU time {ref['cpu_seconds'] / full['cpu_seconds'] * full['cases'] / ref['cases']:.2f}); "
         f"peak RSS {full['peak_rss_bytes'] / 2**20:,.0f} MiB, {per_case:,.0f} bytes/case above the "
         f"{full['base_rss_bytes'] / 2**20:,.0f} MiB after imports")
 
     scaling = []
     for fraction in (0.25, 0.5, 1.0):
-        point = full if fraction == 1.0 else measure("full", scale=sizes["scale"] * fraction, days=sizes["days"], seed=seed)
+        point = full if fraction == 1.0 else measure("full", scale=sizes["scale"] * fraction, days=sizes["days"],
+                                                     seed=seed)
         scaling.append({"fraction": fraction, "households": point["households"], "cases": point["cases"],
                         "seconds": point["seconds"], "cpu_seconds": point["cpu_seconds"],
                         "peak_rss_bytes": point["peak_rss_bytes"]})
-        say(f"4. scaling {fraction:g} x households ({point['households']:,}): {point['seconds']:.1f} s (CPU {point['cpu_seconds']:.1f} s), "
-            f"{point['seconds'] / point['households'] * 1e6:,.0f} us/household, peak RSS {point['peak_rss_bytes'] / 2**20:,.0f} MiB")
+        say(f"4. scaling {fraction:g} x households ({point['households']:,}): {point['seconds']:.1f} s (CPU "
+            f"{point['cpu_seconds']:.1f} s), "
+            f"{point['seconds'] / point['households'] * 1e6:,.0f} us/household, "
+            f"peak RSS {point['peak_rss_bytes'] / 2**20:,.0f} MiB")
 
     reps = measure("replications", reps=sizes["reps"], days=sizes["reps_days"], scale=sizes["reps_scale"], seed=seed)
     speedup = reps["local_seconds"] / reps["process_seconds"]

@@ -54,7 +54,7 @@ def headline_kpis(path: Path) -> dict[str, float]:
 def run_all(jobs: int = 2) -> dict[str, dict[str, float]]:
     files = scenario_files()
     with ProcessPoolExecutor(jobs) as pool:
-        return {path.stem: kpis for path, kpis in zip(files, pool.map(headline_kpis, files))}
+        return {path.stem: kpis for path, kpis in zip(files, pool.map(headline_kpis, files), strict=True)}
 
 
 def same(expected: float, actual: float) -> bool:

@@ -14,7 +14,8 @@ PARAMS = ROOT / "params"
 # The Luzhou baseline shrunk to 40 grids, with departments scaled to match the load.
 SMALL = [
     "horizon_days=42", "warm_up_days=7", "drain_days=21",
-    "territory.subdistricts=2", "territory.communities=4", "territory.residential_grids=40", "territory.dedicated_grids=4",
+    "territory.subdistricts=2", "territory.communities=4", "territory.residential_grids=40",
+    "territory.dedicated_grids=4",
     "workforce.grid_workers=14", "workforce.community_workers_per_community=2",
     "departments.urban_management.staff=4", "departments.housing.staff=2", "departments.emergency_management.staff=2",
     "departments.public_security.staff=1", "departments.market_regulation.staff=2", "departments.civil_affairs.staff=1",

@@ -12,6 +12,7 @@ from sim.experiment.runs import simulate
 
 from .conftest import small_scenario
 
+
 @pytest.fixture(scope="module")
 def run_with_patrols():
     return simulate(small_scenario("patrol.enabled=true", "latent.enabled=true"), seed=5)

@@ -49,7 +49,8 @@ def error_of(path: Path, overrides=()) -> str:
          ["cases.categories.sanitation.deadline_h", "True", "not true/false"]),
         ("workforce:\n  grid_workers: 1000000000000000000000000000000\n",
          ["workforce.grid_workers", "less than or equal to 1000000"]),
-        ("workforce:\n  grid_case_time_share: 1.0e+308\n", ["workforce.grid_case_time_share", "less than or equal to 1"]),
+        ("workforce:\n  grid_case_time_share: 1.0e+308\n", ["workforce.grid_case_time_share",
+                                                            "less than or equal to 1"]),
         ("cases:\n  reopen_probability: 1.5\n", ["cases.reopen_probability", "1.5", "less than or equal to 1"]),
         ("cases:\n  categories:\n    sanitation:\n      escalation_probability: {grid: -0.1, community: 0.2}\n",
          ["cases.categories.sanitation.escalation_probability.grid", "-0.1", "greater than or equal to 0"]),
@@ -167,8 +168,8 @@ def test_yaml_anchors_within_limits_still_work(tmp_path):
 
 def test_work_too_small_to_register_never_finishes_before_it_starts():
     # Found by tests/test_fuzz_scenarios.py: work_h of 1e-100 off shift gave simpy a negative delay.
-    from sim.params.calendar import office_hours
     from sim.core.calendar import Calendar
+    from sim.params.calendar import office_hours
 
     calendar = Calendar(office_hours())
     starts = [t / 7 for t in range(1, 2_000)]

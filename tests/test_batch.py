@@ -21,8 +21,8 @@ import pytest
 
 from sim.batch.execute import check_parameters
 from sim.batch.plan import NOTEBOOK_DIR, plan_batch, scenario_key
-from sim.batch.schema import read_batch
 from sim.batch.runner import run_batch, summary_text
+from sim.batch.schema import read_batch
 from sim.cli import main
 from sim.errors import InputError
 from sim.results import manifest
@@ -74,7 +74,8 @@ def test_a_sweep_expands_to_one_named_scenario_per_combination(tmp_path):
 
 
 def batch_file_error(tmp_path: Path, top: str = "", entry: str = "") -> tuple[Path, str]:
-    path = write_batch(tmp_path, f"name: x\n{top or 'replications: 2'}\nscenarios:\n  - name: a\n    file: a.yaml\n{entry}")
+    path = write_batch(tmp_path, f"name: x\n{top or 'replications: 2'}\nscenarios:\n  - name: a\n    file: "
+                                 f"a.yaml\n{entry}")
     with pytest.raises(InputError) as info:
         read_batch(path)
     return path, str(info.value)

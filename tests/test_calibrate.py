@@ -16,14 +16,14 @@ from sim.calibration.arrivals import daily_rate_cv
 from sim.calibration.categories import NO_DEADLINE_SUFFIX
 from sim.calibration.columns import detect_columns
 from sim.calibration.moments import closure_moments
-from sim.core.arrivals import CaseSource
 from sim.cli import main
+from sim.core.arrivals import CaseSource
+from sim.core.streams import Streams
+from sim.core.territory import build_territory
 from sim.errors import InputError
 from sim.mechanisms import run_replication
 from sim.params import load_scenario, provenance, validate_scenario
 from sim.reporting.fit_report import write_fit_report
-from sim.core.streams import Streams
-from sim.core.territory import build_territory
 
 from .conftest import small_scenario
 
@@ -84,7 +84,7 @@ def synthetic_log(path: Path) -> tuple[Path, dict]:
         "事项编号": np.arange(keep.sum()),
         "上报时间": [stamp(h) for h in c["arrived_h"][keep]],
         "处置截止时间": [stamp(h) if np.isfinite(h) and h < 80_000 + start_h and cat == 0 else ""
-                      for h, cat in zip(due, c["category"][keep])],
+                      for h, cat in zip(due, c["category"][keep], strict=True)],
         "结案时间": [stamp(h) if h <= snapshot_h else "" for h in closed],
         "事项类别": names[c["category"][keep]],
         "来源": np.array(list(scenario.cases.sources))[c["source"][keep]],
@@ -117,7 +117,8 @@ OTHER_CITY_HEADERS = {
     "chicago-311": (["SR_NUMBER", "SR_TYPE", "SR_SHORT_CODE", "OWNER_DEPARTMENT", "STATUS", "ORIGIN", "CREATED_DATE",
                      "LAST_MODIFIED_DATE", "CLOSED_DATE", "CREATED_HOUR"],
                     ["CREATED_DATE", "CLOSED_DATE", None, "SR_TYPE", "ORIGIN", "OWNER_DEPARTMENT"]),
-    "12345-hotline": (["工单编号", "来电时间", "诉求类型", "诉求内容", "承办单位", "要求办结时间", "办结时间", "诉求渠道"],
+    "12345-hotline": (["工单编号", "来电时间", "诉求类型", "诉求内容", "承办单位", "要求办结时间", "办结时间",
+                       "诉求渠道"],
                       ["来电时间", "办结时间", "要求办结时间", "诉求类型", "诉求渠道", "承办单位"]),
 }
 
@@ -305,7 +306,8 @@ def test_missing_columns_are_named_with_the_columns_found(tmp_path, capsys):
     path = write_log(tmp_path, "when,what\n2024-03-04 09:00:00,roads\n")
     assert main(["calibrate", str(path)]) == 2
     error = capsys.readouterr().err
-    assert "created" in error and "closed" in error and "the columns are: when, what" in error and "Traceback" not in error
+    assert "created" in error and "closed" in error and "the columns are: when, what" in error
+    assert "Traceback" not in error
 
 
 def test_a_named_column_that_does_not_exist_is_an_error(tmp_path):

@@ -74,7 +74,8 @@ def test_validate_mmc_json_compares_with_erlang_c(capsys):
         (["validate", "mmc", "--servers", "2", "--arrival-rate", "3", "--service-rate", "1"], "must be below 1"),
         (["frobnicate"], "invalid choice"),
     ],
-    ids=["missing-file", "negative-head-count", "unknown-override", "zero-replications", "unstable-queue", "bad-command"],
+    ids=["missing-file", "negative-head-count", "unknown-override", "zero-replications", "unstable-queue",
+         "bad-command"],
 )
 def test_bad_input_exits_2_with_one_clear_message_and_no_traceback(args, expected):
     result = run_cli(*args)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.cli import build_parser, main
 from sim.children import default_jobs
+from sim.cli import build_parser, main
 
 from .conftest import PARAMS
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.arrivals import CaseSource
-from sim.experiment.runs import simulate
-from sim.mechanisms import run_replication
 from sim.core.streams import Streams
 from sim.core.territory import build_territory
+from sim.experiment.runs import simulate
+from sim.mechanisms import run_replication
 
 from .conftest import small_scenario
 

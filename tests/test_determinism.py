@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.core.streams import Streams
 from sim.experiment.runs import replicate, replicate_many, simulate
 from sim.mechanisms import run_replication
-from sim.core.streams import Streams
-
 
 
 def test_same_seed_gives_identical_case_logs(small):

@@ -1,4 +1,4 @@
-"""Property: a randomly damaged scenario file either runs or fails with one clear InputError; never a traceback, never a hang.
+"""Property: a randomly damaged scenario file runs or fails with one clear InputError; never a traceback, never a hang.
 
 Hypothesis mutates a valid (small) scenario: deletes keys, renames them, replaces values by
 numbers (negative, zero, huge, NaN, infinite), strings, booleans, nulls, lists and mappings, or

@@ -15,7 +15,6 @@ import pytest
 
 from sim.batch.execute import execute_in_child
 from sim.batch.plan import NOTEBOOK_DIR
-
 from sim.reporting import explorer, notebook, staffing
 
 from .conftest import PARAMS, SMALL

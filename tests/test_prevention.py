@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 from sim.analysis import registry
-from sim.mechanisms import MECHANISMS
+from sim.core.district import District
 from sim.errors import InputError
 from sim.experiment.runs import simulate
-from sim.core.district import District
-from sim.mechanisms import run_replication
+from sim.mechanisms import MECHANISMS, run_replication
 from sim.mechanisms.micro_wishes import FULFILLED, IN_SERVICE, LAPSED, WAITING
 from sim.mechanisms.prevention import ERUPTED, FOUND_INFORMANT, FOUND_PATROL
 
@@ -23,7 +22,8 @@ LATENT = ["latent.enabled=true"]
 PATROL = ["patrol.enabled=true"]
 INFORMANTS = [
     "informants.enabled=true",
-    "informants.groups={chiefs: {per_1000_households: 70, households_each: 14, passes_per_week: 7, report_probability: 0.1}}",
+    "informants.groups={chiefs: {per_1000_households: 70, households_each: 14, passes_per_week: 7, report_probability: "
+    "0.1}}",
 ]
 
 
@@ -107,7 +107,8 @@ def test_a_case_waits_for_a_patrol_visit_to_end_so_patrols_cost_some_waiting():
 
 def test_informants_report_latent_problems_and_doubling_them_finds_more_before_eruption():
     one = run_replication(small_scenario(*LATENT, *INFORMANTS), seed=1)
-    two = run_replication(small_scenario(*LATENT, *INFORMANTS, "informants.groups.chiefs.per_1000_households=140"), seed=1)
+    two = run_replication(small_scenario(*LATENT, *INFORMANTS, "informants.groups.chiefs.per_1000_households=140"),
+                          seed=1)
     a, b = outcomes(one), outcomes(two)
     assert (a == FOUND_INFORMANT).sum() > 0
     # Same problems (common random numbers), every report twice as early: whatever one finds, two finds.
@@ -167,7 +168,8 @@ def test_burden_reduction_frees_exactly_the_hours_removed_and_they_go_to_patrol_
     assert removed > 0
     assert half.kpis["burden_hours_freed"] == pytest.approx(removed)
     assert full.kpis["burden_hours_freed"] == 0
-    grid_gain = (b.loc["grid_worker", ["cases_h", "patrol_h"]].sum() - a.loc["grid_worker", ["cases_h", "patrol_h"]].sum())
+    grid_gain = (b.loc["grid_worker", ["cases_h", "patrol_h"]].sum() - a.loc["grid_worker", ["cases_h",
+                                                                                             "patrol_h"]].sum())
     grid_removed = a.loc["grid_worker", "burden_h"] - b.loc["grid_worker", "burden_h"]
     assert grid_gain == pytest.approx(grid_removed, rel=0.05)
     assert half.kpis["burden_hours_per_worker_week"] == pytest.approx(0.5 * full.kpis["burden_hours_per_worker_week"])

@@ -51,7 +51,7 @@ def test_every_public_name_of_sim_is_there_on_first_use():
 
 def test_a_name_sim_does_not_have_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'simulat'"):
-        sim.simulat
+        _ = sim.simulat
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="die_with_parent arms a Linux signal")

@@ -64,7 +64,8 @@ def test_a_constant_difference_is_exact_and_not_called_significant():
 
 
 def test_a_difference_whose_interval_excludes_zero_is_significant():
-    frame = paired_differences(tidy({"a": [0.50, 0.52, 0.49, 0.51], "b": [0.60, 0.63, 0.58, 0.61]}, "on_time_rate"), "a")
+    frame = paired_differences(tidy({"a": [0.50, 0.52, 0.49, 0.51], "b": [0.60, 0.63, 0.58, 0.61]}, "on_time_rate"),
+                               "a")
     assert frame.iloc[0]["significant"]
 
 
@@ -73,7 +74,8 @@ def test_a_single_replication_is_shown_as_having_no_interval():
 
 
 def test_a_constant_is_shown_as_a_constant_in_whole_yuan():
-    assert estimate_text(125e6, 125e6, 125e6, "constant", "annual_cost_yuan") == "125,000,000 (same in every replication)"
+    assert estimate_text(125e6, 125e6, 125e6, "constant",
+                         "annual_cost_yuan") == "125,000,000 (same in every replication)"
 
 
 def test_only_a_real_interval_carries_the_significance_star():

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.mechanisms import run_replication
 from sim.experiment.validation import erlang_c, mmc_theory, validate_mmc
+from sim.mechanisms import run_replication
 
 from .conftest import small_scenario
 
@@ -44,7 +44,8 @@ def test_mmc_reduction_matches_erlang_c(servers, arrival_rate):
     result = validate_mmc(servers, arrival_rate, 1.0, replications=24, seed=11, jobs=2)
     simulated, exact = result["simulated"], result["analytical"]
     assert _within(simulated["p_wait_ci"], exact["p_wait"]), (simulated["p_wait_ci"], exact["p_wait"])
-    assert _within(simulated["mean_wait_h_ci"], exact["mean_wait_h"]), (simulated["mean_wait_h_ci"], exact["mean_wait_h"])
+    assert _within(simulated["mean_wait_h_ci"], exact["mean_wait_h"]), (simulated["mean_wait_h_ci"],
+                                                                        exact["mean_wait_h"])
     for t, ci in simulated["p_wait_gt_ci"].items():
         assert _within(ci, exact["p_wait_gt"][t]), (t, ci, exact["p_wait_gt"][t])
 
@@ -79,7 +80,7 @@ def test_no_case_closes_before_it_arrives_or_starts(raw):
 
 def test_backlog_series_equals_open_cases_from_the_log(raw):
     arrived, closed = raw.cases["arrived_h"], np.nan_to_num(raw.cases["closed_h"], nan=np.inf)
-    for t, backlog in zip(raw.timeseries["t_h"][::97], raw.timeseries["backlog"][::97]):
+    for t, backlog in zip(raw.timeseries["t_h"][::97], raw.timeseries["backlog"][::97], strict=True):
         assert backlog == np.count_nonzero((arrived < t) & (closed >= t)) or backlog == np.count_nonzero(
             (arrived <= t) & (closed > t)
         )

@@ -8,25 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.mechanisms import costs
-
-from sim.mechanisms.staffing import GridStaffing
-from sim.cli import main
-from sim.experiment.runs import simulate
 from sim.analysis.kpis import kpis
 from sim.analysis.statistics import marginal_cost_per_point
-from sim.mechanisms import run_replication
-from sim.params import load_scenario
-from sim.params.costs import Costs
+from sim.cli import main
 from sim.core.streams import Streams
 from sim.core.territory import build_territory, split_communities
+from sim.experiment.runs import simulate
+from sim.mechanisms import costs, run_replication
+from sim.mechanisms.staffing import GridStaffing
+from sim.params import load_scenario
+from sim.params.costs import Costs
 
 from .conftest import PARAMS, small_scenario
 from .test_cli import small_args
 
 CASE_KPIS = ("on_time_rate", "ttc_p90_h", "overdue_cases", "backlog_end", "grid_worker_utilisation",
              "community_worker_utilisation", "cases_per_grid_worker_day")
-DEPARTING = ["secretaries.resignation_per_year=6", "reserve_pool.ratio_to_communities=0", "secretaries.search_delay_days=10"]
+DEPARTING = ["secretaries.resignation_per_year=6", "reserve_pool.ratio_to_communities=0",
+             "secretaries.search_delay_days=10"]
 
 
 # --------------------------------------------------------------------------- defaults change nothing
@@ -42,7 +41,8 @@ def test_grid_staffing_without_attrition_or_ramp_up_reproduces_batch_hiring_exac
 
 def test_secretary_departures_do_not_touch_cases_when_a_vacancy_does_not_slow_the_community():
     base = simulate(small_scenario(), seed=5, case_log=False).kpis
-    departing = simulate(small_scenario(*DEPARTING, "secretaries.vacancy_work_multiplier=1"), seed=5, case_log=False).kpis
+    departing = simulate(small_scenario(*DEPARTING, "secretaries.vacancy_work_multiplier=1"), seed=5,
+                         case_log=False).kpis
     assert departing["secretary_vacancies_opened"] > 0
     assert {k: departing[k] for k in CASE_KPIS} == {k: base[k] for k in CASE_KPIS}
 
@@ -60,7 +60,8 @@ def test_a_vacant_secretary_post_slows_its_community():
 
 def test_grid_workers_leave_at_about_their_attrition_rate():
     scenario = small_scenario("grid_staffing.attrition_per_year=4", "horizon_days=120")
-    departures = [simulate(scenario, seed=1, replication=r, case_log=False).kpis["grid_worker_departures"] for r in range(4)]
+    departures = [simulate(scenario, seed=1, replication=r,
+                           case_log=False).kpis["grid_worker_departures"] for r in range(4)]
     # 14 workers (kept at 14 by replacement after 60 days) x 4 a year x (150 days / 365): about 23 minus the gaps.
     assert 10 < np.mean(departures) < 30
 
@@ -75,7 +76,8 @@ def test_an_empty_post_leaves_its_grids_uncovered_or_loads_its_neighbours():
 
 
 def test_every_case_is_closed_or_open_with_attrition_and_uncovered_grids():
-    raw = run_replication(small_scenario("grid_staffing.attrition_per_year=3", "grid_staffing.vacant_grids=uncovered"), 3)
+    raw = run_replication(small_scenario("grid_staffing.attrition_per_year=3", "grid_staffing.vacant_grids=uncovered"),
+                          3)
     open_cases = np.isnan(raw.cases["closed_h"]).sum()
     assert open_cases == raw.stats["open_at_end"]
 
@@ -121,7 +123,8 @@ def test_a_split_in_the_model_adds_communities_each_needing_a_secretary():
     ts = run.timeseries
     assert run.kpis["communities"] > 2
     assert run.kpis["secretary_vacancies_opened"] == run.kpis["communities"] - 2
-    assert ts["community_workers"].iloc[-1] == run.kpis["communities"] * scenario.workforce.community_workers_per_community
+    per_community = scenario.workforce.community_workers_per_community
+    assert ts["community_workers"].iloc[-1] == run.kpis["communities"] * per_community
     raw = run_replication(scenario, 1)
     assert np.isnan(raw.cases["closed_h"]).sum() == raw.stats["open_at_end"]
 
@@ -169,7 +172,8 @@ def test_marginal_cost_per_point_is_the_ratio_of_paired_differences():
 
 
 def test_run_json_has_the_workforce_kpis(tmp_path, capsys):
-    code = main(["run", str(PARAMS / "luzhou_baseline.yaml"), *small_args(), *[a for o in DEPARTING for a in ("--set", o)],
+    code = main(["run", str(PARAMS / "luzhou_baseline.yaml"), *small_args(), *[a for o in DEPARTING for a in ("--set",
+                                                                                                              o)],
                  "-n", "2", "--out", str(tmp_path), "--json", "--no-progress", "-j", "1"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0

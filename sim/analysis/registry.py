@@ -8,7 +8,7 @@ labels and directions here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 from ..core.outcomes import Kpi
 from ..mechanisms import MECHANISMS
@@ -42,7 +42,7 @@ DECLARED = _declared()
 FAMILIES = [k for k in DECLARED.values() if k.is_family]
 
 
-@lru_cache(maxsize=None)
+@cache
 def find(name: str) -> Kpi | None:
     """The declaration of a KPI (a family member gets its family's, labels filled in), or None."""
     if name in DECLARED and not DECLARED[name].is_family:

@@ -87,7 +87,8 @@ def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.Dat
         found = registry.find(kpi)
         rows.append({"scenario": scenario, "kpi": kpi, "mean": e.mean, "ci_low": e.low, "ci_high": e.high, "n": e.n,
                      "interval": e.interval, "method": e.method, "unit": found.unit if found else ""})
-    return pd.DataFrame(rows, columns=["scenario", "kpi", "mean", "ci_low", "ci_high", "n", "interval", "method", "unit"])
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "mean", "ci_low", "ci_high", "n", "interval", "method",
+                                       "unit"])
 
 
 def paired_differences(per_replication: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""One notebook executed in a process of its own: `python -m sim.batch.child SPEC_JSON` (started by `execute.execute_in_child`).
+"""One notebook executed in a process of its own: `python -m sim.batch.child SPEC_JSON` (see `execute`).
 
 SPEC_JSON is one JSON object: `notebook`, `output` (the executed copy), `parameters`, `cwd`,
 `kernel`, `shutdown_wait_s`, `parent` (the pid of the batch that started it) and, to export the
@@ -70,7 +70,8 @@ def export_html(notebook: str, html: str, title: str) -> None:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             embed_images=True, template_file=REPORT_TEMPLATE,
                             extra_loaders=[jinja2.PackageLoader(__package__, ".")])
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
+                                          resources={"metadata": {"name": title}})
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=os.path.dirname(html))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

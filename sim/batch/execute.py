@@ -1,4 +1,4 @@
-"""One notebook executed in a child process: the kernel it runs on, the parameters it declares, a timeout, nothing left behind.
+"""One notebook in a child process: the kernel it runs on, the parameters it declares, a timeout, nothing left behind.
 
 Each notebook runs in a fresh process (`python -m sim.batch.child`, never multiprocessing inside
 a kernel) in a session of its own, so that on a timeout or an interruption the child and its
@@ -56,7 +56,8 @@ def declared_parameters(notebook: Path) -> set[str]:
     tree = ast.parse("".join(source) if isinstance(source, list) else source)
     names = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node,
+                                                                                                ast.AnnAssign) else []
         names |= {t.id for t in targets if isinstance(t, ast.Name)}
     return names
 

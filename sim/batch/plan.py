@@ -1,4 +1,4 @@
-"""What a batch runs: its scenarios resolved (sweeps expanded, overrides applied, validated), their keys, folders and notebooks.
+"""What a batch runs: its scenarios resolved (sweeps expanded, overrides applied), their keys, folders and notebooks.
 
 A scenario's key is what its results depend on: the scenario's content hash, the replications,
 the seed and the code version (`sim.results.code_version`, with the scenario notebook's code
@@ -106,13 +106,13 @@ def sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
     for values in itertools.product(*(entry.sweep[p] for p in paths)):
         if entry.name_format:
             try:
-                name = entry.name_format.format(**{leaf: _plain(v) for leaf, v in zip(leaves, values)})
+                name = entry.name_format.format(**{leaf: _plain(v) for leaf, v in zip(leaves, values, strict=True)})
             except (KeyError, IndexError, ValueError) as error:
                 raise InputError(f"scenarios.{entry.name}.name_format {entry.name_format!r}: cannot fill it "
                                  f"({error}); available keys: {', '.join(leaves)}") from None
         else:
             name = "_".join([entry.name, *(str(_plain(v)) for v in values)])
-        sets = [f"{p}={json.dumps(v) if not isinstance(v, str) else v}" for p, v in zip(paths, values)]
+        sets = [f"{p}={json.dumps(v) if not isinstance(v, str) else v}" for p, v in zip(paths, values, strict=True)]
         out.append((name, list(entry.set) + sets))
     return out
 

@@ -1,4 +1,4 @@
-"""Running a batch: every scenario that is not complete and current, in parallel notebooks; then the comparison and the report.
+"""Running a batch: every scenario not complete and current, in parallel notebooks; then the comparison and the report.
 
 `run_batch` executes the per-scenario notebook once per scenario with papermill (parameters
 injected), each in its own process (`execute.execute_in_child`), keeps every executed notebook as
@@ -163,7 +163,8 @@ def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) 
         "seed": plan.batch.seed, "code_version": plan.code_version, "baseline": plan.baseline,
         "language": plan.batch.language, "target_on_time_rate": plan.batch.target_on_time_rate,
         "scenarios": [
-            {"name": s.name, "folder": str(s.folder.relative_to(out)) if s.folder.is_relative_to(out) else str(s.folder),
+            {"name": s.name,
+             "folder": str(s.folder.relative_to(out)) if s.folder.is_relative_to(out) else str(s.folder),
              "file": str(s.file), "overrides": s.overrides, "content_hash": s.scenario.content_hash(),
              "key": s.key, "status": s.status, "error": s.error, "seconds": round(s.seconds, 1),
              "notebook": str(s.notebook.relative_to(out)) if s.notebook.is_relative_to(out) else str(s.notebook)}
@@ -206,6 +207,7 @@ def summary_text(result: BatchResult) -> str:
     if result.report:
         lines.append(f"report: {result.report}")
         lines.append(f"charts (PNG and SVG, 16:9): {result.out / 'charts'}/")
-    lines.append(f"executed notebooks (audit trail): {result.out / 'notebooks'}/; manifest: {result.out / 'batch.json'}")
+    lines.append(f"executed notebooks (audit trail): {result.out / 'notebooks'}/; "
+                 f"manifest: {result.out / 'batch.json'}")
     return "\n".join(lines)
 

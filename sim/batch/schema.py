@@ -1,4 +1,4 @@
-"""The batch file: scenarios (a file plus overrides, or a sweep), the replications and seed shared by all, the notebooks.
+"""The batch file: scenarios (a file plus overrides, or a sweep), the replications and seed they share, the notebooks.
 
 A batch file is validated like a scenario file (the models are built on `sim.params.base.Strict`):
 unknown keys are errors, numbers must be finite, `true`/`false` is never a number, and every

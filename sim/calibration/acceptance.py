@@ -40,7 +40,8 @@ def _relative(observed: float, simulated: float, floor: float = 0.0) -> float:
 
 def hour_of_week_correlation(calibration: Calibration) -> float:
     """Correlation of the observed and simulated arrival rates over the 168 hours of the week."""
-    return float(np.corrcoef(calibration.observed["hour_of_week_rate"], calibration.simulated["hour_of_week_rate"])[0, 1])
+    return float(np.corrcoef(calibration.observed["hour_of_week_rate"], calibration.simulated["hour_of_week_rate"])[0,
+                                                                                                                    1])
 
 
 def fit_table(calibration: Calibration) -> pd.DataFrame:
@@ -82,7 +83,8 @@ def fit_table(calibration: Calibration) -> pd.DataFrame:
     for scope, o, s in scopes:
         s = s or {}
         if scope != "overall":
-            add(scope, "cases per day, mean", o["cases"] / obs["days"], s.get("cases", math.nan) / sim["days"], "volume")
+            add(scope, "cases per day, mean", o["cases"] / obs["days"], s.get("cases", math.nan) / sim["days"],
+                "volume")
         add(scope, "on-time rate", o["on_time_rate"], s.get("on_time_rate", math.nan), "rate")
         for q in (10, 25, 50, 75, 90):
             add(scope, f"time to close p{q} (h)", o[f"ttc_p{q}_h"], s.get(f"ttc_p{q}_h", math.nan), "quantile")

@@ -79,7 +79,8 @@ def fit_arrivals(log: CaseLog, frame: pd.DataFrame, observed: dict) -> Arrivals:
         share = len(offsets) / len(rows)
         if share >= 0.5 and offsets.median() > 0:
             deadlines[name] = float(round(offsets.median(), 2))
-            notes[name] = f"median creation-to-due offset of {len(offsets):,} cases ({share:.0%} of the category have a deadline)"
+            notes[name] = (f"median creation-to-due offset of {len(offsets):,} cases "
+                           f"({share:.0%} of the category have a deadline)")
         else:
             deadlines[name] = None
             notes[name] = f"no deadline: only {share:.0%} of the category's {len(rows):,} cases have one"

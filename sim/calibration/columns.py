@@ -18,23 +18,30 @@ REQUIRED = ("created", "closed", "category")
 # Compared after `normalise_name`: lower case, no spaces, underscores, hyphens, dots or brackets.
 CANDIDATES: dict[str, list[str]] = {
     "created": ["opendt", "created", "createdat", "createddate", "createdtime", "opened", "opendate", "opentime",
-                "reported", "reportedat", "reporttime", "requesteddatetime", "requestdate", "datereported", "creationdate",
+                "reported", "reportedat", "reporttime", "requesteddatetime", "requestdate", "datereported",
+                "creationdate",
                 "createdate", "createddt", "submitteddate", "receiveddate", "datereceived",
-                "上报时间", "受理时间", "创建时间", "立案时间", "登记时间", "发现时间", "报告时间", "接收时间", "来电时间",
+                "上报时间", "受理时间", "创建时间", "立案时间", "登记时间", "发现时间", "报告时间", "接收时间",
+                "来电时间",
                 "诉求时间", "提交时间", "工单创建时间"],
     "closed": ["closeddt", "closed", "closedat", "closeddate", "closedtime", "closedate", "closetime", "resolved",
-               "resolvedat", "completed", "completedat", "resolutiondate", "completiondate", "dateclosed", "结案时间", "办结时间",
+               "resolvedat", "completed", "completedat", "resolutiondate", "completiondate", "dateclosed", "结案时间",
+               "办结时间",
                "关闭时间", "处置完成时间", "完成时间", "归档时间", "实际办结时间", "处理完成时间"],
     "due": ["targetdt", "due", "duedate", "dueat", "duetime", "deadline", "target", "targetdate", "slatarget",
-            "duedt", "sladuedate", "sladate", "expectedclosedate", "targetclosedate", "处置截止时间", "截止时间", "办理时限",
+            "duedt", "sladuedate", "sladate", "expectedclosedate", "targetclosedate", "处置截止时间", "截止时间",
+            "办理时限",
             "处置时限", "期限", "应办结时间", "限办时间", "要求办结时间", "办结时限", "截止日期"],
     "category": ["type", "casetype", "category", "requesttype", "servicename", "complainttype", "subject",
-                 "srtype", "servicerequesttype", "problemtype", "issuetype", "事项类别", "类别", "事件类型", "案件类型", "问题类型",
+                 "srtype", "servicerequesttype", "problemtype", "issuetype", "事项类别", "类别", "事件类型", "案件类型",
+                 "问题类型",
                  "事项类型", "小类", "大类", "诉求类型", "诉求分类", "问题分类", "工单类型", "事件分类"],
     "source": ["source", "channel", "origin", "requestsource", "opendatachanneltype", "channeltype", "methodreceived",
                "来源", "案件来源", "事项来源", "渠道", "上报渠道", "上报来源", "诉求渠道", "来源渠道", "受理渠道"],
-    "unit": ["department", "unit", "agency", "dept", "queue", "owner", "responsibleagency", "ownerdepartment", "division",
-             "assignedto", "assignto", "处置部门", "责任部门", "承办部门", "处置单位", "办理部门", "责任单位", "承办单位",
+    "unit": ["department", "unit", "agency", "dept", "queue", "owner", "responsibleagency", "ownerdepartment",
+             "division",
+             "assignedto", "assignto", "处置部门", "责任部门", "承办部门", "处置单位", "办理部门", "责任单位",
+             "承办单位",
              "处理部门", "主办单位"],
 }
 
@@ -86,6 +93,7 @@ def detect_columns(columns: list[str], given: dict[str, str | None], where: str)
 def _by_keyword(role: str, by_norm: dict[str, str], taken: set) -> str | None:
     for word in KEYWORDS[role]:
         for norm, column in by_norm.items():
-            if word in norm and column not in taken and (role in ("source", "unit", "category") or TIME_WORD.search(norm)):
+            if word in norm and column not in taken and (role in ("source", "unit",
+                                                                  "category") or TIME_WORD.search(norm)):
                 return column
     return None

@@ -67,7 +67,7 @@ class Unit:
     work_shares: dict[str, float]  # share of the unit's cases by work key (see work_keys)
 
     def staff(self, work: dict[str, WorkFit]) -> int:
-        """Staff so that the unit's capacity equals its peak daily throughput: peak x mean work / working hours a day."""
+        """Staff so that the unit's capacity is its peak daily throughput: peak x mean work / working hours a day."""
         working_days = len(self.hours[0]["days"])
         hours_per_day = self.hours_per_week / max(working_days, 1)
         mean_work = sum(share * work[key].work_mean_h() for key, share in self.work_shares.items())

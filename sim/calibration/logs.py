@@ -82,7 +82,8 @@ def read_table(path: Path) -> pd.DataFrame:
         else:
             frame = _read_csv(path)
     except pd.errors.EmptyDataError:
-        raise InputError("the file is empty: a case log needs a header row and at least one case", where=str(path)) from None
+        raise InputError("the file is empty: a case log needs a header row and at least one case",
+                         where=str(path)) from None
     except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
         raise InputError(f"cannot read it as CSV or Excel: {str(error).splitlines()[0]}", where=str(path)) from None
     if frame.empty:

@@ -83,7 +83,8 @@ def closure_moments(cases: pd.DataFrame) -> dict:
               else math.nan,
               "decided": int(decided.sum()),
               "on_time_rate": float(on_time.sum() / decided.sum()) if decided.any() else math.nan,
-              "deadline_h": float(np.median(due[has_deadline] - arrived[has_deadline])) if has_deadline.any() else math.nan}
+              "deadline_h": float(np.median(due[has_deadline] - arrived[has_deadline])) if has_deadline.any()
+              else math.nan}
     for q in QUANTILES:
         result[f"ttc_p{int(q * 100)}_h"] = float(np.quantile(ttc, q)) if len(ttc) else math.nan
     return result

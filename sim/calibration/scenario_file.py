@@ -1,4 +1,4 @@
-"""The calibrated scenario as a file: every value, and the `sources:` or `assumptions:` label saying where it comes from.
+"""The calibrated scenario as a file: every value, and its `sources:` or `assumptions:` label saying where it is from.
 
 Fitted values cite the log (file, rows used, period) in `sources:`; what the log cannot tell
 (households, grid workers, routing, reopening) is notional or unused, and says so in
@@ -31,7 +31,7 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     """The calibrated scenario as a plain dict, every value labelled with its source or reason."""
     cite = log.citation()
     shares = np.array(list(arrivals.sources.values()))
-    sources = {k: float(v) for k, v in zip(arrivals.sources, (shares / shares.sum()).round(6))}
+    sources = {k: float(v) for k, v in zip(arrivals.sources, (shares / shares.sum()).round(6), strict=True)}
     drift = 1.0 - sum(sources.values())
     first = next(iter(sources))
     sources[first] = float(round(sources[first] + drift, 6))
@@ -84,18 +84,21 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
     sources = {
         "cases.sources": f"{cite}: share of cases by the {log.columns['source'] or '(no source column)'} column",
         "cases.hour_of_week_profile": f"{cite}: cases created in each hour of the week per such hour in the period",
-        "cases.hourly_profile": f"{cite}: mean of the hour-of-week profile by hour of day (not used: the 168-value profile is)",
+        "cases.hourly_profile": f"{cite}: mean of the hour-of-week profile by hour of day (not used: the 168-value "
+                                f"profile is)",
         "cases.weekly_profile": f"{cite}: mean of the hour-of-week profile by day (not used: the 168-value profile is)",
         "cases.daily_rate_cv": f"{cite}: method of moments on daily counts after removing day-of-week means "
                                "(variance = mean + cv^2 mean^2)",
     }
     assumptions = {
         "horizon_days": f"the log's {log.days} days after a warm-up",
-        "warm_up_days": "an empty district fills its queues before the measured period; the period starts on the log's weekday",
+        "warm_up_days": "an empty district fills its queues before the measured period; the period starts on the log's "
+                        "weekday",
         "drain_days": "the time between the end of the log's period and its last timestamp (when the log was taken)",
         "territory": "notional: the log has no households; one grid of 10,000 notional households whose rates "
                      "reproduce the logged volume (households x rate = cases per year)",
-        "workforce": "unused: every case of the log is handled by its unit (department level); one notional grid worker",
+        "workforce": "unused: every case of the log is handled by its unit (department level); one notional grid "
+                     "worker",
         "dispatch": "no dispatch-wide deadline: each category carries its own (resolution_deadline_h); categories "
                     "without a deadline get the 10-year maximum so the model never marks them late",
         "cases.reopen_probability": "the log records no reopening; reopened cases are in their time to close",
@@ -106,7 +109,8 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         path = f"cases.categories.{category}"
         sources[f"{path}.rate_per_household_per_year"] = f"{cite}: {count:,} cases in {log.days} days"
         sources[f"{path}.deadline_h"] = f"{cite}: {arrivals.deadline_notes[category]}"
-        sources[f"{path}.resolution_deadline_h"] = f"{cite}: the category's deadline, applied when its unit takes the case"
+        sources[f"{path}.resolution_deadline_h"] = (f"{cite}: the category's deadline, applied when its unit takes "
+                                                    "the case")
         sources[f"{path}.department"] = (f"{cite}: the unit handling most of the category's cases"
                                          if isinstance(arrivals.departments[category], str)
                                          else f"{cite}: share of the category's cases handled by each unit")

@@ -1,4 +1,4 @@
-"""Calibration by simulation: the search of every work key's work content until the simulated log matches the observed one.
+"""Calibration by simulation: each work key's work content searched until the simulated log matches the observed one.
 
 `calibrate` reads off the log what it says directly (arrivals, sources, deadlines, working
 hours, throughput), then searches each work key's lognormal work content: a grid on the spread,
@@ -10,7 +10,7 @@ summarises it like the observed log (`moments`), with common random numbers acro
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,8 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
                 "drain_days": int(math.ceil((snapshot_h - days * 24) / 24)), "snapshot_gap_h": snapshot_h - days * 24,
                 "top_categories": top_categories, "search_steps": search_steps, "replications": replications}
     if settings["horizon_days"] + settings["drain_days"] > MAX_HORIZON_DAYS:
-        raise InputError(f"the log covers {days} days; at most {MAX_HORIZON_DAYS - warm} can be simulated", where=log.path)
+        raise InputError(f"the log covers {days} days; at most {MAX_HORIZON_DAYS - warm} can be simulated",
+                         where=log.path)
     arrivals = fit_arrivals(log, frame, observed)
     best: dict[str, WorkFit] = {}
     history: list[dict] = []

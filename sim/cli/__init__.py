@@ -1,4 +1,4 @@
-"""The `gridgov` command: parse the arguments, run the command, and turn every failure into a message and an exit status.
+"""The `gridgov` command: parse the arguments, run the command, turn every failure into a message and an exit status.
 
     parsers   the arguments of every command (shared options declared once)
     commands  the `cmd_*` functions, which call the library

@@ -146,8 +146,8 @@ def cmd_compare(args: Namespace) -> int:
 
 
 def cmd_provenance(args: Namespace) -> int:
-    from ..reporting.tables import provenance_frame
     from ..params import load_scenario
+    from ..reporting.tables import provenance_frame
 
     frame = provenance_frame(load_scenario(args.scenario, args.overrides))
     with_pd_options = frame.to_string(index=False, max_colwidth=90)
@@ -158,8 +158,8 @@ def cmd_provenance(args: Namespace) -> int:
 def cmd_validate(args: Namespace) -> int:
     from pydantic import ValidationError
 
-    from ..params import describe_validation_error
     from ..experiment.validation import validate_mmc
+    from ..params import describe_validation_error
 
     try:
         result = validate_mmc(args.servers, args.arrival_rate, args.service_rate, replications=args.replications,
@@ -173,7 +173,8 @@ def cmd_validate(args: Namespace) -> int:
         print(json.dumps(result, indent=2))
         return 0 if result["passed"] else 1
     sim, theory = result["simulated"], result["analytical"]
-    print(f"M/M/{result['servers']}: arrival rate {result['arrival_rate']:g}/h, service rate {result['service_rate']:g}/h, "
+    print(f"M/M/{result['servers']}: arrival rate {result['arrival_rate']:g}/h, service rate "
+          f"{result['service_rate']:g}/h, "
           f"utilisation {result['utilisation']:.3f}")
     print(f"{result['replications']} replications x {result['horizon_days']} days "
           f"({result['customers']:,} customers after warm-up)\n")
@@ -207,8 +208,8 @@ def cmd_verify(args: Namespace) -> int:
 
 def cmd_succession(args: Namespace) -> int:
     from ..analysis.statistics import summarise
-    from ..reporting import tables as report
     from ..experiment.studies import succession_study
+    from ..reporting import tables as report
 
     scenarios = _load(args.scenarios, args.overrides)
     per_replication = succession_study(scenarios, args.replications, args.seed)
@@ -216,7 +217,8 @@ def cmd_succession(args: Namespace) -> int:
     names = [s.name for s in scenarios]
     if args.json:
         print(json.dumps({"scenarios": names, "replications": args.replications, "seed": args.seed,
-                          "kpis": {n: report.json_summary(summary, n) for n in names}}, indent=2, default=_json_default))
+                          "kpis": {n: report.json_summary(summary, n) for n in names}}, indent=2,
+                          default=_json_default))
         return 0
     print(f"Secretary succession alone (no cases, no split): {len(names)} scenario(s) x {args.replications} "
           f"replication(s), seed {args.seed}; mean [95 % confidence interval]\n")
@@ -257,7 +259,8 @@ def cmd_calibrate(args: Namespace) -> int:
                           "rows_used": log.rows_used, "excluded": log.excluded, "acceptance": figures},
                          indent=2, default=_json_default, ensure_ascii=False))
         return 0
-    print(f"On-time rate {figures['on_time_rate_simulated']:.1%} simulated vs {figures['on_time_rate_observed']:.1%} observed; "
+    print(f"On-time rate {figures['on_time_rate_simulated']:.1%} simulated vs {figures['on_time_rate_observed']:.1%} "
+          f"observed; "
           f"median time to close {figures['ttc_p50_h_simulated']:.1f} h vs {figures['ttc_p50_h_observed']:.1f} h; "
           f"cases per day {figures['cases_per_day_simulated']:.1f} vs {figures['cases_per_day_observed']:.1f}; "
           f"hour-of-week correlation {figures['hour_of_week_correlation']:.3f}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..children import default_jobs
 from ..errors import InputError
@@ -134,7 +134,8 @@ def simulation_options() -> list[argparse.ArgumentParser]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `gridgov` parser: one sub-command per task (run, compare, provenance, succession, batch, validate, verify, calibrate)."""
+    """The `gridgov` parser: one sub-command per task (run, compare, provenance, succession, batch, validate, verify,
+    calibrate)."""
     parser = Parser(prog="gridgov", description="Simulate urban grassroots governance scenarios.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -193,7 +194,8 @@ def _add_calibrate(commands) -> None:
     calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
     calibrate.add_argument("--top-categories", type=positive_int("--top-categories"), default=20, metavar="K",
                            help="categories beyond the K largest are merged into 'other' (default 20)")
-    calibrate.add_argument("--report", type=Path, metavar="DIR", help="fit report folder (default: the scenario's folder)")
+    calibrate.add_argument("--report", type=Path, metavar="DIR", help="fit report folder (default: the scenario's "
+                                                                      "folder)")
     calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
     calibrate.add_argument("--search-steps", type=positive_int("--search-steps"), default=3,
                            help="median-work steps per spread tried in the search (default 3)")

@@ -75,7 +75,8 @@ class CaseSource:
         self.categories = list(cases.categories.values())
         self.streams = streams
         total_load = float(territory.grid_load.sum())
-        self.rate_per_h = np.array([c.rate_per_household_per_year for c in self.categories]) * total_load / HOURS_PER_YEAR
+        rates = np.array([c.rate_per_household_per_year for c in self.categories])
+        self.rate_per_h = rates * total_load / HOURS_PER_YEAR
         self.profile = hour_of_week_profile(cases.hourly_profile, cases.weekly_profile)
         if cases.hour_of_week_profile is not None:
             weights = np.asarray(cases.hour_of_week_profile, dtype=float)
@@ -132,7 +133,8 @@ class CaseSource:
 
         grid = np.searchsorted(self.grid_cdf, s["arrivals.grid"].random(n), side="right")
         grid = np.minimum(grid, len(self.grid_cdf) - 1)
-        source = np.minimum(np.searchsorted(self.source_cdf, s["cases.source"].random(n), side="right"), len(self.source_cdf) - 1)
+        source = np.minimum(np.searchsorted(self.source_cdf, s["cases.source"].random(n), side="right"),
+                            len(self.source_cdf) - 1)
         u_triage = s["cases.triage"].random(n)
         level = (u_triage[:, None] >= self.routing_cdf[category][:, :2]).sum(axis=1)
         department = self.department_of(category, s["cases.department"].random(n) if self.departments_drawn else None)

@@ -24,7 +24,7 @@ class Calendar:
         self.cum = [0.0]
         for length in self.lengths[:-1]:
             self.cum.append(self.cum[-1] + length)
-        self.cum_end = [c + length for c, length in zip(self.cum, self.lengths)]
+        self.cum_end = [c + length for c, length in zip(self.cum, self.lengths, strict=True)]
         self.week_hours = sum(self.lengths)
         self.always = self.week_hours >= HOURS_PER_WEEK
         # A shift that runs through Sunday midnight goes on at Monday 00:00: that is no shift start.

@@ -50,6 +50,6 @@ def cases_of_block(block: ArrivalBlock, first_id: int) -> list[Case]:
     """The records of a block's cases, ids first_id, first_id + 1, ... in arrival order."""
     columns = zip(block.due.tolist(), block.grid.tolist(), block.category.tolist(), block.level.tolist(),
                   *block.work.T.tolist(), *block.u_escalate.T.tolist(), block.u_reopen.tolist(),
-                  block.department.tolist())
+                  block.department.tolist(), strict=True)
     return [Case(first_id + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
             for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]

@@ -16,9 +16,9 @@ Time: hours since Monday 00:00 of day 0. Arrivals run for `horizon_days`; the mo
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 import simpy
@@ -121,8 +121,9 @@ class District:
         self.community_log: list[tuple[float, int]] = [(0.0, self.territory.n_communities)]
         self.community_workers_total = self.territory.n_communities * wf.community_workers_per_community
         self._build_stations()
-        self.grid_workforce = GridWorkforce(self.env, self.handling, self.stations, self.hooks, self.territory.grid_load,
-                                            cover_vacancies=scenario.grid_staffing.vacant_grids == "neighbours")
+        self.grid_workforce = GridWorkforce(
+            self.env, self.handling, self.stations, self.hooks, self.territory.grid_load,
+            cover_vacancies=scenario.grid_staffing.vacant_grids == "neighbours")
         self.grid_workforce.hire(wf.grid_workers)
 
     def _build_handling(self) -> Handling:
@@ -148,9 +149,9 @@ class District:
         self.community_stations = [self.stations.community(c) for c in range(self.territory.n_communities)]
         h.community_station_of_grid = [self.community_stations[c] for c in self.territory.grid_community.tolist()]
         h.department_stations = [self.stations.department(d) for d in range(len(self.department_calendars))]
-        for station, staff in zip(self.community_stations, self._community_staff()):
+        for station, staff in zip(self.community_stations, self._community_staff(), strict=True):
             h.staff(station, int(staff))
-        for station, department in zip(h.department_stations, self.scenario.departments.values()):
+        for station, department in zip(h.department_stations, self.scenario.departments.values(), strict=True):
             h.staff(station, department.staff)
 
     def _community_staff(self) -> np.ndarray:
@@ -213,7 +214,7 @@ class District:
             days = min(ARRIVAL_BLOCK_DAYS, s.horizon_days - start_day)
             block = self.source.block(start_day, days)
             cases = cases_of_block(block, self.log.add_block(block))
-            pending = zip(block.time.tolist(), cases)
+            pending = zip(block.time.tolist(), cases, strict=True)
             upcoming = next(pending, None)
             if upcoming is not None:
                 Timeout(env, upcoming[0] - env.now, upcoming[1]).callbacks.append(on_arrival)
@@ -242,7 +243,8 @@ class District:
 
     def _monitor(self):
         env, h, series, grid = self.env, self.handling, self.series, self.grid_workforce
-        department_staff = [d.staff for d in self.scenario.departments.values()]
+        departments = list(zip([d.staff for d in self.scenario.departments.values()], self.department_calendars,
+                               strict=True))
         community_calendar = self.calendars["community_worker"]
         while True:
             t = env.now
@@ -251,7 +253,7 @@ class District:
                 ("queued_community", h.queued[COMMUNITY]), ("queued_department", h.queued[DEPARTMENT]),
                 ("on_duty_grid_worker", grid.on_duty(t)),
                 ("on_duty_community_worker", self.community_workers_total * community_calendar.on_shift(t)),
-                ("on_duty_department_staff", sum(n for n, c in zip(department_staff, self.department_calendars) if c.on_shift(t))),
+                ("on_duty_department_staff", sum(n for n, calendar in departments if calendar.on_shift(t))),
                 ("grid_workers", len(grid.present)),
             ):
                 series[name].append(value)
@@ -283,7 +285,7 @@ class District:
             territory=self.territory,
             cases=self.log.finished(),
             timeseries=series,
-            busy_h=dict(zip(ROLES, self.handling.busy_h)),
+            busy_h=dict(zip(ROLES, self.handling.busy_h[:len(ROLES)], strict=True)),  # mediators report their own
             shift_h=self._shift_hours(),
             grid_worker_days=self.grid_workforce.worker_days(self.window, self.end_h),
             window_h=self.window,
@@ -306,8 +308,9 @@ class District:
         community = sum(n * per * community_calendar.hours_between(max(a, s), min(b, e))
                         for s, e, n in self.community_segments())
         department = sum(d.staff * c.hours_between(a, b)
-                         for d, c in zip(self.scenario.departments.values(), self.department_calendars))
-        return dict(zip(ROLES, (self.grid_workforce.shift_hours(self.window, self.end_h), community, department)))
+                         for d, c in zip(self.scenario.departments.values(), self.department_calendars, strict=True))
+        grid = self.grid_workforce.shift_hours(self.window, self.end_h)
+        return dict(zip(ROLES, (grid, community, department), strict=True))
 
     def _volumes(self) -> dict[str, float]:
         """The person- and community-years inside the window that the costs are built from."""

@@ -224,7 +224,7 @@ class Handling:
         self.queued[GRID] -= len(pending)
         self.grid_station_of = [stations[p] for p in post_of_grid]
         slot = 0
-        for station, n in zip(stations, workers_per_post):
+        for station, n in zip(stations, workers_per_post, strict=True):
             station.workers = n
             for worker in workers[slot:slot + n]:
                 worker.station = station

@@ -19,7 +19,8 @@ lifecycle of one replication (after desmod's components):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,7 +45,8 @@ class Hooks:
         # notifications
         self.hired: list[Callable[[Worker, int, float], None]] = []  # (worker, slot, ramp_up_days): a new grid worker
         self.communities_added: list[Callable[[list[int], np.ndarray], None]] = []  # (new, parent of each community)
-        self.shift_start: list[Callable[[Calendar], None]] = []  # a shift of this calendar begins (after waiting cases are taken)
+        self.shift_start: list[Callable[[Calendar],
+                                        None]] = []  # a shift of this calendar begins (after waiting cases are taken)
 
 
 class Mechanism:

@@ -21,13 +21,14 @@ CLOSE_DTYPES = (float, np.int8, np.int8, bool, float, float, float, float)
 class CaseColumns:
     """The case log as growable numpy columns, filled block by block and at each closure."""
 
-    STATIC = (("arrived_h", float), ("category", np.int16), ("source", np.int8), ("grid", np.int32), ("initial_level", np.int8),
+    STATIC = (("arrived_h", float), ("category", np.int16), ("source", np.int8), ("grid", np.int32), ("initial_level",
+                                                                                                      np.int8),
               ("department", np.int16))
 
     def __init__(self, capacity: int):
         self.n = 0
         self.columns = {name: np.empty(capacity, dtype) for name, dtype in self.STATIC}
-        for name, dtype in zip(CLOSE_COLUMNS, CLOSE_DTYPES):
+        for name, dtype in zip(CLOSE_COLUMNS, CLOSE_DTYPES, strict=True):
             self.columns[name] = np.empty(capacity, dtype)
 
     def add_block(self, block: ArrivalBlock) -> int:
@@ -56,9 +57,9 @@ class CaseColumns:
     def record_closures(self, closed: list[tuple]) -> None:
         if not closed:
             return
-        rows = list(zip(*closed))
+        rows = list(zip(*closed, strict=True))
         ids = np.fromiter(rows[0], dtype=np.int64, count=len(closed))
-        for name, values in zip(CLOSE_COLUMNS, rows[1:]):
+        for name, values in zip(CLOSE_COLUMNS, rows[1:], strict=True):
             self.columns[name][ids] = values
         closed.clear()
 

@@ -1,4 +1,4 @@
-"""Queue disciplines of a station: first come first served with supervision of overdue cases, or earliest deadline first.
+"""Queue disciplines of a station: first come first served with supervision of overdue cases, or earliest due first.
 
 "fifo": first come, first served, except that a case already past its due time is supervised
 (督办) and served first, earliest due first. "edf": earliest deadline first throughout; cases

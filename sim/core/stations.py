@@ -12,7 +12,8 @@ share) shape every station, whenever it is built.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .calendar import Calendar
 from .queues import QUEUES
@@ -49,7 +50,7 @@ class Worker:
 
     __slots__ = ("station", "case", "on_done", "active", "pace")
 
-    def __init__(self, station: Station, on_done: Callable[["Worker"], None]):
+    def __init__(self, station: Station, on_done: Callable[[Worker], None]):
         self.station = station
         self.case: Case | object | None = None  # the case in hand, or a mechanism's own work (a patrol)
         self.active = True

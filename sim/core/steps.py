@@ -24,4 +24,4 @@ def step_at(t: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
 def segments(t: list[float], values: list, end_h: float) -> list[tuple[float, float, object]]:
     """[(from_h, to_h, value), ...] over [t[0], end_h), empty segments left out."""
     bounds = list(t[1:]) + [end_h]
-    return [(a, min(b, end_h), v) for a, b, v in zip(t, bounds, values) if min(b, end_h) > a]
+    return [(a, min(b, end_h), v) for a, b, v in zip(t, bounds, values, strict=True) if min(b, end_h) > a]

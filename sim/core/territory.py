@@ -70,14 +70,16 @@ def build_territory(spec: TerritorySpec, streams: Streams) -> Territory:
         weights = np.ones(spec.communities)
     weights = np.maximum(weights, 1e-9)
     residential = allocate(spec.residential_grids, weights, minimum=1)
-    dedicated = allocate(spec.dedicated_grids, residential.astype(float)) if spec.dedicated_grids else np.zeros_like(residential)
+    dedicated = allocate(spec.dedicated_grids,
+                         residential.astype(float)) if spec.dedicated_grids else np.zeros_like(residential)
 
     community_subdistrict = np.sort(
-        np.concatenate([np.arange(spec.subdistricts), rng.integers(0, spec.subdistricts, spec.communities - spec.subdistricts)])
+        np.concatenate([np.arange(spec.subdistricts), rng.integers(0, spec.subdistricts,
+                                                                   spec.communities - spec.subdistricts)])
     )
     grid_community = np.repeat(np.arange(spec.communities), residential + dedicated)
     grid_dedicated = np.concatenate(
-        [np.r_[np.zeros(r, dtype=bool), np.ones(d, dtype=bool)] for r, d in zip(residential, dedicated)]
+        [np.r_[np.zeros(r, dtype=bool), np.ones(d, dtype=bool)] for r, d in zip(residential, dedicated, strict=True)]
     )
     households = rng.integers(spec.households_per_grid_min, spec.households_per_grid_max + 1, size=len(grid_community))
     grid_households = np.where(grid_dedicated, 0, households).astype(np.int64)

@@ -8,8 +8,8 @@ worker dies with its parent and stops its task on SIGTERM, never a reply in flig
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable
 
 from tqdm.auto import tqdm
 
@@ -75,7 +75,7 @@ class Executor:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -196,7 +196,7 @@ def make_executor(kind: str = "process", jobs: int | None = None, scheduler: str
 
 def run_tasks(tasks: list, function: Callable, jobs: int = 1, progress: bool = False, description: str = "replications",
               *, executor: Executor | None = None, on_result: Callable[[int, object], None] | None = None) -> list:
-    """Run function over tasks on `executor` (default: in-process for jobs=1, else a process pool); results in task order.
+    """Run function over tasks on `executor` (default: in-process for jobs=1, else a pool); results in task order.
 
     on_result(i, result), if given, is called in this process as soon as task i is done (to save it).
     """

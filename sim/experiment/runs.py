@@ -6,8 +6,8 @@ over the same replications share their random numbers and their differences are 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import pandas as pd
 
@@ -102,7 +102,7 @@ def replicate_many(
     todo = [i for i, run in enumerate(runs) if run is None]
     fresh = run_tasks([tasks[i] for i in todo], _task, jobs=jobs, progress=progress, executor=executor,
                       on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
-    for i, run in zip(todo, fresh):
+    for i, run in zip(todo, fresh, strict=True):
         runs[i] = run
     return collect(runs)
 

@@ -30,7 +30,8 @@ def succession_study(scenarios: list, replications: int, seed: int = 0) -> pd.Da
                                          scenario.horizon_days + scenario.drain_days, seed, replication)
             m = succession_measures(office, window)
             serving_years = n * years - m["secretary_vacancy_days_per_community_year"] * n * years / 365.0
-            m["annual_cost_training_yuan"] = m["reserve_pool_trainees"] * scenario.costs.training_cost_yuan_per_trainee / years
+            training = m["reserve_pool_trainees"] * scenario.costs.training_cost_yuan_per_trainee
+            m["annual_cost_training_yuan"] = training / years
             m["annual_cost_secretaries_yuan"] = serving_years * scenario.costs.secretary_pay_yuan_per_year() / years
             rows += [{"scenario": scenario.name, "replication": replication, "seed": seed, "kpi": k, "value": v}
                      for k, v in m.items()]

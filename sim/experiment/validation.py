@@ -15,9 +15,9 @@ import numpy as np
 
 from ..analysis.statistics import t_interval
 from ..mechanisms import run_replication
-from .executors import Executor, run_tasks
 from ..params import Scenario
 from ..params.calendar import round_the_clock
+from .executors import Executor, run_tasks
 
 MMC_HOUSEHOLDS = 10_000  # one grid whose households together make the arrival rate
 
@@ -45,7 +45,8 @@ def mmc_theory(servers: int, arrival_rate: float, service_rate: float, tail_h: l
     }
 
 
-def mmc_scenario(servers: int, arrival_rate: float, service_rate: float, horizon_days: int, warm_up_days: int) -> Scenario:
+def mmc_scenario(servers: int, arrival_rate: float, service_rate: float, horizon_days: int,
+                 warm_up_days: int) -> Scenario:
     """The full model reduced to an M/M/c queue."""
     work = {"mean_h": 1.0 / service_rate, "distribution": "exponential"}
     return Scenario.model_validate(
@@ -55,7 +56,8 @@ def mmc_scenario(servers: int, arrival_rate: float, service_rate: float, horizon
             "warm_up_days": warm_up_days,
             "drain_days": 7,
             "territory": {"subdistricts": 1, "communities": 1, "residential_grids": 1,
-                          "households_per_grid_min": MMC_HOUSEHOLDS, "households_per_grid_max": MMC_HOUSEHOLDS, "community_size_cv": 0},
+                          "households_per_grid_min": MMC_HOUSEHOLDS, "households_per_grid_max": MMC_HOUSEHOLDS,
+                          "community_size_cv": 0},
             "workforce": {
                 "grid_workers": servers,
                 "grid_worker_hours": [h.model_dump() for h in round_the_clock()],
@@ -119,7 +121,8 @@ def validate_mmc(
         raise ValueError(f"arrival and service rates must be positive, got {arrival_rate} and {service_rate}")
     rho = arrival_rate / (servers * service_rate)
     if rho >= 1:
-        raise ValueError(f"utilisation arrival_rate / (servers x service_rate) = {rho:.3f} must be below 1 for a steady state")
+        raise ValueError(f"utilisation arrival_rate / (servers x service_rate) = {rho:.3f} must be below 1 for a "
+                         f"steady state")
     theory_drain = servers * service_rate - arrival_rate
     tail_h = tail_h or [round(x, 4) for x in (0.5 / theory_drain, 1.0 / theory_drain, 2.0 / theory_drain)]
     # Relaxation time of the queue length (heavy-traffic approximation): warm up for 5 of them.

@@ -65,7 +65,8 @@ class CostModel(Mechanism):
         Kpi("annual_cost_yuan", "yuan/year", "lower", "cost", "Annual cost (yuan)", "年度成本(元)"),
         Kpi("cost_per_on_time_case_yuan", "yuan", "lower", "cost", "Cost per case closed on time (yuan)",
             "每件按时办结案件成本(元)"),
-        *(Kpi(f"annual_cost_{part}_yuan", "yuan/year", "lower", "cost", f"Annual cost: {en} (yuan)", f"年度成本:{zh}(元)")
+        *(Kpi(f"annual_cost_{part}_yuan", "yuan/year", "lower", "cost", f"Annual cost: {en} (yuan)",
+              f"年度成本:{zh}(元)")
           for part, (en, zh) in COST_LABELS.items()),
     )
 

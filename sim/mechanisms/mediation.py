@@ -66,7 +66,7 @@ class Mediation(Mechanism):
         factory = self.district.stations
         self.stations = [factory.station(role, c, self.calendar) for c in range(len(self.per_community))]
         self.station_of_community = list(self.stations)
-        for station, n in zip(self.stations, self.per_community.tolist()):
+        for station, n in zip(self.stations, self.per_community.tolist(), strict=True):
             station.workers = n
             station.idle.extend(Worker(station, self._done) for _ in range(n))
 

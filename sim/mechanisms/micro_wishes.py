@@ -55,7 +55,8 @@ class MicroWishes(Mechanism):
         households = territory.community_households()
         self.community_cdf = np.cumsum(households) / households.sum()
         self.rate_per_week = spec.rate_per_household_per_year * households.sum() * WEEK_H / HOURS_PER_YEAR
-        servers = spec.volunteers_per_community * spec.active_share * spec.hours_per_volunteer_week / self.calendar.week_hours
+        volunteer_hours = spec.volunteers_per_community * spec.active_share * spec.hours_per_volunteer_week
+        servers = volunteer_hours / self.calendar.week_hours
         self.servers_per_community = int(round(servers))
         n = territory.n_communities
         self.queues = [deque() for _ in range(n)]
@@ -84,7 +85,7 @@ class MicroWishes(Mechanism):
         community = np.minimum(np.searchsorted(self.community_cdf, st["wishes.community"].random(n), side="right"),
                                len(self.community_cdf) - 1)
         work = work_from_uniform(self.spec.work, st["wishes.work"].random(n))
-        for t, c, w in zip(posted.tolist(), community.tolist(), work.tolist()):
+        for t, c, w in zip(posted.tolist(), community.tolist(), work.tolist(), strict=True):
             wish = [t, c, w, WAITING, math.nan, math.nan]
             self.wishes.append(wish)
             self.env.timeout(t + self.spec.dispatch_delay_h - self.env.now).callbacks.append(

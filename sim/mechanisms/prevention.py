@@ -11,11 +11,12 @@ with `eruption_work_factor` times the work and `eruption_deadline_factor` times 
 
 **Patrols, and the trade-off with case load.** With patrols on, a grid worker who is on shift
 and has no queued case walks the next grid of its post (round robin) for `visit_h` of focused
-time instead of idling; a grid walked less than `revisit_interval_h` ago is skipped, and if all the
-post's grids were, the worker idles until the first is due again. Off shift a worker idles; at the start of every shift idle workers set
-out. A visit is not interrupted: a case arriving during a visit waits in the post's queue until
-the visit ends (at most `visit_h` of focused time). So patrol time is what case work leaves:
-when the case load rises, coverage falls, without any assumed split.
+time instead of idling; a grid walked less than `revisit_interval_h` ago is skipped, and if all
+the post's grids were, the worker idles until the first is due again. Off shift a worker idles;
+at the start of every shift idle workers set out. A visit is not interrupted: a case arriving
+during a visit waits in the post's queue until the visit ends (at most `visit_h` of focused
+time). So patrol time is what case work leaves: when the case load rises, coverage falls,
+without any assumed split.
 
 The split of a shift between cases, patrol, burden and other duties is `time_budget`'s.
 
@@ -85,7 +86,8 @@ class Prevention(Mechanism):
             "巡查覆盖率(有巡查的网格周)"),
         Kpi("patrol_visits_per_grid_week", "visits", "higher", "prevention", "Patrol visits per grid per week",
             "每网格每周巡查次数"),
-        Kpi("grid_worker_patrol_share", "share", "neither", "prevention", "Share of grid workers' shifts spent on patrol",
+        Kpi("grid_worker_patrol_share", "share", "neither", "prevention", "Share of grid workers' shifts spent on "
+                                                                          "patrol",
             "网格员巡查时间占比"),
         Kpi("latent_problems", "problems", "neither", "prevention", "Hidden problems arising", "新生隐患问题数"),
         Kpi("latent_found_before_eruption_share", "share", "higher", "prevention",
@@ -250,18 +252,23 @@ class Prevention(Mechanism):
         if n == 0:
             return
         onset = np.sort(start + st["latent.onset"].random(n) * length)
-        grid = np.minimum(np.searchsorted(self.grid_cdf, st["latent.grid"].random(n), side="right"), len(self.grid_cdf) - 1)
+        grid = np.minimum(np.searchsorted(self.grid_cdf, st["latent.grid"].random(n), side="right"),
+                          len(self.grid_cdf) - 1)
         which = np.minimum(np.searchsorted(self.latent_cdf, st["latent.category"].random(n), side="right"),
                            len(self.latent_cdf) - 1)
         category = self.latent_category[which]
-        delay = lognormal_from_uniform(latent.eruption_delay_mean_h, latent.eruption_delay_cv, st["latent.eruption"].random(n))
-        report = st["latent.informant"].exponential(1.0, n) / self.informant_rate if self.informant_rate > 0 else np.full(n, np.inf)
+        delay = lognormal_from_uniform(latent.eruption_delay_mean_h, latent.eruption_delay_cv,
+                                       st["latent.eruption"].random(n))
+        report = st["latent.informant"].exponential(1.0,
+                                                    n) / self.informant_rate if self.informant_rate > 0 else np.full(n,
+                                                                                                                     np.inf)
         u_triage = st["latent.triage"].random(n)
         u_work = np.column_stack([st[f"latent.work.{name}"].random(n) for name in LEVELS])
         u_esc = np.column_stack([st["latent.escalation.grid"].random(n), st["latent.escalation.community"].random(n)])
         u_reopen = st["latent.reopen"].random(n)
         source = self.district.source
-        department = source.department_of(category, st["latent.department"].random(n) if source.departments_drawn else None)
+        department = source.department_of(category,
+                                          st["latent.department"].random(n) if source.departments_drawn else None)
         for i in range(n):
             problem = LatentProblem(float(onset[i]), int(grid[i]), int(category[i]), float(onset[i] + delay[i]),
                                     float(u_triage[i]), u_work[i], u_esc[i], float(u_reopen[i]), int(department[i]))
@@ -336,7 +343,8 @@ class Prevention(Mechanism):
         out: dict[str, float] = {}
         if s.patrol.enabled:
             visits = ext["patrol_weekly_visits"]
-            weeks = [w for w in range(visits.shape[0]) if w * HOURS_PER_WEEK >= start and (w + 1) * HOURS_PER_WEEK <= end]
+            weeks = [w for w in range(visits.shape[0])
+                     if w * HOURS_PER_WEEK >= start and (w + 1) * HOURS_PER_WEEK <= end]
             out["patrol_coverage"] = float((visits[weeks] > 0).mean()) if weeks else math.nan
             out["patrol_visits_per_grid_week"] = float(visits[weeks].mean()) if weeks else math.nan
             shift = raw.shift_h["grid_worker"]

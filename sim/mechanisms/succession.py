@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import simpy
@@ -291,7 +291,8 @@ def succession_measures(office: SuccessionOffice, window_h: tuple[float, float])
     fill_days = np.array([(v.filled_h - v.start_h) / HOURS_PER_DAY for v in opened if not math.isnan(v.filled_h)])
     trainees = sum(size for start, size, _ in office.cohorts if a <= start < b)
     return {
-        "secretary_vacancy_days_per_community_year": vacancy_days / community_years if community_years > 0 else math.nan,
+        "secretary_vacancy_days_per_community_year": vacancy_days / community_years if community_years > 0
+        else math.nan,
         "secretary_vacancies_opened": float(len(opened)),
         "secretary_time_to_fill_mean_days": float(fill_days.mean()) if len(fill_days) else math.nan,
         "secretary_time_to_fill_p90_days": float(np.quantile(fill_days, 0.9)) if len(fill_days) else math.nan,
@@ -329,7 +330,8 @@ class Succession(Mechanism):
             "Secretary vacancy days per community-year", "书记岗位空缺天数(每社区每年)"),
         Kpi("secretary_vacancies_opened", "vacancies", "neither", "workforce", "Secretary vacancies opened",
             "书记岗位出缺次数"),
-        Kpi("secretary_time_to_fill_mean_days", "days", "lower", "workforce", "Mean time to fill a secretary vacancy (days)",
+        Kpi("secretary_time_to_fill_mean_days", "days", "lower", "workforce", "Mean time to fill a secretary vacancy "
+                                                                              "(days)",
             "书记空缺平均补齐天数"),
         Kpi("secretary_time_to_fill_p90_days", "days", "lower", "workforce",
             "90th percentile time to fill a secretary vacancy (days)", "书记空缺补齐天数(90分位)"),

@@ -21,7 +21,7 @@ class WorkingHours(Strict):
     end_h: float = Field(17.5, gt=0, le=24, description="assumption: office hours 08:30-17:30")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "WorkingHours":
+    def _ordered(self) -> WorkingHours:
         if self.end_h <= self.start_h:
             raise ValueError(
                 f"end_h ({self.end_h}) must be later than start_h ({self.start_h}); "

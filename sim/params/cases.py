@@ -1,4 +1,4 @@
-"""Case categories: arrival rates and profiles, sources, routing to a handling level, work content, deadlines, feedback."""
+"""Case categories: arrival rates and profiles, sources, routing to a level, work content, deadlines, feedback."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Work(Strict):
     distribution: Literal["exponential", "lognormal", "fixed"] = "lognormal"
 
     @model_validator(mode="after")
-    def _cv_matches(self) -> "Work":
+    def _cv_matches(self) -> Work:
         if self.distribution == "exponential" and self.cv != 1.0:
             raise ValueError(f"an exponential work content has cv 1, not {self.cv}; use lognormal for another cv")
         if self.distribution == "fixed" and self.cv != 0.0 and "cv" in self.model_fields_set:
@@ -42,7 +42,7 @@ class Routing(Strict):
     department: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")
-    def _sums_to_one(self) -> "Routing":
+    def _sums_to_one(self) -> Routing:
         total = self.grid + self.community + self.department
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(
@@ -73,7 +73,8 @@ class Category(Strict):
         min_length=1, description="the department whistled to, or shares of the category's cases by department"
     )
     department_work: dict[str, Work] | None = Field(
-        None, description="work content at the department level for the cases of some departments (instead of work.department)"
+        None, description="work content at the department level for the cases of some departments (instead of "
+                          "work.department)"
     )
     resolution_deadline_h: float | None = Field(
         None, gt=0, le=24 * MAX_HORIZON_DAYS, description="None: the dispatch rule's resolution_deadline_h"
@@ -105,7 +106,8 @@ class Cases(Strict):
         None,
         min_length=168,
         max_length=168,
-        description="assumption: None = hourly_profile x weekly_profile; 168 weights from Monday 00:00 when a case log gives the full hour-of-week pattern",
+        description="assumption: None = hourly_profile x weekly_profile; 168 weights from Monday 00:00 when a case log "
+                    "gives the full hour-of-week pattern",
     )
     daily_rate_cv: float = Field(
         0.0, ge=0, le=5, description="assumption: 0 = plain Poisson; > 0 draws a gamma day-level rate multiplier"

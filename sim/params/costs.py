@@ -26,17 +26,22 @@ class Costs(Strict):
 
     grid_worker_pay_yuan_per_year: float = Field(
         48_000.0, ge=0, le=1e7,
-        description="assumption: a full-time urban grid worker earns 48,000 yuan a year with social insurance, below the community worker average of seed 004",
+        description="assumption: a full-time urban grid worker earns 48,000 yuan a year with social insurance, below "
+                    "the community worker average of seed 004",
     )
     community_worker_pay_yuan_per_year: float = Field(
-        66_300.0, ge=0, le=1e7, description="seed 004: average community worker pay 6.63万元 a year (人均薪酬达6.63万元/年)"
+        66_300.0, ge=0, le=1e7, description="seed 004: average community worker pay 6.63万元 a year "
+                                             "(人均薪酬达6.63万元/年)"
     )
     pay_scale_yuan_per_year: list[list[float]] = Field(
         default_factory=default_pay_scale,
-        description="assumption: figures of the 3 posts x 18 grades scale (seeds 000, 001 name it, give no figures): 3 % a grade, deputy 1.15 x and chief 1.30 x staff, staff averaging seed 004's 66,300",
+        description="assumption: figures of the 3 posts x 18 grades scale (seeds 000, 001 name it, give no figures): 3 "
+                    "% a grade, deputy 1.15 x and chief 1.30 x staff, staff averaging seed 004's 66,300",
     )
-    secretary_post: int = Field(0, ge=0, le=2, description="assumption: a secretary is paid on the chief row (0 chief, 1 deputy, 2 staff)")
-    secretary_grade: int = Field(9, ge=0, le=PAY_GRADES - 1, description="assumption: a secretary sits mid-scale, grade 10 of 18 (index 9)")
+    secretary_post: int = Field(0, ge=0, le=2, description="assumption: a secretary is paid on the chief row (0 chief, "
+                                                           "1 deputy, 2 staff)")
+    secretary_grade: int = Field(9, ge=0, le=PAY_GRADES - 1, description="assumption: a secretary sits mid-scale, "
+                                                                         "grade 10 of 18 (index 9)")
     certified_social_worker_share: float = Field(
         0.365, ge=0, le=1, description="seed 004: 292 of 800+ community workers are certified social workers"
     )
@@ -46,27 +51,34 @@ class Costs(Strict):
     )
     allowance_yuan_per_month: list[float] = Field(
         default=[150.0, 300.0, 500.0], min_length=3, max_length=3,
-        description="seed 004: certified social worker allowance 150 / 300 / 500 yuan a month (初级150元/月、中级300元/月、高级500元/月)",
+        description="seed 004: certified social worker allowance 150 / 300 / 500 yuan a month "
+                    "(初级150元/月、中级300元/月、高级500元/月)",
     )
     community_operating_funds_yuan_per_year: float = Field(
-        390_000.0, ge=0, le=1e9, description="seed 004: community operating funds 39万元 a year (运转经费达39万元/年); seed 001 gives 350,000 for office and service funds"
+        390_000.0, ge=0, le=1e9, description="seed 004: community operating funds 39万元 a year "
+                                             "(运转经费达39万元/年); seed 001 gives 350,000 for office and "
+                                             "service funds"
     )
     community_special_fund_yuan_per_year: float = Field(
-        0.0, ge=0, le=1e9, description="assumption: 0 unless a seed gives one (seed 002: Chongchuan 200,000 yuan per community a year)"
+        0.0, ge=0, le=1e9, description="assumption: 0 unless a seed gives one (seed 002: Chongchuan 200,000 yuan per "
+                                       "community a year)"
     )
     training_cost_yuan_per_trainee: float = Field(
         3_000.0, ge=0, le=1e7, description="assumption: 3,000 yuan per trainee per class (venue, teaching, board)"
     )
 
     @model_validator(mode="after")
-    def _table_shape(self) -> "Costs":
+    def _table_shape(self) -> Costs:
         table = self.pay_scale_yuan_per_year
         if len(table) != len(PAY_POSTS) or any(len(row) != PAY_GRADES for row in table):
-            raise ValueError(f"pay_scale_yuan_per_year must be {len(PAY_POSTS)} rows ({', '.join(PAY_POSTS)}) of {PAY_GRADES} grades")
+            raise ValueError(f"pay_scale_yuan_per_year must be {len(PAY_POSTS)} rows ({', '.join(PAY_POSTS)}) of "
+                             f"{PAY_GRADES} grades")
         if any(v < 0 or not math.isfinite(v) for row in table for v in row):
             raise ValueError("pay_scale_yuan_per_year figures must be finite and non-negative")
-        if any(v < 0 for v in self.certified_level_mix) or not math.isclose(sum(self.certified_level_mix), 1.0, abs_tol=1e-6):
-            raise ValueError(f"certified_level_mix must be three non-negative shares summing to 1, got {self.certified_level_mix}")
+        if any(v < 0 for v in self.certified_level_mix) or not math.isclose(sum(self.certified_level_mix), 1.0,
+                                                                            abs_tol=1e-6):
+            raise ValueError(f"certified_level_mix must be three non-negative shares summing to 1, got "
+                             f"{self.certified_level_mix}")
         return self
 
     def secretary_pay_yuan_per_year(self) -> float:
@@ -74,5 +86,6 @@ class Costs(Strict):
 
     def allowance_yuan_per_community_worker_year(self) -> float:
         """Expected certified social worker allowance per community worker, per year."""
-        monthly = sum(share * amount for share, amount in zip(self.certified_level_mix, self.allowance_yuan_per_month))
+        pairs = zip(self.certified_level_mix, self.allowance_yuan_per_month, strict=True)
+        monthly = sum(share * amount for share, amount in pairs)
         return 12 * self.certified_social_worker_share * monthly

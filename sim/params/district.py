@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from .base import MAX_HORIZON_DAYS, MAX_HOUSEHOLDS, MAX_STAFF, Strict
 from .calendar import WorkingHours, office_hours
 
+
 class Territory(Strict):
     """Subdistricts, communities and grids. Grids are residential (150-200 households) or dedicated."""
 
@@ -22,7 +23,8 @@ class Territory(Strict):
         175.0,
         ge=0,
         le=100_000,
-        description="assumption: a dedicated grid (offices, markets) generates the case load of a mid-sized residential grid",
+        description="assumption: a dedicated grid (offices, markets) generates the case load of a mid-sized "
+                    "residential grid",
     )
     community_size_cv: float = Field(
         0.35,
@@ -32,7 +34,7 @@ class Territory(Strict):
     )
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Territory":
+    def _consistent(self) -> Territory:
         if self.households_per_grid_max < self.households_per_grid_min:
             raise ValueError(
                 f"households_per_grid_max ({self.households_per_grid_max}) must be at least "
@@ -65,7 +67,8 @@ class HiringBatch(Strict):
         0.0,
         ge=0,
         le=MAX_HORIZON_DAYS,
-        description="assumption: 0 = new workers are fully productive at once; > 0 they reach full pace linearly over this many days (see grid_staffing.ramp_up_start_productivity)",
+        description="assumption: 0 = new workers are fully productive at once; > 0 they reach full pace linearly over "
+                    "this many days (see grid_staffing.ramp_up_start_productivity)",
     )
 
 
@@ -79,7 +82,8 @@ class Workforce(Strict):
         0.6,
         gt=0,
         le=1,
-        description="assumption: 60 % of a grid worker's shift is available for cases; the rest is patrol, meetings and paperwork",
+        description="assumption: 60 % of a grid worker's shift is available for cases; the rest is patrol, meetings "
+                    "and paperwork",
     )
     community_workers_per_community: int = Field(ge=1, le=10_000)
     community_worker_allocation: Literal["per_community", "by_households"] = Field(
@@ -92,7 +96,8 @@ class Workforce(Strict):
         0.5,
         gt=0,
         le=1,
-        description="assumption: half of a community worker's shift goes to escalated cases; the rest to services, meetings and tasks from above",
+        description="assumption: half of a community worker's shift goes to escalated cases; the rest to services, "
+                    "meetings and tasks from above",
     )
 
     def grid_workers_at(self, day: float) -> int:

@@ -38,7 +38,8 @@ def unknown_key_message(path: str, key: str, allowed: list[str], what: str = "")
     return f"{prefix}{path}: unknown parameter {key!r}{hint}; allowed: {', '.join(sorted(allowed))}"
 
 
-def describe_validation_error(error: ValidationError, raw: dict | None = None, root: type[BaseModel] | None = None) -> str:
+def describe_validation_error(error: ValidationError, raw: dict | None = None,
+                              root: type[BaseModel] | None = None) -> str:
     """One readable line per problem: path, bad value, what is allowed (keys of `root`, default the Scenario)."""
     lines = []
     for item in error.errors(include_url=False):

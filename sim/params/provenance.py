@@ -52,7 +52,7 @@ def _citation(scenario: Scenario, path: str) -> tuple[str, str]:
         return " + ".join(k for k, _ in best), " | ".join(n for _, n in best)
     description = _schema_description(path)
     if description:
-        kind = "seed" if description.startswith("seed") else "assumption" if description.startswith("assumption") else "default"
+        kind = next((k for k in ("seed", "assumption") if description.startswith(k)), "default")
         return kind, description
     return "unlabelled", ""
 

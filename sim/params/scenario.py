@@ -38,7 +38,8 @@ class Scenario(Strict):
         30,
         ge=0,
         le=MAX_HORIZON_DAYS,
-        description="assumption: after the horizon, 30 days without new arrivals let open cases close so their times are known",
+        description="assumption: after the horizon, 30 days without new arrivals let open cases close so their times "
+                    "are known",
     )
     territory: Territory
     workforce: Workforce
@@ -62,7 +63,7 @@ class Scenario(Strict):
     assumptions: dict[str, str] = Field(default_factory=dict, description="parameter path -> reason")
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "Scenario":
+    def _cross_checks(self) -> Scenario:
         if self.warm_up_days >= self.horizon_days:
             raise ValueError(
                 f"warm_up_days ({self.warm_up_days}) must be shorter than horizon_days ({self.horizon_days})"
@@ -87,7 +88,8 @@ class Scenario(Strict):
                 )
         if self.community_split.enabled and self.community_split.day >= self.horizon_days:
             raise ValueError(
-                f"community_split.day ({self.community_split.day}) must be before the horizon of {self.horizon_days} days"
+                f"community_split.day ({self.community_split.day}) must be before the horizon of {self.horizon_days} "
+                f"days"
             )
         households = self.territory.residential_grids * (
             self.territory.households_per_grid_min + self.territory.households_per_grid_max
@@ -111,14 +113,16 @@ class Scenario(Strict):
                              ("latent.categories", list(self.latent.categories) if self.latent.enabled else [])):
             for name in names:
                 if name not in self.cases.categories:
-                    raise ValueError(f"{where}: {name!r} is not a case category; allowed: {sorted(self.cases.categories)}")
+                    raise ValueError(f"{where}: {name!r} is not a case category; allowed: "
+                                     f"{sorted(self.cases.categories)}")
         if self.latent.enabled:
             for source in ("patrol", "resident_report", "informant"):
                 if source not in self.cases.sources:
                     raise ValueError(f"latent problems need the case source {source!r} in cases.sources "
                                      f"(it may have share 0); have: {sorted(self.cases.sources)}")
         if self.burden.enabled or self.patrol.enabled:
-            time_shares(self.workforce, self.burden, self.patrol)  # the split of a shift, checked here so bad input fails at load
+            time_shares(self.workforce, self.burden,
+                        self.patrol)  # the split of a shift, checked here so bad input fails at load
 
     # Derived views used by the model and the reports.
     def category_names(self) -> list[str]:

@@ -9,11 +9,11 @@ the charts say so once (a warning) and fall back to English rather than draw emp
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
+from functools import cache
 
 import matplotlib
-import matplotlib.ticker
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
@@ -64,14 +64,14 @@ LABELS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def cjk_font() -> str | None:
     """The first installed CJK font family, or None."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def resolve_language(language: str) -> str:
     if language == "zh" and cjk_font() is None:
         warnings.warn("No CJK font found (Noto Sans CJK, WenQuanYi, SimHei, ...): charts fall back to English labels.",
@@ -120,7 +120,7 @@ def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: floa
     high = (rows["ci_high"] - rows["mean"]).clip(lower=0)
     ax.bar(x, rows["mean"], color=[PALETTE[i % len(PALETTE)] for i in x], yerr=[low, high], capsize=8,
            error_kw={"elinewidth": 2})
-    for i, (value, top) in enumerate(zip(rows["mean"], rows["ci_high"])):
+    for i, (value, top) in enumerate(zip(rows["mean"], rows["ci_high"], strict=True)):
         above = top if np.isfinite(top) else value
         ax.annotate(_format(value, kpi), (i, above), textcoords="offset points", xytext=(0, 6), ha="center",
                     va="bottom")
@@ -145,7 +145,8 @@ def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = 
 
 def _draw_backlog(ax, series: pd.DataFrame, language: str, column: str) -> None:
     series = series.assign(day_index=np.floor(series["day"]).astype(int))
-    daily = series.groupby(["scenario", "replication", "day_index"], sort=False, observed=True)[column].mean().reset_index()
+    daily = series.groupby(["scenario", "replication", "day_index"], sort=False,
+                           observed=True)[column].mean().reset_index()
     for i, (scenario, group) in enumerate(daily.groupby("scenario", sort=False)):
         stats = group.groupby("day_index")[column].apply(lambda v: t_interval(v.to_numpy())).apply(pd.Series)
         color = PALETTE[i % len(PALETTE)]
@@ -202,7 +203,8 @@ def cost_vs_on_time(summary: pd.DataFrame, language: str = "en"):
         fig, ax = new_figure()
         for i, name in enumerate(names):
             c, r = cost.loc[name], rate.loc[name]
-            ax.errorbar(c["mean"], r["mean"], xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"], 0)]],
+            ax.errorbar(c["mean"], r["mean"], xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"],
+                                                                                            0)]],
                         yerr=[[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]], fmt="o",
                         markersize=11, capsize=6, color=PALETTE[i % len(PALETTE)], label=name)
         ax.set_xlabel(label(COST_KPI, language))
@@ -219,7 +221,8 @@ def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: 
     with style(language):
         fig, ax = new_figure()
         x = table["head_count"].to_numpy()
-        ax.plot(x, table["on_time_mean"], marker="o", color=PALETTE[0], linewidth=2.5, label=label("on_time_rate", language))
+        ax.plot(x, table["on_time_mean"], marker="o", color=PALETTE[0], linewidth=2.5, label=label("on_time_rate",
+                                                                                                   language))
         ax.fill_between(x, table["on_time_ci_low"], table["on_time_ci_high"], color=PALETTE[0], alpha=0.2, linewidth=0)
         if target is not None:
             ax.axhline(target, color="#444444", linestyle="--", linewidth=1.5,

@@ -52,7 +52,7 @@ def show_chart(figure, folder: str | Path | None = None, stem: str = "chart") ->
 
 
 def kpi_frame(summary: pd.DataFrame, kpis=None, differences: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per KPI and scenario: label, unit, mean [95 % CI], and (if given) the paired difference from the baseline.
+    """One row per KPI and scenario: label, unit, mean [95 % CI], and (if given) the paired difference from baseline.
 
     Default: the KPIs of the service, flow and workload groups of the registry that the summary has.
     """

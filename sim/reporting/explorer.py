@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import InputError
 from ..experiment.runs import Replications, replicate_many
@@ -85,7 +86,8 @@ def levers() -> list[Lever]:
 class Explorer:
     """Widgets for the main levers that re-run a short simulation on change and redraw KPIs and charts."""
 
-    def __init__(self, scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), *, replications: int = 1,
+    def __init__(self, scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), *,
+                 replications: int = 1,
                  seed: int = 0, language: str = "en"):
         import ipywidgets as w
 

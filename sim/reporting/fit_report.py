@@ -18,8 +18,16 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import Calibration
-from ..calibration.acceptance import (QUANTILE_TOLERANCE, RATE_TOLERANCE, VOLUME_TOLERANCE, acceptance, figure_text,
-                                      fit_table, hour_of_week_correlation, poor_fits)
+from ..calibration.acceptance import (
+    QUANTILE_TOLERANCE,
+    RATE_TOLERANCE,
+    VOLUME_TOLERANCE,
+    acceptance,
+    figure_text,
+    fit_table,
+    hour_of_week_correlation,
+    poor_fits,
+)
 from ..results import store
 from .charts import PALETTE, SLIDE_SIZE, new_figure, style
 

@@ -54,7 +54,8 @@ def _write_progress(path: str | None, done: int) -> None:
         store.atomic_write(Path(path), lambda tmp: tmp.write_text(str(done)))
 
 
-def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any] = (), *, replications: int = 3, seed: int = 0,
+def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any] = (), *, replications: int = 3,
+                 seed: int = 0,
                  out_dir: str | Path | None = None, key: str = "", jobs: int = 1, language: str = "en",
                  progress_file: str | None = None) -> ScenarioRun:
     """Replicate one scenario; with out_dir, write its results there and mark them complete (marker last).
@@ -96,7 +97,8 @@ def deadlines_of(scenarios: list[Scenario]) -> list[float]:
 def show_scenario_kpis(run: ScenarioRun) -> None:
     markdown(f"**{run.scenario.name}**: {run.scenario.description or ''}  \n"
              f"{int(run.results.per_replication['replication'].nunique())} replication(s), "
-             f"{run.scenario.horizon_days} days (warm-up {run.scenario.warm_up_days}, drain {run.scenario.drain_days}); "
+             f"{run.scenario.horizon_days} days (warm-up {run.scenario.warm_up_days}, drain "
+             f"{run.scenario.drain_days}); "
              f"content hash `{run.scenario.content_hash()}`")
     show_table(kpi_frame(run.results.summary).drop(columns="scenario"))
 
@@ -106,7 +108,8 @@ SCORECARD_COLUMNS = ["unit", "period", "start_day", "end_day", "arrived", "close
 
 
 def show_scorecards(tables: dict[str, pd.DataFrame], grid_rows: int = 20) -> None:
-    """The three-level assessment (seed 000) of replication 0: subdistricts quarterly, communities monthly, grids weekly."""
+    """The three-level assessment (seed 000) of replication 0: subdistricts quarterly, communities monthly, grids
+    weekly."""
     if "scorecard_subdistrict_quarterly" not in tables:
         markdown("_No scorecards: the case log of replication 0 was not kept._")
         return
@@ -159,7 +162,8 @@ def load_batch(results_dir: str | Path) -> BatchResults:
     results_dir = Path(results_dir)
     manifest_path = results_dir / "batch.json"
     if not manifest_path.is_file():
-        raise FileNotFoundError(f"{manifest_path}: no batch manifest; run `gridgov batch FILE --out {results_dir}` first")
+        raise FileNotFoundError(f"{manifest_path}: no batch manifest; run `gridgov batch FILE --out {results_dir}` "
+                                f"first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     per_rep, series, logs, scenarios, failed = [], [], {}, {}, []
     for entry in manifest["scenarios"]:

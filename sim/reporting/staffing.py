@@ -13,7 +13,8 @@ from . import charts
 from .notebook import as_overrides
 
 
-def staffing_sweep(scenario_file: str | Path, overrides: list[str] | dict[str, Any], head_counts: list[int], *, replications: int,
+def staffing_sweep(scenario_file: str | Path, overrides: list[str] | dict[str, Any], head_counts: list[int], *,
+                   replications: int,
                    seed: int = 0, jobs: int = 1, progress: bool = False) -> pd.DataFrame:
     """On-time rate and annual cost (means, 95 % CIs) for each grid worker head count.
 
@@ -23,7 +24,7 @@ def staffing_sweep(scenario_file: str | Path, overrides: list[str] | dict[str, A
     scenarios = [load_scenario(scenario_file, as_overrides(overrides) + [f"workforce.grid_workers={n}",
                                                                f"name=grid_workers_{n}"]) for n in counts]
     results = replicate_many(scenarios, replications, seed, jobs=jobs, progress=progress)
-    return staffing_table(results.summary, dict(zip((s.name for s in scenarios), counts)))
+    return staffing_table(results.summary, dict(zip((s.name for s in scenarios), counts, strict=True)))
 
 
 def staffing_table(summary: pd.DataFrame, head_count_of: dict[str, int]) -> pd.DataFrame:

@@ -11,14 +11,14 @@ holds the folder for the whole command and writing the results takes it again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from filelock import FileLock, Timeout
 
-from . import store
 from ..errors import InputError
+from . import store
 from .folder import LOCK, LOCK_HOLDER, writing_errors
 
 _HELD: dict[tuple[int, Path], FileLock] = {}  # the folders this process holds: (pid, resolved path); a fork holds none

@@ -21,15 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
-from . import store
 from ..errors import InputError
+from . import store
 from .folder import MANIFEST, RESERVED, WORK, writing_errors
 from .lock import folder_lock, lock_holder
 from .worklog import WorkLog
@@ -129,7 +129,7 @@ def write_manifest(folder: Path, run: dict, files: Iterable[Path] | None = None)
         manifest = {
             "format": FORMAT,
             "complete": True,
-            "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "written": datetime.now(UTC).isoformat(timespec="seconds"),
             "run": run,
             "files": dict(sorted(entries.items())),
         }
@@ -204,7 +204,8 @@ def verify(folder: Path) -> Verification:
             "run the same command again to complete it)"
         )
         return result
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"),
+                                                                                            dict):
         result.problems.append(f"{MANIFEST} is not a gridgov manifest ({FORMAT})")
         return result
     if manifest.get("manifest_sha256") != manifest_checksum(manifest):

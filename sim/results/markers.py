@@ -1,4 +1,4 @@
-"""A batch scenario's folder marked complete: `complete.json`, written last, with the scenario's key and its files' checksums.
+"""A batch scenario's folder marked complete: `complete.json`, written last, with its key and its files' checksums.
 
 The batch runner skips a scenario whose marker holds the key of what would be run now and
 whose listed files are intact; the scenario notebook (`sim.reporting.notebook.run_scenario`)

@@ -19,7 +19,6 @@ from ..params import Scenario
 from .code_version import code_version
 from .worklog import WorkLog
 
-
 TABLE = "table:"  # frames of the mechanisms' tables (scorecards, time use, logs)
 
 
@@ -40,7 +39,7 @@ class ReplicationLog:
             return None
         if case_log and "case_log" not in frames:
             return None
-        kpis = dict(zip(frames["kpis"]["kpi"].tolist(), frames["kpis"]["value"].tolist()))
+        kpis = dict(zip(frames["kpis"]["kpi"].tolist(), frames["kpis"]["value"].tolist(), strict=True))
         tables = {name.removeprefix(TABLE): frame for name, frame in frames.items() if name.startswith(TABLE)}
         return Run(scenario.name, seed, replication, kpis, frames["timeseries"], frames.get("case_log"), tables)
 

@@ -14,10 +14,10 @@ import platform
 import re
 import subprocess
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -132,7 +132,7 @@ def package_versions() -> dict[str, str]:
 
 def run_metadata(**fields) -> dict:
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "versions": package_versions(),
         **fields,

@@ -1,4 +1,4 @@
-"""Finished units of work of a command that has not completed its results folder yet, so that a re-run redoes only the rest.
+"""Finished units of work of a command whose results folder is not complete yet, so that a re-run redoes the rest only.
 
 A unit (a replication, a notebook of a batch) is named by a key that identifies its inputs
 completely (for example scenario hash, seed, replication and code version), so a re-run with
