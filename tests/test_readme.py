@@ -129,21 +129,8 @@ def scheduler():
         cluster.close()
 
 
-NOT_RUNNABLE_YET = {  # text of a block: (the exception it raises now, why)
-    "from sim.experiment import make_executor, replicate": (ImportError,
-        "sim/experiment/ has no __init__.py (an implicit namespace package), so `from sim.experiment import "
-        "make_executor, replicate` (README, Dask block) raises ImportError; they live in sim.experiment.executors "
-        "and sim.experiment.runs"),
-}
-
-
 def python_block_params():
-    params = []
-    for line, code in PYTHON_BLOCKS:
-        known = [failure for text, failure in NOT_RUNNABLE_YET.items() if text in code]
-        marks = [pytest.mark.xfail(strict=True, raises=known[0][0], reason=known[0][1])] if known else []
-        params.append(pytest.param(line, code, marks=marks, id=f"README.md:{line}"))
-    return params
+    return [pytest.param(line, code, id=f"README.md:{line}") for line, code in PYTHON_BLOCKS]
 
 
 @pytest.mark.parametrize(("line", "code"), python_block_params())
