@@ -1,8 +1,8 @@
 """The back-test: the KPIs of every shipped scenario on a short horizon, stored and compared.
 
-Every scenario file in params/ (not params/base/) runs one replication of 28 days (7 of warm-up,
+Every scenario file in params/ (not params/base/) runs one replication of 21 days (7 of warm-up,
 14 of drain) with seed 2034; hiring batches and a community split are moved into the short
-horizon in proportion (day d of a year becomes day d x 28 / 365), so every code path the file
+horizon in proportion (day d of a year becomes day d x 21 / 365), so every code path the file
 uses still runs. The KPIs are compared with `backtest_expected.json`: a change of the model that
 should leave a scenario alone is checked, not claimed.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "backtest_expected.json"
-HORIZON_DAYS, WARM_UP_DAYS, DRAIN_DAYS, SEED = 28, 7, 14, 2034
+HORIZON_DAYS, WARM_UP_DAYS, DRAIN_DAYS, SEED = 21, 7, 14, 2034
 
 
 def scenario_files() -> list[Path]:
@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stored the KPIs of {len(results)} scenarios in {EXPECTED}")
         return 0
     expected = json.loads(EXPECTED.read_text())
-    changed = [f"{name}.{kpi}: {expected[name].get(kpi)} -> {value}" for name, kpis in results.items()
-               for kpi, value in kpis.items() if name not in expected or kpi not in expected[name]
+    changed = [f"{name}.{kpi}: {expected.get(name, {}).get(kpi)} -> {value}" for name, kpis in results.items()
+               for kpi, value in kpis.items() if kpi not in expected.get(name, {})
                or not same(expected[name][kpi], value)]
     print("\n".join(changed) or "no change")
     return 1 if changed else 0

@@ -195,6 +195,8 @@ class Handling:
             return
         self.open_cases -= 1
         self.closed.append(case.closure(self.env.now))
+        for closed in self.hooks.closed:
+            closed(case)
 
     def _reopen(self, event: Timeout) -> None:
         case = event.value

@@ -28,7 +28,7 @@ ROLES = ("grid_worker", "community_worker", "department_staff")
 class Station:
     """A queue and the workers who serve it on one calendar."""
 
-    __slots__ = ("role", "index", "queue", "idle", "calendar", "base_stretch", "stretch", "workers")
+    __slots__ = ("role", "index", "queue", "idle", "calendar", "base_stretch", "stretch", "factors", "workers")
 
     def __init__(self, role: int, index: int, discipline: str, calendar: Calendar, case_time_share: float):
         self.role = role
@@ -38,11 +38,23 @@ class Station:
         self.calendar = calendar
         self.base_stretch = 1.0 / case_time_share  # shift hours per hour of case work
         self.stretch = self.base_stretch
+        self.factors: dict[str, float] = {}  # who makes work here slower or faster, and by how much
         self.workers = 0
 
-    def slow_down(self, multiplier: float) -> None:
-        """Work here takes `multiplier` times as long from now on (1: back to normal)."""
-        self.stretch = self.base_stretch * multiplier
+    def set_factor(self, source: str, multiplier: float) -> None:
+        """From now on work here takes `multiplier` times as long on `source`'s account (1: its effect ends).
+
+        Factors of different sources multiply, so one mechanism never undoes another's (a vacant
+        secretary post and corrective support may act on the same community at once).
+        """
+        if multiplier == 1.0:
+            self.factors.pop(source, None)
+        else:
+            self.factors[source] = multiplier
+        stretch = self.base_stretch
+        for factor in self.factors.values():
+            stretch *= factor
+        self.stretch = stretch
 
 
 class Worker:

@@ -13,6 +13,7 @@ the results they gave before it existed (tests/test_backtest.py checks it).
     prevention       latent problems, patrols, informants
     mediation        resident mediators take disputes
     micro_wishes     order-dispatch-accept small requests taken by volunteers
+    corrective_support  a community the monthly assessment flags gets help for a month
     costs            yearly costs and the cost per case closed on time
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from ..core.district import RawRun, run_district
 from ..core.hooks import Mechanism
 from ..params import Scenario
+from .corrective_support import CorrectiveSupport
 from .costs import CostModel
 from .mediation import Mediation
 from .micro_wishes import MicroWishes
@@ -32,7 +34,8 @@ from .succession import Succession
 from .time_budget import TimeBudget
 
 MECHANISMS: tuple[type[Mechanism], ...] = (
-    TimeBudget, StaggeredHours, Succession, CommunitySplit, GridStaffing, Prevention, Mediation, MicroWishes, CostModel,
+    TimeBudget, StaggeredHours, Succession, CommunitySplit, GridStaffing, Prevention, Mediation, MicroWishes,
+    CorrectiveSupport, CostModel,
 )
 
 

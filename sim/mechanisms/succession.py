@@ -364,10 +364,10 @@ class Succession(Mechanism):
         self.office.start()
 
     def _vacant(self, community: int) -> None:
-        self.district.community_stations[community].slow_down(self.multiplier)
+        self.district.community_stations[community].set_factor(self.name, self.multiplier)
 
     def _filled(self, community: int) -> None:
-        self.district.community_stations[community].slow_down(1.0)
+        self.district.community_stations[community].set_factor(self.name, 1.0)
 
     def results(self) -> dict:
         return {"measures": succession_measures(self.office, self.district.window)}

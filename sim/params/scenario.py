@@ -22,7 +22,7 @@ from .district import Department, Dispatch, Territory, Workforce
 from .participation import Mediation, MicroWishes
 from .people import CommunitySplit, GridStaffing, ReservePool, Secretaries
 from .prevention import Informants, LatentProblems, Patrol
-from .time_use import Assessment, Burden, StaggeredHours
+from .time_use import Assessment, Burden, CorrectiveSupport, StaggeredHours
 
 MAX_EXPECTED_CASES = 60_000_000
 
@@ -47,6 +47,7 @@ class Scenario(Strict):
     dispatch: Dispatch
     cases: Cases
     assessment: Assessment = Field(default_factory=Assessment)
+    corrective_support: CorrectiveSupport = Field(default_factory=CorrectiveSupport)
     mediation: Mediation = Field(default_factory=Mediation)
     patrol: Patrol = Field(default_factory=Patrol)
     latent: LatentProblems = Field(default_factory=LatentProblems)

@@ -1,4 +1,5 @@
-"""How workers' time is spent: burden pushed down by departments, staggered hours, the three-level assessment."""
+"""How workers' time is spent: burden pushed down by departments, staggered hours, the three-level assessment and
+the corrective support it triggers."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ class Assessment(Strict):
         0.9, ge=0, le=1, description="assumption: a unit closing under 90 % of its cases on time is flagged for "
                                      "corrective support")
 
+
+class CorrectiveSupport(Strict):
+    """Corrective support for a community the monthly assessment flags (seed 000: problems found are rectified)."""
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on (flagged units are only "
+                                             "flagged)")
+    work_multiplier: float = Field(
+        0.8, gt=0, le=1, description="assumption: with the subdistrict's working group the community's escalated "
+                                     "cases take 80 % of their usual time for a month")
+    min_cases: int = Field(
+        10, ge=1, le=1_000_000, description="assumption: a month with fewer than 10 closures with a deadline at the "
+                                            "community is not judged")
 
 
 class Burden(Strict):
