@@ -82,3 +82,12 @@ def test_only_a_real_interval_carries_the_significance_star():
     assert difference_text(0.1, 0.05, 0.15, "interval", True, "on_time_rate") == "+10.0 pp [+5.0 pp, +15.0 pp] *"
     assert "*" not in difference_text(0.1, math.nan, math.nan, "single", False, "on_time_rate")
     assert "*" not in difference_text(5.0, 5.0, 5.0, "constant", False, "annual_cost_yuan")
+
+
+def test_a_small_significant_difference_shows_enough_decimals_to_be_seen():
+    assert difference_text(-0.31, -0.42, -0.2, "interval", True, "cost_per_on_time_case_yuan") == "-0.3 [-0.4, -0.2] *"
+    assert difference_text(2e-5, 1e-5, 3e-5, "interval", True, "on_time_rate") == "+0.002 pp [+0.001 pp, +0.003 pp] *"
+
+
+def test_a_difference_of_whole_numbers_keeps_its_usual_decimals():
+    assert difference_text(-120.4, -180.0, -60.9, "interval", True, "annual_cost_yuan") == "-120 [-180, -61] *"

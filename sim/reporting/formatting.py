@@ -42,12 +42,26 @@ def estimate_text(mean: float, low: float, high: float, interval: str, kpi: str)
     return f"{value_text(mean, kpi)} [{value_text(low, kpi)}, {value_text(high, kpi)}]"
 
 
-def _signed(value: float, kpi: str) -> str:
+def _decimals(values: tuple[float, ...], base: int) -> int:
+    """The fewest decimals (at least `base`, at most 4 more) that show a non-zero value as non-zero
+    and the two ends of an interval apart: a real difference never reads '+0.0 [+0.0, +0.0] *'."""
+    for decimals in range(base, base + 5):
+        shown = [round(value, decimals) for value in values]
+        if all(s != 0 or v == 0 for s, v in zip(shown, values, strict=True)) and (
+                len(values) < 3 or values[1] == values[2] or shown[1] != shown[2]):
+            return decimals
+    return base + 4
+
+
+def _signed(values: tuple[float, ...], kpi: str) -> list[str]:
+    """Each value with its sign in the KPI's unit of difference, all with the same decimals."""
     if registry.is_share(kpi):
-        return f"{100 * value:+.1f} pp"
-    if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan"):
-        return f"{value:+,.0f}"
-    return f"{value:+,.2f}"
+        points = tuple(100 * value for value in values)
+        decimals = _decimals(points, 1)
+        return [f"{value:+.{decimals}f} pp" for value in points]
+    base = 0 if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan") else 2
+    decimals = _decimals(values, base)
+    return [f"{value:+,.{decimals}f}" for value in values]
 
 
 def difference_text(difference: float, low: float, high: float, interval: str, significant: bool, kpi: str) -> str:
@@ -55,7 +69,8 @@ def difference_text(difference: float, low: float, high: float, interval: str, s
     if _missing(difference):
         return "n/a"
     if interval == "single":
-        return f"{_signed(difference, kpi)} ({NO_INTERVAL})"
+        return f"{_signed((difference,), kpi)[0]} ({NO_INTERVAL})"
     if interval == "constant":
-        return f"{_signed(difference, kpi)} ({CONSTANT})"
-    return f"{_signed(difference, kpi)} [{_signed(low, kpi)}, {_signed(high, kpi)}]" + (" *" if significant else "")
+        return f"{_signed((difference,), kpi)[0]} ({CONSTANT})"
+    mean, lower, upper = _signed((difference, low, high), kpi)
+    return f"{mean} [{lower}, {upper}]" + (" *" if significant else "")
