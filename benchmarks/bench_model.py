@@ -1,6 +1,6 @@
 """Benchmark: the model against idiomatic SimPy, memory, scaling in households, and parallel replications.
 
-    python benchmarks/bench_model.py            # full sizes (about 5 minutes on 2 cores)
+    python benchmarks/bench_model.py            # full sizes (about 4 minutes on 2 cores)
     python benchmarks/bench_model.py --json     # one JSON object instead of one line per figure
     python benchmarks/bench_model.py --quick    # every size shrunk: a smoke test (about 30 s)
 

@@ -27,7 +27,7 @@ def case_log(raw: RawRun) -> pd.DataFrame:
             "department": pd.Categorical.from_codes(c["department"], categories=list(scenario.departments)),
             "grid": c["grid"],
             "community": territory.grid_community[c["grid"]],
-            "subdistrict": territory.community_subdistrict[territory.grid_community[c["grid"]]],
+            "subdistrict": territory.grid_subdistrict()[c["grid"]],
             "arrived_h": c["arrived_h"],
             "due_h": c["due_h"],
             "closed_h": c["closed_h"],

@@ -158,7 +158,7 @@ def three_level_scorecards(
 ) -> dict[str, pd.DataFrame]:
     """Grid scorecards by week, community scorecards by month, subdistrict scorecards by quarter."""
     grid_community = territory.grid_community
-    grid_subdistrict = territory.community_subdistrict[grid_community]
+    grid_subdistrict = territory.grid_subdistrict()
     common = dict(horizon_days=horizon_days, weekly_visited=weekly_visited, on_time_threshold=on_time_threshold)
     return {
         "grid_weekly": scorecard(case_log, "grid", territory.n_grids, 1,

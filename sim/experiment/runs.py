@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -47,7 +48,7 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, *, case_lo
         kpis=kpis(raw),
         timeseries=timeseries(raw),
         case_log=log,
-        tables=tables(raw, log) if case_log else {},
+        tables={} if log is None else tables(raw, log),
     )
 
 
@@ -104,7 +105,7 @@ def replicate_many(
                       on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
     for i, run in zip(todo, fresh, strict=True):
         runs[i] = run
-    return collect(runs)
+    return collect(cast("list[Run]", runs))  # every None was filled in above
 
 
 def replicate(scenario: Scenario, n: int, seed: int = 0, *, jobs: int = 1, progress: bool = False,

@@ -100,10 +100,6 @@ class Workforce(Strict):
                     "meetings and tasks from above",
     )
 
-    def grid_workers_at(self, day: float) -> int:
-        """Head count on `day`: the initial workers plus every batch that has started."""
-        return self.grid_workers + sum(b.size for b in self.hiring_batches if b.start_day <= day)
-
     @property
     def final_grid_workers(self) -> int:
         return self.grid_workers + sum(b.size for b in self.hiring_batches)
