@@ -18,8 +18,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/gridgov batch params/batches/luzhou_policies.yaml --out outputs/luzhou_policies
 
+# Test files run in parallel on up to 4 cores, each file in one worker (its module fixtures run once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

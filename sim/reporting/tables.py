@@ -39,14 +39,19 @@ def kpi_table(summary: pd.DataFrame, kpis) -> str:
     return pd.DataFrame(rows).to_string(index=False) if rows else "(none)"
 
 
-def kpi_tables(summary: pd.DataFrame) -> str:
-    """One table per registry group the summary has KPIs of, each under the group's heading."""
+def _by_group(frame: pd.DataFrame, table) -> str:
+    """`table(frame, kpis)` for each registry group the frame has KPIs of, under the group's heading."""
     parts = []
     for group, (heading, _) in registry.GROUPS.items():
-        kpis = present(summary, group)
+        kpis = present(frame, group)
         if kpis:
-            parts.append(f"{heading}:\n\n{kpi_table(summary, kpis)}")
+            parts.append(f"{heading}:\n\n{table(frame, kpis)}")
     return "\n\n".join(parts)
+
+
+def kpi_tables(summary: pd.DataFrame) -> str:
+    """One table per registry group the summary has KPIs of, each under the group's heading."""
+    return _by_group(summary, kpi_table)
 
 
 def differences_table(differences: pd.DataFrame, kpis) -> str:
@@ -63,12 +68,7 @@ def differences_table(differences: pd.DataFrame, kpis) -> str:
 
 def differences_tables(differences: pd.DataFrame) -> str:
     """Paired differences, one table per registry group."""
-    parts = []
-    for group, (heading, _) in registry.GROUPS.items():
-        kpis = present(differences, group)
-        if kpis:
-            parts.append(f"{heading}:\n\n{differences_table(differences, kpis)}")
-    return "\n\n".join(parts)
+    return _by_group(differences, differences_table)
 
 
 def marginal_cost_table(marginal: dict) -> str:
