@@ -3,9 +3,13 @@
 The three-level assessment flags a community whose monthly on-time rate is under
 `assessment.on_time_threshold`; with this lever on, the subdistrict sends it a working group for
 the next assessment month, during which its escalated cases take `work_multiplier` of their
-usual time (an assumption standing for the extra hands and the supervision). A month is judged
-on the cases with a deadline the community closed in it (at least `min_cases`); the support ends
+usual time (an assumption standing for the extra hands and the supervision). The support ends
 with the month, and a community still under the threshold is supported again.
+
+A month is judged as a monthly report of closed work orders judges it (按时办结率, an
+assumption): on the cases with a deadline the community closed in the month (at least
+`min_cases`), the share closed on time by `core.outcomes`' definition. That is not the KPI's
+on-time rate, which counts every decided case, an overdue one still open included.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..core import outcomes
 from ..core.case import Case
 from ..core.hooks import Hooks, Mechanism
 from ..core.outcomes import Kpi
@@ -54,7 +59,7 @@ class CorrectiveSupport(Mechanism):
             return
         community = int(self.district.territory.grid_community[case.grid])
         self.closed_with_deadline[community] = self.closed_with_deadline.get(community, 0) + 1
-        if self.district.env.now <= case.due:
+        if outcomes.on_time(self.district.env.now, case.due):
             self.closed_on_time[community] = self.closed_on_time.get(community, 0) + 1
 
     def _months(self):
