@@ -94,3 +94,16 @@ def test_littles_law_holds_on_the_outputs(raw):
     step = raw.timeseries["t_h"][1] - raw.timeseries["t_h"][0]
     area = float(raw.timeseries["backlog"].sum() * step)  # L x T from hourly samples
     assert area == pytest.approx(sojourn_total, rel=0.02)
+
+
+def test_a_case_still_open_at_the_end_keeps_what_happened_to_it():
+    raw = run_replication(small_scenario("workforce.grid_workers=6", "drain_days=0"), seed=5)
+    c = raw.cases
+    still_open = np.isnan(c["closed_h"])
+    assert still_open.sum() == raw.stats["open_at_end"] > 0
+    started = still_open & ~np.isnan(c["started_h"])
+    assert started.any(), "work had started on some of the open cases"
+    assert np.all(c["started_h"][started] >= c["arrived_h"][started])
+    assert np.all(c["level"][still_open] >= c["initial_level"][still_open])  # where they are now
+    whistled = still_open & ~np.isnan(c["whistled_h"])
+    assert np.all(c["level"][whistled] == 2)

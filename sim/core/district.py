@@ -16,6 +16,7 @@ Time: hours since Monday 00:00 of day 0. Arrivals run for `horizon_days`; the mo
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -274,6 +275,8 @@ class District:
         with collector_paused():
             env.run(until=self.end_h)
         self.log.record_closures(self.handling.closed)
+        # the cases still open: where they are and what has happened to them (closed_h stays NaN)
+        self.log.record_closures([case.closure(math.nan) for case in self.handling.open.values()])
         at = np.asarray(self.series["t_h"], dtype=float)
         series = {name: np.asarray(values) for name, values in self.series.items()} | self._workforce_series(at)
         for mechanism in self.mechanisms:

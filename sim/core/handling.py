@@ -57,7 +57,7 @@ class Handling:
         self.grid_station_of: list[Station] = []
         self.community_station_of_grid: list[Station] = []
         self.department_stations: list[Station] = []
-        self.open_cases = 0
+        self.open: dict[int, Case] = {}  # every case arrived and not closed for good, by id
         self.roles = list(ROLES)
         self.queued = [0] * len(self.roles)
         self.busy_h = [0.0] * len(self.roles)  # shift hours spent on cases inside the measurement window
@@ -73,8 +73,12 @@ class Handling:
 
     # -- arrivals and routing ---------------------------------------------------------------
 
+    @property
+    def open_cases(self) -> int:
+        return len(self.open)
+
     def arrive(self, case: Case) -> None:
-        self.open_cases += 1
+        self.open[case.id] = case
         level = case.level
         if level == DEPARTMENT:
             self.whistle(case)
@@ -193,7 +197,7 @@ class Handling:
             case.rework = True
             Timeout(self.env, self.reopen_delay_h, case).callbacks.append(self._reopen)
             return
-        self.open_cases -= 1
+        del self.open[case.id]
         self.closed.append(case.closure(self.env.now))
         for closed in self.hooks.closed:
             closed(case)

@@ -1,7 +1,9 @@
 """The case log of one replication as growable numpy columns, filled block by block and at each closure.
 
 Static columns (arrival, category, source, grid, triage level, department) are written when an
-arrival block is drawn; the columns of `CLOSE_COLUMNS` when a case closes (`Case.closure`).
+arrival block is drawn; the columns of `CLOSE_COLUMNS` when a case closes (`Case.closure`), and
+at the end of the run for every case still open (its level, start, whistle and acceptance so far;
+`closed_h` stays NaN).
 The log is handed over as a dict of numpy arrays: no pandas in the model (see
 `analysis.case_log` for the table).
 """
