@@ -15,6 +15,7 @@ import pytest
 
 from sim.batch.execute import execute_in_child
 from sim.batch.plan import NOTEBOOK_DIR
+from sim.params import load_scenario
 from sim.reporting import explorer, notebook, staffing
 
 from .conftest import PARAMS, SMALL
@@ -81,6 +82,19 @@ def test_the_explorer_offers_the_main_levers_on_parameters_of_the_schema():
                      "dispatch.queue_discipline", "reserve_pool.ratio_to_communities", "horizon_days"]
     assert all(explorer.schema_has(path) for path in paths)
     assert not explorer.schema_has("workforce.reserve_ratio")
+
+
+def test_the_reserve_ratio_is_offered_only_where_secretaries_leave():
+    def offered(name: str) -> list[str]:
+        return [lever.path for lever in explorer.levers(load_scenario(PARAMS / name))]
+
+    assert "reserve_pool.ratio_to_communities" not in offered("luzhou_baseline.yaml")
+    assert "reserve_pool.ratio_to_communities" in offered("reserve_pool_2x.yaml")
+
+
+def test_the_deadline_lever_says_it_only_moves_the_yardstick():
+    deadline = next(lever for lever in explorer.levers() if lever.path == "dispatch.resolution_deadline_h")
+    assert "measuring stick" in deadline.note
 
 
 def test_overrides_may_be_a_mapping_or_set_texts():

@@ -70,6 +70,12 @@ class Secretaries(Strict):
         description="assumption: while the secretary's post is vacant the community's escalated cases take 25 % longer",
     )
 
+    @property
+    def leave(self) -> bool:
+        """Whether any secretary ever leaves (resigns or is promoted): without it the reserve pool is never used."""
+        rounds = self.promotion_round_interval_days is not None and self.promotion_round_share > 0
+        return self.resignation_per_year > 0 or self.promotion_per_year > 0 or rounds
+
 
 class TrainingCohorts(Strict):
     """Training classes that refill the reserve pool up to its target."""

@@ -17,12 +17,18 @@ from .notebook import as_overrides, deadlines_of
 
 @dataclass
 class Lever:
-    """One control of the explorer: a label, the scenario parameter it sets, and how to build the widget."""
+    """One control of the explorer: a label, the scenario parameter it sets, and how to build the widget.
+
+    `acts(scenario)` says whether moving the lever changes any behaviour in that scenario (a lever
+    that does not is not offered there); `note` says what the lever does not do, next to it.
+    """
 
     label: str
     path: str
     make: Callable[[Scenario], Any]
     to_overrides: Callable[[Any], list[str]]
+    acts: Callable[[Scenario], bool] = lambda scenario: True
+    note: str = ""
 
 
 def schema_has(path: str) -> bool:
@@ -40,8 +46,13 @@ def schema_has(path: str) -> bool:
     return True
 
 
-def levers() -> list[Lever]:
-    """The explorer's main levers, declared as data. A lever whose parameter is not in the schema yet is left out."""
+DEADLINE_NOTE = ("The deadline is a measuring stick only: nobody works differently under a shorter limit, so "
+                 "times to close and backlogs stay the same and only the share counted late moves.")
+
+
+def levers(scenario: Scenario | None = None) -> list[Lever]:
+    """The explorer's main levers, declared as data: those whose parameter is in the schema and, given a
+    scenario, that change some behaviour in it."""
     import ipywidgets as w
 
     def batches_widget(s: Scenario):
@@ -64,7 +75,7 @@ def levers() -> list[Lever]:
         Lever("department deadline", "dispatch.resolution_deadline_h",
               lambda s: w.Dropdown(options=sorted({24.0, 48.0, 72.0, 120.0, 168.0, s.dispatch.resolution_deadline_h}),
                                    value=s.dispatch.resolution_deadline_h, description="deadline (h)"),
-              lambda v: [f"dispatch.resolution_deadline_h={v}"]),
+              lambda v: [f"dispatch.resolution_deadline_h={v}"], note=DEADLINE_NOTE),
         Lever("queue discipline", "dispatch.queue_discipline",
               lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("earliest deadline", "edf")],
                                         value=s.dispatch.queue_discipline, description="queue"),
@@ -73,14 +84,15 @@ def levers() -> list[Lever]:
               lambda s: w.FloatSlider(value=s.reserve_pool.ratio_to_communities, min=0, max=4, step=0.5,
                                       description="reserve pool (x communities)", continuous_update=False,
                                       style={"description_width": "initial"}),
-              lambda v: [f"reserve_pool.ratio_to_communities={v}"]),
+              lambda v: [f"reserve_pool.ratio_to_communities={v}"], acts=lambda s: s.secretaries.leave),
         Lever("horizon", "horizon_days",
               lambda s: w.IntSlider(value=s.horizon_days, min=s.warm_up_days + 7, max=max(365, s.horizon_days),
                                     step=7, description="horizon (days)", continuous_update=False,
                                     style={"description_width": "initial"}),
               lambda v: [f"horizon_days={v}"]),
     ]
-    return [lever for lever in candidates if schema_has(lever.path)]
+    return [lever for lever in candidates
+            if schema_has(lever.path) and (scenario is None or lever.acts(scenario))]
 
 
 class Explorer:
@@ -109,10 +121,12 @@ class Explorer:
         import ipywidgets as w
 
         scenario = self._base()
-        self.controls = [(lever, lever.make(scenario)) for lever in levers()]
+        self.controls = [(lever, lever.make(scenario)) for lever in levers(scenario)]
         for _, control in self.controls:
             control.observe(lambda _: self.render(), names="value")
-        self.box.children = [w.HBox([c for _, c in self.controls[i:i + 3]]) for i in range(0, len(self.controls), 3)]
+        rows = [w.HBox([c for _, c in self.controls[i:i + 3]]) for i in range(0, len(self.controls), 3)]
+        notes = [f"<small><b>{lever.label}:</b> {lever.note}</small>" for lever, _ in self.controls if lever.note]
+        self.box.children = rows + [w.HTML("<br>".join(notes))] * bool(notes)
         if run:
             self.render()
 
