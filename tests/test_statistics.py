@@ -11,6 +11,7 @@ from scipy import stats
 
 from sim.analysis.statistics import estimate, paired_differences, summarise
 from sim.reporting.formatting import difference_text, estimate_text
+from sim.reporting.tables import marginal_cost_table
 
 
 def tidy(values: dict[str, list[float]], kpi: str) -> pd.DataFrame:
@@ -91,3 +92,9 @@ def test_a_small_significant_difference_shows_enough_decimals_to_be_seen():
 
 def test_a_difference_of_whole_numbers_keeps_its_usual_decimals():
     assert difference_text(-120.4, -180.0, -60.9, "interval", True, "annual_cost_yuan") == "-120 [-180, -61] *"
+
+
+def test_a_scenario_costing_the_same_has_no_cost_per_point():
+    same_cost = {"support": {"baseline": "base", "cost_difference_yuan": 0.0, "on_time_difference_pp": 0.13,
+                             "yuan_per_pp": 0.0, "ci_low": 0.0, "ci_high": 0.0}}
+    assert marginal_cost_table(same_cost) == "support vs base: +0 yuan/year, +0.13 pp on time -> no cost difference"

@@ -76,8 +76,12 @@ def marginal_cost_table(marginal: dict) -> str:
     lines = []
     for name, m in marginal.items():
         ci = "" if math.isnan(m["ci_low"]) else f" [{m['ci_low']:,.0f}, {m['ci_high']:,.0f}]"
-        ratio = ("n/a (no on-time difference)" if math.isnan(m["yuan_per_pp"])
-                 else f"{m['yuan_per_pp']:,.0f} yuan/pp{ci}")
+        if m["cost_difference_yuan"] == 0:
+            ratio = "no cost difference"
+        elif math.isnan(m["yuan_per_pp"]):
+            ratio = "n/a (no on-time difference)"
+        else:
+            ratio = f"{m['yuan_per_pp']:,.0f} yuan/pp{ci}"
         lines.append(f"{name} vs {m['baseline']}: {m['cost_difference_yuan']:+,.0f} yuan/year, "
                      f"{m['on_time_difference_pp']:+.2f} pp on time -> {ratio}")
     return "\n".join(lines) if lines else "(no comparison)"
