@@ -53,15 +53,14 @@ def _decimals(values: tuple[float, ...], base: int) -> int:
     return base + 4
 
 
-def _signed(values: tuple[float, ...], kpi: str) -> list[str]:
-    """Each value with its sign in the KPI's unit of difference, all with the same decimals."""
-    if registry.is_share(kpi):
-        points = tuple(100 * value for value in values)
-        decimals = _decimals(points, 1)
-        return [f"{value:+.{decimals}f} pp" for value in points]
-    base = 0 if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan") else 2
-    decimals = _decimals(values, base)
-    return [f"{value:+,.{decimals}f}" for value in values]
+def _signed(values: tuple[float, ...], kpi: str, significant: bool = False) -> list[str]:
+    """Each value with its sign in the KPI's unit of difference, all with the same decimals (more of
+    them for a significant difference too small to be seen with the usual ones)."""
+    share = registry.is_share(kpi)
+    shown = tuple(100 * value for value in values) if share else values
+    base = 1 if share else 0 if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan") else 2
+    decimals = _decimals(shown, base) if significant else base
+    return [f"{value:+,.{decimals}f}" + (" pp" if share else "") for value in shown]
 
 
 def difference_text(difference: float, low: float, high: float, interval: str, significant: bool, kpi: str) -> str:
@@ -72,5 +71,5 @@ def difference_text(difference: float, low: float, high: float, interval: str, s
         return f"{_signed((difference,), kpi)[0]} ({NO_INTERVAL})"
     if interval == "constant":
         return f"{_signed((difference,), kpi)[0]} ({CONSTANT})"
-    mean, lower, upper = _signed((difference, low, high), kpi)
+    mean, lower, upper = _signed((difference, low, high), kpi, significant)
     return f"{mean} [{lower}, {upper}]" + (" *" if significant else "")

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import registry
+from ..analysis.behaviour import TOLERANCE, yardstick_only
 from ..analysis.statistics import paired_differences, summarise
 from ..experiment.runs import Replications, collect, replicate_many, simulate
 from ..params import Scenario, load_scenario
@@ -209,6 +210,24 @@ def show_comparison_table(batch: BatchResults) -> None:
     markdown("Mean over replications with its 95 % confidence interval; the difference from the baseline is "
              "paired (same seeds), with its own 95 % CI; `*` marks a difference whose CI excludes 0.")
     show_table(kpi_frame(batch.results.summary, differences=batch.differences))
+
+
+def show_behaviour_notes(batch: BatchResults) -> None:
+    """Say which scenarios handle their cases alike, so that their on-time rates differ only by the yardstick."""
+    groups = yardstick_only(batch.results.per_replication)
+    if not groups:
+        markdown("Every scenario whose on-time rate differs from another's also handles cases differently (times "
+                 "to close, waits, backlogs or workloads).")
+        return
+    for group in groups:
+        summary = batch.results.summary
+        rates = [summary[(summary["scenario"] == name) & (summary["kpi"] == "on_time_rate")]["mean"].iloc[0]
+                 for name in group]
+        listed = ", ".join(f"**{name}** ({100 * rate:.1f} %)" for name, rate in zip(group, rates, strict=True))
+        markdown(f"{listed} handle their cases alike: times to close, waits, backlogs and workloads agree within "
+                 f"{100 * TOLERANCE:g} % in every replication. Their on-time rates differ because the cases are "
+                 "measured against different deadlines, not because anyone works differently: the model has no "
+                 "response to deadlines yet.")
 
 
 def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = None, language: str = "en",
