@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sim.analysis.case_log import case_log
+from sim.analysis.tables import tables
 from sim.core.district import District
 from sim.experiment.runs import simulate
 from sim.mechanisms import MECHANISMS
@@ -51,3 +53,17 @@ def test_a_vacant_secretary_post_and_support_compose_on_one_station():
     assert station.stretch == pytest.approx(station.base_stretch * 1.25 * 0.8)
     station.set_factor("succession", 1.0)
     assert station.stretch == pytest.approx(station.base_stretch * 0.8)
+
+
+def test_the_communities_supported_are_those_the_community_scorecard_flags():
+    scenario = small_scenario(*ON, "horizon_days=56")
+    district = District(scenario, 4, 0, MECHANISMS)
+    raw = district.run()
+    cards = tables(raw, case_log(raw))["scorecard_community_monthly"]
+    months = district.mechanism("corrective_support").months[:2]  # the two months inside the horizon
+    assert [start / 24 for start, _, _ in months] == [0, 28]
+    for start, judged, under in months:
+        month = cards[cards["start_day"] == start / 24]
+        assert len(month) == district.territory.n_communities
+        assert judged == sorted(month[month["decided"] >= 1]["unit"])
+        assert under == sorted(month[(month["decided"] >= 1) & month["below_threshold"]]["unit"])

@@ -6,10 +6,11 @@ the next assessment month, during which its escalated cases take `work_multiplie
 usual time (an assumption standing for the extra hands and the supervision). The support ends
 with the month, and a community still under the threshold is supported again.
 
-A month is judged as a monthly report of closed work orders judges it (按时办结率, an
-assumption): on the cases with a deadline the community closed in the month (at least
-`min_cases`), the share closed on time by `core.outcomes`' definition. That is not the KPI's
-on-time rate, which counts every decided case, an overdue one still open included.
+A month is judged as the community scorecard judges it (`analysis.scorecards`, the on-time KPI's
+definition in `core.outcomes`): on the cases of the community's grids decided in the month, a
+case being decided when it closes on time or when its due time passes while it is open. A
+community with at least `min_cases` of them and an on-time rate under the threshold is the one
+the scorecard marks `below_threshold`, and it is supported.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from ..core import outcomes
 from ..core.case import Case
 from ..core.hooks import Hooks, Mechanism
 from ..core.outcomes import Kpi
-from ..core.stations import COMMUNITY
 from ..units import HOURS_PER_WEEK
 
 
@@ -43,9 +43,10 @@ class CorrectiveSupport(Mechanism):
         self.spec = s.corrective_support
         self.threshold = s.assessment.on_time_threshold
         self.month_h = s.assessment.month_weeks * HOURS_PER_WEEK
-        self.closed_on_time: dict[int, int] = {}
-        self.closed_with_deadline: dict[int, int] = {}
+        self.on_time: dict[int, int] = {}  # this month's decided cases per community, and those on time
+        self.decided: dict[int, int] = {}
         self.supported: list[int] = []
+        self.month_start = 0.0
         self.months: list[tuple[float, list[int], list[int]]] = []  # (month start, judged, judged under)
 
     def attach(self, hooks: Hooks) -> None:
@@ -54,24 +55,35 @@ class CorrectiveSupport(Mechanism):
     def start(self) -> None:
         self.district.env.process(self._months())
 
+    def _community(self, case: Case) -> int:
+        return int(self.district.territory.grid_community[case.grid])
+
     def _closed(self, case: Case) -> None:
-        if case.due == math.inf or case.level != COMMUNITY:
+        if case.due == math.inf:
             return
-        community = int(self.district.territory.grid_community[case.grid])
-        self.closed_with_deadline[community] = self.closed_with_deadline.get(community, 0) + 1
         if outcomes.on_time(self.district.env.now, case.due):
-            self.closed_on_time[community] = self.closed_on_time.get(community, 0) + 1
+            self._count(self._community(case), on_time=True)
+        elif case.due >= self.month_start:  # overdue this month (before it, it was counted at that month's end)
+            self._count(self._community(case), on_time=False)
+
+    def _count(self, community: int, on_time: bool) -> None:
+        self.decided[community] = self.decided.get(community, 0) + 1
+        if on_time:
+            self.on_time[community] = self.on_time.get(community, 0) + 1
 
     def _months(self):
         env = self.district.env
         while True:
-            start = env.now
+            self.month_start = env.now
             yield env.timeout(self.month_h)
-            judged = [c for c, n in sorted(self.closed_with_deadline.items()) if n >= self.spec.min_cases]
-            under = [c for c in judged if self.closed_on_time.get(c, 0) / self.closed_with_deadline[c] < self.threshold]
+            for case in self.district.handling.open.values():  # overdue this month and still open
+                if self.month_start <= case.due < env.now:
+                    self._count(self._community(case), on_time=False)
+            judged = [c for c, n in sorted(self.decided.items()) if n >= self.spec.min_cases]
+            under = [c for c in judged if self.on_time.get(c, 0) / self.decided[c] < self.threshold]
             self._support(under)
-            self.months.append((start, judged, under))
-            self.closed_on_time, self.closed_with_deadline = {}, {}
+            self.months.append((self.month_start, judged, under))
+            self.on_time, self.decided = {}, {}
 
     def _support(self, communities: list[int]) -> None:
         stations = self.district.community_stations

@@ -29,8 +29,8 @@ class CorrectiveSupport(Strict):
         0.8, gt=0, le=1, description="assumption: with the subdistrict's working group the community's escalated "
                                      "cases take 80 % of their usual time for a month")
     min_cases: int = Field(
-        10, ge=1, le=1_000_000, description="assumption: a month with fewer than 10 closures with a deadline at the "
-                                            "community is not judged")
+        10, ge=1, le=1_000_000, description="assumption: a month with fewer than 10 decided cases at the community "
+                                            "is not judged")
 
 
 class Burden(Strict):
