@@ -58,6 +58,14 @@ def check_of(contract, graph):
 # --------------------------------------------------------------------------- the contracts hold
 
 
+
+def with_imports(report, *imports: tuple[str, str]):
+    """A copy of the package's import graph with the given (importer, imported) pairs added."""
+    graph = copy.deepcopy(report.graph)
+    for importer, imported in imports:
+        graph.add_import(importer=importer, imported=imported, line_number=1, line_contents=f"import {imported}")
+    return graph
+
 def test_pyproject_defines_exactly_the_documented_contracts(contracts):
     assert sorted(contracts) == sorted(CONTRACTS)
 
@@ -80,19 +88,15 @@ def test_the_graph_holds_every_module_of_the_package(report):
 
 
 def test_a_pandas_import_in_the_model_breaks_the_contract_and_names_the_chain(report, contracts):
-    graph = copy.deepcopy(report.graph)
-    graph.add_import(importer="sim.core.queues", imported="pandas", line_number=1, line_contents="import pandas")
+    graph = with_imports(report, ("sim.core.queues", "pandas"))
     check = check_of(contracts["core-and-params-write-no-files"], graph)
     assert not check.kept
     assert "sim.core.queues -> pandas" in broken_chains(contracts["core-and-params-write-no-files"], check)
 
 
 def test_an_indirect_import_of_the_results_layer_from_the_schema_breaks_the_contract(report, contracts):
-    graph = copy.deepcopy(report.graph)
-    graph.add_import(importer="sim.params.scenario", imported="sim.analysis.statistics", line_number=1,
-                     line_contents="from ..analysis import statistics")
-    graph.add_import(importer="sim.analysis.statistics", imported="sim.results.store", line_number=1,
-                     line_contents="from ..results import store")
+    graph = with_imports(report, ("sim.params.scenario", "sim.analysis.statistics"),
+                         ("sim.analysis.statistics", "sim.results.store"))
     check = check_of(contracts["core-and-params-write-no-files"], graph)
     assert not check.kept
     assert "sim.analysis.statistics -> sim.results.store" in broken_chains(contracts["core-and-params-write-no-files"],
@@ -100,26 +104,20 @@ def test_an_indirect_import_of_the_results_layer_from_the_schema_breaks_the_cont
 
 
 def test_the_schema_importing_the_model_breaks_both_the_layers_and_its_own_contract(report, contracts):
-    graph = copy.deepcopy(report.graph)
-    graph.add_import(importer="sim.params.files", imported="sim.core.district", line_number=1,
-                     line_contents="from ..core import district")
+    graph = with_imports(report, ("sim.params.files", "sim.core.district"))
     assert not check_of(contracts["layers"], graph).kept
     assert not check_of(contracts["params-without-model"], graph).kept
 
 
 def test_the_model_importing_a_mechanism_breaks_the_layers(report, contracts):
-    graph = copy.deepcopy(report.graph)
-    graph.add_import(importer="sim.core.handling", imported="sim.mechanisms.mediation", line_number=1,
-                     line_contents="from ..mechanisms import mediation")
+    graph = with_imports(report, ("sim.core.handling", "sim.mechanisms.mediation"))
     check = check_of(contracts["layers"], graph)
     assert not check.kept
     assert "sim.core.handling -> sim.mechanisms.mediation" in broken_chains(contracts["layers"], check)
 
 
 def test_batch_importing_reporting_breaks_the_layers(report, contracts):
-    graph = copy.deepcopy(report.graph)
-    graph.add_import(importer="sim.batch.runner", imported="sim.reporting.charts", line_number=1,
-                     line_contents="from ..reporting import charts")
+    graph = with_imports(report, ("sim.batch.runner", "sim.reporting.charts"))
     assert not check_of(contracts["layers"], graph).kept
 
 
