@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core.case import Case
-from sim.core.queues import QUEUES, EdfQueue, FifoQueue
+from sim.core.queues import QUEUES, EdfQueue, FcfsQueue, FifoQueue, LsfQueue
 
 NO_DEADLINE = math.inf
 
@@ -164,8 +164,8 @@ def test_len_counts_the_cases_waiting_not_the_stale_entries(kind):
     assert len(queue) == 0
 
 
-def test_the_disciplines_are_named_fifo_and_edf():
-    assert QUEUES == {"fifo": FifoQueue, "edf": EdfQueue}
+def test_the_disciplines_are_named_fifo_fcfs_edf_and_lsf():
+    assert QUEUES == {"fifo": FifoQueue, "fcfs": FcfsQueue, "edf": EdfQueue, "lsf": LsfQueue}
 
 
 # --------------------------------------------------------------------------- against a reference

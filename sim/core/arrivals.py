@@ -87,6 +87,9 @@ class CaseSource:
         self.source_cdf = np.cumsum(shares) / shares.sum()
         self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
         self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
+        self.deadline_mixes = {i: (np.array([p.deadline_h for p in c.deadline_mix]),
+                                   np.cumsum([p.share for p in c.deadline_mix]))
+                               for i, c in enumerate(self.categories) if c.deadline_mix}
         departments = list(scenario.departments)
         self.department_index = {name: i for i, name in enumerate(departments)}
         self.department_choices = [
@@ -108,6 +111,17 @@ class CaseSource:
     def departments_drawn(self) -> bool:
         """Whether some category shares its cases among departments (then a stream decides each case's)."""
         return any(len(indices) > 1 for indices, _ in self.department_choices)
+
+    def deadlines(self, category: np.ndarray) -> np.ndarray:
+        """Each case's time limit: its category's, or drawn from the category's mixture (stream cases.deadline)."""
+        limit = self.deadline[category]
+        if self.deadline_mixes:
+            u = self.streams["cases.deadline"].random(len(category))
+            for c, (hours, cdf) in self.deadline_mixes.items():
+                mask = category == c
+                pick = np.minimum(np.searchsorted(cdf / cdf[-1], u[mask], side="right"), len(hours) - 1)
+                limit[mask] = hours[pick]
+        return limit
 
     def expected_per_day(self) -> float:
         return float(self.rate_per_h.sum() * 24)
@@ -158,7 +172,7 @@ class CaseSource:
             grid=grid,
             level=level,
             department=department,
-            due=time + self.deadline[category],
+            due=time + self.deadlines(category),
             work=work,
             u_escalate=u_escalate,
             u_reopen=s["feedback.reopen"].random(n),

@@ -114,7 +114,8 @@ class District:
         self.stations = StationFactory(
             scenario.dispatch.queue_discipline, self.calendars, self.department_calendars,
             {GRID: wf.grid_case_time_share, COMMUNITY: wf.community_case_time_share},
-            post_calendar=self.hooks.post_calendar, case_time_share=self.hooks.case_time_share)
+            post_calendar=self.hooks.post_calendar, case_time_share=self.hooks.case_time_share,
+            expected_work=self._expected_work, start_slack_h=scenario.dispatch.start_slack_h)
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
             "on_duty_grid_worker", "on_duty_community_worker", "on_duty_department_staff", "grid_workers")}
@@ -144,6 +145,18 @@ class District:
             rework_share=s.cases.rework_share,
             window=self.window,
         )
+
+    def _expected_work(self, role: int, index: int) -> list[float]:
+        """Mean work of each case category at a station (what least slack first expects a case to need)."""
+        categories = self.scenario.cases.categories.values()
+        if role == GRID:
+            return [c.work.grid.mean_h for c in categories]
+        if role == COMMUNITY:
+            return [c.work.community.mean_h for c in categories]
+        if role == DEPARTMENT:
+            department = self.scenario.department_names()[index]
+            return [c.work_at(department).mean_h for c in categories]
+        return [0.0 for _ in categories]  # a mechanism's own station: earliest due first
 
     def _build_stations(self) -> None:
         h = self.handling

@@ -21,6 +21,8 @@ Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`p
 
 from __future__ import annotations
 
+import math
+
 import simpy
 from simpy.events import Timeout
 
@@ -63,6 +65,7 @@ class Handling:
         self.busy_h = [0.0] * len(self.roles)  # shift hours spent on cases inside the measurement window
         self.closed: list[tuple] = []  # Case.closure() of every case closed since the log last took them
         self.to_wake: dict[Calendar, dict[Station, None]] = {}  # stations with idle workers and waiting cases
+        self.woken_at: dict[Station, float] = {}  # paced stations: when idle workers look at their queue again
 
     def add_role(self, name: str) -> int:
         """A mechanism's own kind of staff (mediators): its index in `queued` and `busy_h`."""
@@ -104,13 +107,49 @@ class Handling:
         """Hand a case to a station: an idle worker on shift takes it, or it queues."""
         for divert in self.hooks.divert:
             station = divert(case, station)
+        queue = station.queue
+        if queue.paced:
+            queue.push(case)
+            self.queued[station.role] += 1
+            if station.idle:
+                self.take_ready(station)
+            return
         if station.idle:
             if station.calendar.on_shift(self.env.now):
                 self.start(station.idle.pop(), case)
                 return
             self._wake_at_shift_start(station)
-        station.queue.push(case)
+        queue.push(case)
         self.queued[station.role] += 1
+
+    def take_ready(self, station: Station) -> None:
+        """A paced queue (start when slack is low): idle workers on shift take the cases ready now; wake later."""
+        now = self.env.now
+        idle, queue = station.idle, station.queue
+        if not station.calendar.on_shift(now):
+            if len(queue):
+                self._wake_at_shift_start(station)
+            return
+        while idle:
+            case = queue.pop(now)
+            if case is None:
+                break
+            self.queued[station.role] -= 1
+            self.start(idle.pop(), case)
+        if idle and len(queue):
+            self._wake_when_ready(station, queue.ready_at())
+
+    def _wake_when_ready(self, station: Station, at: float) -> None:
+        if at >= self.woken_at.get(station, float("inf")):
+            return  # an earlier wake-up is set and will look again
+        self.woken_at[station] = at
+        Timeout(self.env, max(0.0, at - self.env.now), station).callbacks.append(self._ready)
+
+    def _ready(self, event: Timeout) -> None:
+        station = event.value
+        if self.woken_at.get(station, -math.inf) <= self.env.now:
+            self.woken_at.pop(station, None)
+        self.take_ready(station)
 
     def _wake_at_shift_start(self, station: Station) -> None:
         self.to_wake.setdefault(station.calendar, {})[station] = None
@@ -120,6 +159,9 @@ class Handling:
         now = self.env.now
         for station in self.to_wake.pop(calendar, {}):
             idle, queue = station.idle, station.queue
+            if queue.paced:
+                self.take_ready(station)
+                continue
             while idle and len(queue):  # the shift begins by definition: no on_shift() rounding can stall this
                 self.queued[station.role] -= 1
                 self.start(idle.pop(), queue.pop(now))
@@ -139,6 +181,8 @@ class Handling:
             case.accepted = now
         work = case.work[level] * (self.rework_share if case.rework else 1.0)
         shift_h = work * station.stretch * worker.pace
+        for hook in self.hooks.service:
+            shift_h = hook(worker, case, shift_h)
         calendar = station.calendar
         done = calendar.finish(now, shift_h)
         start, end = self.window_start, self.window_end
@@ -167,6 +211,8 @@ class Handling:
                 self.queued[station.role] -= 1
                 self.start(worker, case)
                 return
+            if station.queue.paced and len(station.queue):
+                self._wake_when_ready(station, station.queue.ready_at())
             for idle in self.hooks.idle:
                 if idle(worker):
                     return
@@ -192,7 +238,10 @@ class Handling:
 
     def close(self, case: Case) -> None:
         """Close a case; the resident may reject the result, and then it reopens for rework."""
-        if not case.reopened and case.u_reopen < self.reopen_probability:
+        p_reopen = self.reopen_probability
+        for hook in self.hooks.reopen_probability:
+            p_reopen = hook(case, p_reopen)
+        if not case.reopened and case.u_reopen < p_reopen:
             case.reopened = True
             case.rework = True
             Timeout(self.env, self.reopen_delay_h, case).callbacks.append(self._reopen)

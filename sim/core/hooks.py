@@ -40,6 +40,8 @@ class Hooks:
         self.post_calendar: list[Callable[[int, int, Calendar], Calendar]] = []  # (post, n_posts, calendar)
         self.case_time_share: list[Callable[[int, float], float]] = []  # (role, share of a shift for cases)
         self.divert: list[Callable[[Case, Station], Station]] = []  # a case about to join a station
+        self.service: list[Callable[[Worker, Case, float], float]] = []  # (worker, case, shift hours) of a service
+        self.reopen_probability: list[Callable[[Case, float], float]] = []  # (case, probability) at its closure
         # decisions: the first that returns True has acted
         self.idle: list[Callable[[Worker], bool]] = []  # a worker with nothing queued: other work (a patrol)?
         # notifications

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 UNITS = ("share", "h", "days", "cases", "cases/day", "visits", "problems", "wishes", "vacancies", "people",
-         "post-days", "grid-days", "communities", "yuan", "yuan/year")
+         "post-days", "grid-days", "communities", "yuan", "yuan/year", "ratio")
 BETTER = ("higher", "lower", "neither")
 
 
@@ -74,3 +74,29 @@ def decided_at(closed: np.ndarray, due: np.ndarray) -> np.ndarray:
 def time_to_close(arrived: np.ndarray, closed: np.ndarray, at: float | np.ndarray) -> np.ndarray:
     """Closure minus arrival; a case open at `at` counts at its age then."""
     return np.where(is_closed(closed), closed - arrived, at - arrived)
+
+
+def deadline_position(arrived: np.ndarray, closed: np.ndarray, due: np.ndarray) -> np.ndarray:
+    """Closure time relative to the allowed time, (closed - arrived) / (due - arrived): 1 at the due time.
+
+    NaN for cases without a deadline, still open, or with no time allowed.
+    """
+    allowed = due - arrived
+    with np.errstate(invalid="ignore", divide="ignore"):
+        position = (closed - arrived) / allowed
+    return np.where(has_deadline(due) & is_closed(closed) & (allowed > 0), position, np.nan)
+
+
+def deadline_ratios(position: np.ndarray) -> tuple[float, float]:
+    """Closures around the deadline, from `deadline_position` (NaNs ignored).
+
+    spike = closures in the last tenth of the allowed time (0.9, 1.0] over those in the tenth
+    before (0.8, 0.9]; drop = closures in the first tenth after due (1.0, 1.1] over those in the
+    last tenth before. A closure exactly at the due time is on time, so it is in the last tenth
+    before. NaN where the denominator is empty.
+    """
+    p = position[np.isfinite(position)]
+    before = np.count_nonzero((p > 0.8) & (p <= 0.9))
+    last = np.count_nonzero((p > 0.9) & (p <= 1.0))
+    after = np.count_nonzero((p > 1.0) & (p <= 1.1))
+    return (last / before if before else float("nan"), after / last if last else float("nan"))

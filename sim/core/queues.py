@@ -1,9 +1,14 @@
-"""Queue disciplines of a station: first come first served with supervision of overdue cases, or earliest due first.
+"""Queue disciplines of a station: first come first served (plain or supervised), earliest due, least slack.
 
 "fifo": first come, first served, except that a case already past its due time is supervised
-(督办) and served first, earliest due first. "edf": earliest deadline first throughout; cases
-without a deadline come last. Ties (equal due times) go to the case that joined the queue
-first. Entries are removed lazily: a case's `token` names the entry that holds it, so a case
+(督办) and served first, earliest due first. "fcfs": plain first come, first served, overdue or
+not. "edf": earliest deadline first throughout; cases without a deadline come last. "lsf":
+least slack first, the slack of a case being the time left before its due time less the work it
+is expected to need at the station (its category's mean work content at that level, which staff
+can judge; its actual work is not known before it is done); with `start_slack_h` set, a case is
+not started at all while its slack exceeds that many hours (work starts late when a limit is
+generous). Ties (equal due times or slacks) go to the case that joined the queue first.
+Entries are removed lazily: a case's `token` names the entry that holds it, so a case
 taken through one index is skipped in the other. Tokens are unique across every queue of the
 process: a stale entry left in one queue can never match a case that has since joined another
 (with a counter per queue it could, and the case was then served twice).
@@ -16,6 +21,7 @@ import math
 from collections import deque
 from itertools import count
 
+from .calendar import Calendar
 from .case import Case
 
 _tokens = count(1)  # increasing, so within a queue they also order equal due times by arrival
@@ -25,6 +31,7 @@ class FifoQueue:
     """First come, first served; supervised (overdue) cases jump ahead, earliest due first."""
 
     __slots__ = ("fifo", "overdue", "size")
+    paced = False  # whether pop may hold back a queued case (see LsfQueue)
 
     def __init__(self):
         self.fifo: deque = deque()
@@ -60,6 +67,10 @@ class FifoQueue:
                 return self._taken(case)
         return None
 
+    def waiting(self) -> list[Case]:
+        """The queued cases, in the order they joined (for a mechanism looking at the queue)."""
+        return [case for seq, case in self.fifo if case.token == seq]
+
     def _taken(self, case: Case) -> Case:
         case.token = 0
         self.size -= 1
@@ -80,6 +91,7 @@ class EdfQueue:
     """Earliest deadline first; cases without a deadline come last, in the order they joined."""
 
     __slots__ = ("heap", "size")
+    paced = False
 
     def __init__(self):
         self.heap: list = []
@@ -103,6 +115,10 @@ class EdfQueue:
                 return case
         return None
 
+    def waiting(self) -> list[Case]:
+        """The queued cases, in no particular order (for a mechanism looking at the queue)."""
+        return [case for _, seq, case in self.heap if case.token == seq]
+
     def drain(self) -> list[Case]:
         """Remove and return every queued case, in the order they joined."""
         cases = [case for _, seq, case in sorted(self.heap, key=lambda entry: entry[1]) if case.token == seq]
@@ -113,4 +129,72 @@ class EdfQueue:
         return cases
 
 
-QUEUES = {"fifo": FifoQueue, "edf": EdfQueue}
+class FcfsQueue(FifoQueue):
+    """Plain first come, first served: overdue cases wait their turn like the others (no supervision)."""
+
+    __slots__ = ()
+
+    def push(self, case: Case) -> None:
+        token = case.token = next(_tokens)
+        self.size += 1
+        self.fifo.append((token, case))
+
+
+class LsfQueue(EdfQueue):
+    """Least slack first: served by working hours left before due less expected work; no deadline last.
+
+    Slack is counted in the station's working hours (`calendar`): a case due on Monday morning
+    has little slack on Friday evening. `expected_h[category]` is the shift hours a case of that
+    category is expected to take at the station. The key of a case, its working-hour clock at due
+    less its expected work, does not change while it waits, so the queue is a heap.
+    """
+
+    __slots__ = ("expected_h", "start_slack_h", "calendar")
+
+    def __init__(self, expected_h: list[float], calendar: Calendar, start_slack_h: float | None = None):
+        super().__init__()
+        self.expected_h = expected_h
+        self.calendar = calendar
+        self.start_slack_h = start_slack_h
+
+    def push(self, case: Case) -> None:
+        token = case.token = next(_tokens)
+        self.size += 1
+        key = math.inf if case.due == math.inf else self.calendar.worked(case.due) - self.expected_h[case.category]
+        heapq.heappush(self.heap, (key, token, case))
+
+
+class PacedLsfQueue(LsfQueue):
+    """Least slack first, a case started only once its slack falls to `start_slack_h` working hours."""
+
+    __slots__ = ()
+    paced = True
+
+    def ready_at(self) -> float:
+        """When the case of least slack may be started (inf: the queue is empty or holds no case with a deadline)."""
+        heap = self.heap
+        while heap:
+            key, seq, case = heap[0]
+            if case.token == seq:
+                return -math.inf if key == math.inf else self.calendar.at_worked(key - self.start_slack_h)
+            heapq.heappop(heap)
+        return math.inf
+
+    def pop(self, now: float) -> Case | None:
+        if self.ready_at() > now:
+            return None
+        return super().pop(now)
+
+
+def make_queue(discipline: str, calendar: Calendar | None = None, expected_h: list[float] | None = None,
+               start_slack_h: float | None = None):
+    """A station's queue of this discipline (least slack needs the station's calendar and expected work)."""
+    if discipline != "lsf":
+        return QUEUES[discipline]()
+    if expected_h is None or calendar is None:
+        raise ValueError("a least-slack-first queue needs its station's calendar and the expected work of each case "
+                         "category")
+    return (PacedLsfQueue if start_slack_h is not None else LsfQueue)(expected_h, calendar, start_slack_h)
+
+
+QUEUES = {"fifo": FifoQueue, "fcfs": FcfsQueue, "edf": EdfQueue, "lsf": LsfQueue}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .calendar import Calendar
-from .queues import QUEUES
+from .queues import make_queue
 
 if TYPE_CHECKING:
     from .case import Case
@@ -30,13 +30,15 @@ class Station:
 
     __slots__ = ("role", "index", "queue", "idle", "calendar", "base_stretch", "stretch", "factors", "workers")
 
-    def __init__(self, role: int, index: int, discipline: str, calendar: Calendar, case_time_share: float):
+    def __init__(self, role: int, index: int, discipline: str, calendar: Calendar, case_time_share: float,
+                 expected_h: list[float] | None = None, start_slack_h: float | None = None):
         self.role = role
         self.index = index
-        self.queue = QUEUES[discipline]()
         self.idle: list[Worker] = []
         self.calendar = calendar
         self.base_stretch = 1.0 / case_time_share  # shift hours per hour of case work
+        expected_shift_h = None if expected_h is None else [h * self.base_stretch for h in expected_h]
+        self.queue = make_queue(discipline, calendar, expected_shift_h, start_slack_h)
         self.stretch = self.base_stretch
         self.factors: dict[str, float] = {}  # who makes work here slower or faster, and by how much
         self.workers = 0
@@ -76,8 +78,11 @@ class StationFactory:
     def __init__(self, discipline: str, calendars: dict[str, Calendar], department_calendars: list[Calendar],
                  case_time_shares: dict[int, float], *,
                  post_calendar: list[Callable[[int, int, Calendar], Calendar]],
-                 case_time_share: list[Callable[[int, float], float]]):
+                 case_time_share: list[Callable[[int, float], float]],
+                 expected_work: Callable[[int, int], list[float]] | None = None, start_slack_h: float | None = None):
         self.discipline = discipline
+        self.expected_work = expected_work  # (role, index) -> expected work per category (least slack first)
+        self.start_slack_h = start_slack_h
         self.post_calendar_hooks = post_calendar  # the hook lists themselves: mechanisms may add to them later
         self.case_time_share_hooks = case_time_share
         self.calendars = calendars
@@ -114,4 +119,7 @@ class StationFactory:
 
     def _station(self, role: int, index: int, calendar: Calendar, share: float) -> Station:
         self.in_use[calendar] = None
-        return Station(role, index, self.discipline, calendar, share)
+        expected = self.expected_work(role, index) if self.expected_work and self.discipline == "lsf" else None
+        # pacing (start when slack is low) is a response of the departments to their time limits
+        start_slack_h = self.start_slack_h if role == DEPARTMENT else None
+        return Station(role, index, self.discipline, calendar, share, expected, start_slack_h)

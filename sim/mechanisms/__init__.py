@@ -14,6 +14,7 @@ the results they gave before it existed (tests/test_backtest.py checks it).
     mediation        resident mediators take disputes
     micro_wishes     order-dispatch-accept small requests taken by volunteers
     corrective_support  a community the monthly assessment flags gets help for a month
+    deadline_response  departments respond to their time limits: overtime, compression, supervision
     costs            yearly costs and the cost per case closed on time
 """
 
@@ -24,6 +25,7 @@ from ..core.hooks import Mechanism
 from ..params import Scenario
 from .corrective_support import CorrectiveSupport
 from .costs import CostModel
+from .deadline_response import DeadlineResponse
 from .mediation import Mediation
 from .micro_wishes import MicroWishes
 from .prevention import Prevention
@@ -35,7 +37,7 @@ from .time_budget import TimeBudget
 
 MECHANISMS: tuple[type[Mechanism], ...] = (
     TimeBudget, StaggeredHours, Succession, CommunitySplit, GridStaffing, Prevention, Mediation, MicroWishes,
-    CorrectiveSupport, CostModel,
+    CorrectiveSupport, DeadlineResponse, CostModel,
 )
 
 

@@ -85,10 +85,18 @@ class CostModel(Mechanism):
         volumes["trainees"] = succession["reserve_pool_trainees"]
         parts = cost_parts(raw.scenario.costs, volumes)
         years = volumes["window_years"]
-        total = sum(parts.values())
+        total = sum(parts.values()) + overtime_pay(raw)
         result = {"annual_cost_yuan": total / years if years > 0 else math.nan}
         for part, value in parts.items():
             result[f"annual_cost_{part}_yuan"] = value / years if years > 0 else math.nan
         on_time = on_time_cases(raw.cases, raw.window_h, raw.end_h)
         result["cost_per_on_time_case_yuan"] = total / on_time if on_time else math.nan
         return result
+
+
+def overtime_pay(raw) -> float:
+    """Overtime paid inside the window when departments respond to deadlines (`deadline_response`), else 0."""
+    response = raw.extensions.get("deadline_response")
+    if response is None:
+        return 0.0
+    return response["overtime_h"] * raw.scenario.deadline_response.overtime.yuan_per_hour

@@ -9,8 +9,9 @@ hours of shift time (`params.derived.time_shares`). Community workers get the sa
 burden is on. Burden reduction (the admission system, the lists of removed certificates and
 plaques) lowers b and so frees time for residents.
 
-`time_use(raw)` accounts every role's shift, exactly: shift = cases + patrol + burden + other +
-idle, where idle is the remainder.
+`time_use(raw)` accounts every role's shift, exactly: shift + overtime = cases + patrol + burden +
+other + idle, where idle is the remainder; overtime (department staff working to their time
+limits, `deadline_response`) is all case work.
 """
 
 from __future__ import annotations
@@ -96,18 +97,21 @@ def time_use(raw) -> list[dict]:
     shares = shares_of(s)
     patrol_h = raw.extensions.get("prevention", {}).get("patrol_visits_in_window", 0) * s.patrol.visit_h \
         if s.patrol.enabled else 0.0
+    overtime_h = raw.extensions.get("deadline_response", {}).get("overtime_h", 0.0)
     rows = []
     for role, key in (("grid_worker", "grid"), ("community_worker", "community"), ("department_staff", None)):
         shift = raw.shift_h[role]
         case_share = shares[f"{key}_case"] if key else 1.0
         burden = shares[f"{key}_burden"] * shift if key else 0.0
         other = shares[f"{key}_other"] * shift if key else 0.0
-        cases = raw.busy_h[role] * case_share
+        overtime = overtime_h if role == "department_staff" else 0.0
+        cases = raw.busy_h[role] * case_share + overtime
         patrol = patrol_h if role == "grid_worker" else 0.0
         freed = 0.0
         if key and s.burden.enabled:
             hours = s.burden.grid_worker_hours_per_week if key == "grid" else s.burden.community_worker_hours_per_week
             freed = hours * shift / role_week_hours(s, role) - burden
-        rows.append({"role": role, "shift_h": shift, "cases_h": cases, "patrol_h": patrol, "burden_h": burden,
-                     "other_h": other, "idle_h": shift - cases - patrol - burden - other, "burden_freed_h": freed})
+        rows.append({"role": role, "shift_h": shift, "overtime_h": overtime, "cases_h": cases, "patrol_h": patrol,
+                     "burden_h": burden, "other_h": other, "idle_h": shift + overtime - cases - patrol - burden - other,
+                     "burden_freed_h": freed})
     return rows

@@ -61,6 +61,13 @@ class Escalation(Strict):
     community: float = Field(ge=0, le=1)
 
 
+class DeadlineShare(Strict):
+    """One component of a category's deadline mixture: this limit for this share of its cases."""
+
+    deadline_h: float = Field(gt=0, le=24 * MAX_HORIZON_DAYS)
+    share: float = Field(ge=0, le=1)
+
+
 class Category(Strict):
     """A kind of case: how often it arises, where it is handled, how much work, by when."""
 
@@ -79,6 +86,18 @@ class Category(Strict):
     resolution_deadline_h: float | None = Field(
         None, gt=0, le=24 * MAX_HORIZON_DAYS, description="None: the dispatch rule's resolution_deadline_h"
     )
+    deadline_mix: list[DeadlineShare] | None = Field(
+        None, min_length=1, description="None: every case has deadline_h; else each case's deadline is drawn from "
+                                        "this mixture (shares sum to 1), e.g. 13 % at 720 h and 87 % at 73.5 h")
+
+    @field_validator("deadline_mix")
+    @classmethod
+    def _mix_sums_to_one(cls, value: list[DeadlineShare] | None) -> list[DeadlineShare] | None:
+        if value is not None:
+            total = sum(part.share for part in value)
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                raise ValueError(f"deadline_mix shares must sum to 1, got {total:.6g}")
+        return value
 
 
     @field_validator("department")

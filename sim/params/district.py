@@ -119,6 +119,19 @@ class Dispatch(Strict):
         2.0, gt=0, le=24 * MAX_HORIZON_DAYS, description="assumption: a whistled case must be taken up within 2 h"
     )
     resolution_deadline_h: float = Field(gt=0, le=24 * MAX_HORIZON_DAYS)
-    queue_discipline: Literal["fifo", "edf"] = Field(
-        "fifo", description="assumption: first come, first served, overdue (supervised) cases first"
+    queue_discipline: Literal["fifo", "fcfs", "edf", "lsf"] = Field(
+        "fifo", description="assumption: first come, first served, overdue (supervised) cases first; fcfs: plain "
+                            "first come, first served; edf: earliest deadline first; lsf: least slack first"
     )
+    start_slack_h: float | None = Field(
+        None, ge=0, le=24 * MAX_HORIZON_DAYS,
+        description="assumption: None = work on a case starts as soon as a worker is free; with lsf, a department "
+                    "does not start a whistled case while it has more than this many working hours of slack "
+                    "(slack-driven pacing)")
+
+    @model_validator(mode="after")
+    def _pacing_needs_least_slack(self) -> Dispatch:
+        if self.start_slack_h is not None and self.queue_discipline != "lsf":
+            raise ValueError(f"dispatch.start_slack_h = {self.start_slack_h} needs queue_discipline lsf (least slack "
+                             f"first), not {self.queue_discipline!r}")
+        return self

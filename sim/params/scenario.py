@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from .base import MAX_HORIZON_DAYS, Strict
 from .cases import Cases
 from .costs import Costs
+from .deadlines import DeadlineResponse
 from .derived import time_shares
 from .district import Department, Dispatch, Territory, Workforce
 from .participation import Mediation, MicroWishes
@@ -48,6 +49,7 @@ class Scenario(Strict):
     cases: Cases
     assessment: Assessment = Field(default_factory=Assessment)
     corrective_support: CorrectiveSupport = Field(default_factory=CorrectiveSupport)
+    deadline_response: DeadlineResponse = Field(default_factory=DeadlineResponse)
     mediation: Mediation = Field(default_factory=Mediation)
     patrol: Patrol = Field(default_factory=Patrol)
     latent: LatentProblems = Field(default_factory=LatentProblems)

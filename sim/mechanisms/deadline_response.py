@@ -1,0 +1,256 @@
+"""Deadlines that act (限时办理): how departments respond to the time limits of whistled cases.
+
+Without this mechanism a deadline only measures (the yardstick): the same cases close at the
+same times whatever the limit. With it, each response is a lever of its own
+(`params.deadlines`), acting on department stations only (the whistled cases, which carry the
+departments' limits):
+
+- **overtime** (deadline pressure on effort): every `check_h` the department looks at its queue;
+  when the cases waiting with less than `trigger_slack_h` left (overdue ones included) reach
+  `trigger_cases_per_staff` per head, the services it starts carry `share` hours of overtime per
+  shift hour, so a case takes 1 / (1 + share) of its shift time, until the week's overtime reaches
+  `cap_hours_per_staff_week` per head (a service that would pass the cap gets only what is left);
+  paid at `yuan_per_hour`;
+- **compression** (quality): a case started with slack s < `slack_h` is compressed by
+  c = 1 - s / slack_h (1 when due or overdue): it takes (1 - speedup x c) of its time, and the
+  resident rejects its result with probability p + (p_full - p) x c, p_full being
+  `compression.reopen_probability`, at the same uniform draw as before (common random numbers);
+- **supervision** (督办 that escalates): a case waiting past its due time is flagged to the level
+  above; while some case has waited `reinforce_after_h` past its due time the department gets
+  `reinforce_staff` supervisors who take cases; the flagged cases count against the community's
+  monthly scorecard (table `scorecard_community_supervised`).
+
+Slack-driven pacing is a queue discipline (`dispatch.queue_discipline: lsf`, `start_slack_h`),
+not part of this mechanism. The responses are rules on the clock and draw no random numbers;
+the KPIs `deadline_spike_ratio` and `deadline_drop_ratio` (closures just before against just
+after the due time, `core.outcomes.deadline_ratios`) show whether a log's closures cluster
+before the deadline, and `on_time_rate_common_yardstick` measures every scenario's whistled
+cases against one limit, so that the behaviour part of an on-time difference can be told from
+the yardstick part (`analysis.behaviour.yardstick_split`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core import outcomes
+from ..core.case import Case
+from ..core.hooks import Hooks, Mechanism
+from ..core.outcomes import Kpi
+from ..core.stations import DEPARTMENT, Station, Worker
+from ..units import HOURS_PER_WEEK, HOURS_PER_YEAR
+
+
+class DeadlineResponse(Mechanism):
+    """Overtime, compression and escalating supervision at the department stations."""
+
+    name = section = "deadline_response"
+    kpis = (
+        Kpi("overtime_hours_per_staff_week", "h", "lower", "workload",
+            "Overtime per department staff member per week (h)", "职能部门人均每周加班时数"),
+        Kpi("annual_cost_overtime_yuan", "yuan/year", "lower", "cost", "Overtime pay (yuan a year)",
+            "加班费(元/年)"),
+        Kpi("compressed_share", "share", "neither", "flow", "Whistled services started under compression",
+            "压缩办理的派单案件比例"),
+        Kpi("supervised_cases", "cases", "lower", "service", "Overdue cases flagged for supervision (督办)",
+            "超期督办案件数"),
+        Kpi("reinforced_cases", "cases", "lower", "service", "Cases overdue long enough to bring in reinforcement",
+            "超期升级督办案件数"),
+        Kpi("supervisor_hours_per_week", "h", "neither", "workload", "Supervisor hours sent to departments per week",
+            "每周增派督办人员时数"),
+        Kpi("deadline_spike_ratio", "ratio", "neither", "service",
+            "Closures in the last tenth before due / the tenth before", "截止前最后十分之一时段结案数/前一时段"),
+        Kpi("deadline_drop_ratio", "ratio", "neither", "service",
+            "Closures in the first tenth after due / the last tenth before",
+            "超期后首个十分之一时段结案数/截止前最后时段"),
+        Kpi("on_time_rate_common_yardstick", "share", "higher", "service",
+            "On-time rate, whistled cases against the common limit", "按统一时限衡量的按时办结率"),
+    )
+
+    def __init__(self, district):
+        super().__init__(district)
+        s = district.scenario
+        self.spec = s.deadline_response
+        self.staff = [d.staff for d in s.departments.values()]
+        self.p_reopen = s.cases.reopen_probability
+        self.window = district.window
+        self.pressed: list[bool] = [False] * len(self.staff)
+        self.week_overtime: dict[tuple[int, int], float] = {}  # (department, week) -> overtime charged
+        self.overtime_h = 0.0  # overtime hours inside the window (the services' part in it)
+        self.case_person_h = 0.0  # person-hours of department case work inside the window (shift + overtime)
+        self.services = 0
+        self.compressed_services = 0
+        self.compression: dict[int, float] = {}  # case id -> compression of its last department service
+        self.flagged: dict[int, float] = {}  # case id -> when it was flagged (waiting past due)
+        self.reinforced: dict[int, float] = {}  # case id -> when it brought in reinforcement
+        self.supervisors: dict[int, list[Worker]] = {}  # department -> supervisors now there
+        self.supervisor_h = 0.0
+
+    def attach(self, hooks: Hooks) -> None:
+        spec = self.spec
+        if spec.overtime.enabled or spec.compression.enabled:
+            hooks.service.append(self._service)
+        if spec.compression.enabled:
+            hooks.reopen_probability.append(self._reopen_probability)
+
+    def start(self) -> None:
+        if self.spec.overtime.enabled or self.spec.supervision.enabled:
+            self.district.env.process(self._watch())
+
+    # -- at each service ----------------------------------------------------------------------
+
+    def _service(self, worker: Worker, case: Case, shift_h: float) -> float:
+        station = worker.station
+        if station.role != DEPARTMENT:
+            return shift_h
+        now = self.district.env.now
+        spec = self.spec
+        if spec.compression.enabled:
+            c = min(1.0, max(0.0, 1.0 - (case.due - now) / spec.compression.slack_h))
+            self.compression[case.id] = c
+            shift_h *= 1.0 - spec.compression.speedup * c
+            self.compressed_services += c > 0
+        self.services += 1
+        overtime = 0.0
+        if spec.overtime.enabled and self.pressed[station.index] and worker not in self.supervisors.get(
+                station.index, ()):  # the supervisors sent are not the department's own staff
+            overtime, shift_h = self._overtime(station, now, shift_h)
+        self._account(station, now, shift_h, overtime)
+        return shift_h
+
+    def _overtime(self, station: Station, now: float, shift_h: float) -> tuple[float, float]:
+        """(overtime share, shift hours) of a service started under pressure, within the week's cap."""
+        spec = self.spec.overtime
+        key = (station.index, int(now // HOURS_PER_WEEK))
+        left = spec.cap_hours_per_staff_week * self.staff[station.index] - self.week_overtime.get(key, 0.0)
+        if left <= 0:
+            return 0.0, shift_h
+        # a service of s shift hours at share o takes s / (1 + o) shift hours and s o / (1 + o) of overtime
+        share = spec.share if shift_h * spec.share / (1 + spec.share) <= left else left / (shift_h - left)
+        self.week_overtime[key] = self.week_overtime.get(key, 0.0) + shift_h * share / (1 + share)
+        return share, shift_h / (1 + share)
+
+    def _account(self, station: Station, now: float, shift_h: float, overtime_share: float) -> None:
+        """The service's shift hours inside the window (as the handling layer counts them) and its overtime there."""
+        start, end = self.window
+        done = station.calendar.finish(now, shift_h)
+        if start <= now and done <= end:
+            inside = shift_h
+        elif now < end and done > start:
+            inside = station.calendar.hours_between(max(now, start), min(done, end))
+        else:
+            return
+        self.overtime_h += inside * overtime_share
+        self.case_person_h += inside * (1 + overtime_share)
+
+    def _reopen_probability(self, case: Case, p: float) -> float:
+        c = self.compression.pop(case.id, 0.0)
+        return p + (self.spec.compression.reopen_probability - p) * c if c > 0 else p
+
+    # -- the hourly look at the queues ----------------------------------------------------------
+
+    def _watch(self):
+        env = self.district.env
+        stations = self.district.handling.department_stations
+        spec = self.spec
+        while True:
+            now = env.now
+            for station in stations:
+                waiting = station.queue.waiting()
+                if spec.overtime.enabled:
+                    near = sum(1 for case in waiting if case.due - now < spec.overtime.trigger_slack_h)
+                    self.pressed[station.index] = near >= spec.overtime.trigger_cases_per_staff * self.staff[
+                        station.index]
+                if spec.supervision.enabled:
+                    self._supervise(station, waiting, now)
+            yield env.timeout(spec.check_h)
+
+    def _supervise(self, station: Station, waiting: list[Case], now: float) -> None:
+        spec = self.spec.supervision
+        late = False
+        for case in waiting:
+            if case.due < now:
+                self.flagged.setdefault(case.id, now)
+                if now - case.due >= spec.reinforce_after_h:
+                    self.reinforced.setdefault(case.id, now)
+                    late = True
+        present = self.supervisors.get(station.index)
+        start, end = self.window
+        if present and start <= now < end:
+            self.supervisor_h += len(present) * self.spec.check_h * station.calendar.on_shift(now)
+        if late and not present:
+            self.supervisors[station.index] = self.district.handling.staff(station, spec.reinforce_staff)
+        elif present and not late:
+            for worker in self.supervisors.pop(station.index):
+                worker.active = False
+                if worker in station.idle:
+                    station.idle.remove(worker)
+            station.workers -= len(present)
+
+    # -- outputs ------------------------------------------------------------------------------
+
+    def results(self) -> dict:
+        return {"overtime_h": self.overtime_h, "case_person_h": self.case_person_h,
+                "week_overtime": dict(self.week_overtime), "services": self.services,
+                "compressed_services": self.compressed_services,
+                "flagged": np.array(list(self.flagged.items()), dtype=float).reshape(-1, 2),
+                "reinforced": np.array(list(self.reinforced.items()), dtype=float).reshape(-1, 2),
+                "supervisor_h": self.supervisor_h}
+
+    @classmethod
+    def measure(cls, raw) -> dict[str, float]:
+        s, out = raw.scenario, raw.extensions["deadline_response"]
+        start, end = raw.window_h
+        weeks = (end - start) / HOURS_PER_WEEK
+        staff = sum(d.staff for d in s.departments.values())
+        c = raw.cases
+        in_window = (c["arrived_h"] >= start) & (c["arrived_h"] < end)
+        spike, drop = outcomes.deadline_ratios(outcomes.deadline_position(
+            c["arrived_h"][in_window], c["closed_h"][in_window], c["due_h"][in_window]))
+
+        def counted(table: np.ndarray) -> float:
+            ids = table[:, 0].astype(np.int64)
+            return float(np.count_nonzero(in_window[ids]))
+
+        return {
+            "overtime_hours_per_staff_week": out["overtime_h"] / (staff * weeks),
+            "annual_cost_overtime_yuan": out["overtime_h"] * s.deadline_response.overtime.yuan_per_hour
+            / ((end - start) / HOURS_PER_YEAR),
+            "compressed_share": out["compressed_services"] / out["services"] if out["services"] else math.nan,
+            "supervised_cases": counted(out["flagged"]),
+            "reinforced_cases": counted(out["reinforced"]),
+            "supervisor_hours_per_week": out["supervisor_h"] / weeks,
+            "deadline_spike_ratio": spike,
+            "deadline_drop_ratio": drop,
+            "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
+        }
+
+    @classmethod
+    def tables(cls, raw, case_log) -> dict:
+        """Supervised (flagged) cases per community and assessment month: what counts against its scorecard."""
+        import pandas as pd
+
+        flagged = raw.extensions["deadline_response"]["flagged"]
+        month_h = raw.scenario.assessment.month_weeks * HOURS_PER_WEEK
+        ids = flagged[:, 0].astype(np.int64)
+        frame = pd.DataFrame({"community": case_log["community"].to_numpy()[ids],
+                              "period": (flagged[:, 1] // month_h).astype(np.int64)})
+        table = frame.groupby(["community", "period"]).size().rename("supervised").reset_index()
+        table["start_day"] = table["period"] * raw.scenario.assessment.month_weeks * 7.0
+        return {"scorecard_community_supervised": table}
+
+
+def common_yardstick_on_time(raw) -> float:
+    """On-time rate of the window's cases, whistled ones measured against whistle + the common limit."""
+    c = raw.cases
+    start, end = raw.window_h
+    in_window = (c["arrived_h"] >= start) & (c["arrived_h"] < end)
+    whistled = c["whistled_h"][in_window]
+    due = np.where(np.isnan(whistled), c["due_h"][in_window],
+                   whistled + raw.scenario.deadline_response.common_yardstick_h)
+    closed = c["closed_h"][in_window]
+    decided = outcomes.decided(closed, due, raw.end_h)
+    n = int(np.count_nonzero(decided))
+    return float(np.count_nonzero(decided & outcomes.on_time(closed, due))) / n if n else math.nan
