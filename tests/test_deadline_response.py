@@ -274,3 +274,45 @@ def test_the_supervised_table_is_tidy():
     card = tables(raw, case_log(raw))["scorecard_community_supervised"]
     assert isinstance(card, pd.DataFrame) and list(card.columns) == ["community", "period", "supervised",
                                                                       "start_day"]
+
+
+# --------------------------------------------------------------------------- head count by shift block
+
+
+BLOCKS = ["departments.urban_management.staff=4",
+          "departments.urban_management.hours=[{days: [mon, tue, wed, thu, fri], start_h: 8, end_h: 18}, "
+          "{days: [mon, tue, wed, thu, fri, sat, sun], start_h: 18, end_h: 22}]"]
+
+
+def test_a_block_of_hours_has_its_own_head_count_on_duty():
+    district = District(small_scenario(*BLOCKS, "departments.urban_management.block_staff=[4, 1]"), 3, 0,
+                        MECHANISMS)
+    station = district.handling.department_stations[0]
+    seen = {}
+    def probe(at):
+        yield district.env.timeout(at)
+        seen[at] = station.workers
+    for at in (24 * 7 + 12, 24 * 7 + 20, 24 * 12 + 19):  # Monday noon, Monday 20:00, Saturday 19:00
+        district.env.process(probe(at))
+    raw = district.run()
+    assert seen == {24 * 7 + 12: 4, 24 * 7 + 20: 1, 24 * 12 + 19: 1}
+    a, b = raw.window_h
+    day = Calendar([district.scenario.departments["urban_management"].hours[0]])
+    evening = Calendar([district.scenario.departments["urban_management"].hours[1]])
+    others = sum(d.staff * c.hours_between(a, b) for d, c in zip(list(district.scenario.departments.values())[1:],
+                                                                  district.department_calendars[1:], strict=True))
+    assert raw.shift_h["department_staff"] == pytest.approx(4 * day.hours_between(a, b)
+                                                            + evening.hours_between(a, b) + others)
+
+
+def test_fewer_on_duty_in_a_block_slows_the_department():
+    full = simulate(small_scenario(*BLOCKS), seed=3, case_log=False).kpis
+    thin = simulate(small_scenario(*BLOCKS, "departments.urban_management.block_staff=[2, 1]"), seed=3,
+                    case_log=False).kpis
+    assert thin["department_staff_utilisation"] > full["department_staff_utilisation"]
+    assert thin["ttc_p90_h"] >= full["ttc_p90_h"]
+
+
+def test_block_head_counts_must_match_the_blocks():
+    with pytest.raises(InputError, match="block_staff"):
+        small_scenario(*BLOCKS, "departments.urban_management.block_staff=[4]")

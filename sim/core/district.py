@@ -26,7 +26,8 @@ import simpy
 from simpy.events import Timeout
 
 from ..params import Scenario
-from ..units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
+from ..params.calendar import weekly_intervals
+from ..units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from .arrivals import CaseSource
 from .calendar import Calendar
 from .case import cases_of_block
@@ -165,8 +166,53 @@ class District:
         h.department_stations = [self.stations.department(d) for d in range(len(self.department_calendars))]
         for station, staff in zip(self.community_stations, self._community_staff(), strict=True):
             h.staff(station, int(staff))
-        for station, department in zip(h.department_stations, self.scenario.departments.values(), strict=True):
-            h.staff(station, department.staff)
+        self.department_workers = [h.staff(station, department.staff) for station, department in
+                                   zip(h.department_stations, self.scenario.departments.values(), strict=True)]
+
+    def department_duty(self) -> list[tuple[int, int, Calendar]]:
+        """(department, head count, calendar) of every block of departments' hours with a head count of its own."""
+        duty = []
+        for d, (department, calendar) in enumerate(zip(self.scenario.departments.values(), self.department_calendars,
+                                                       strict=True)):
+            if department.block_staff is None:
+                duty.append((d, department.staff, calendar))
+            else:
+                duty += [(d, n, Calendar([block])) for block, n in zip(department.hours, department.block_staff,
+                                                                      strict=True)]
+        return duty
+
+    def _department_blocks(self):
+        """Departments with a head count by block: at each block's start, that many on duty (the rest leave after
+        the case in hand)."""
+        env = self.env
+        changes = sorted((start, d, n) for d, department in enumerate(self.scenario.departments.values())
+                         if department.block_staff is not None
+                         for block, n in zip(department.hours, department.block_staff, strict=True)
+                         for start, _ in weekly_intervals([block]))
+        for d in {d for _, d, _ in changes}:  # before the first start of the week: the week's last block goes on
+            self._on_duty(d, [n for _, e, n in changes if e == d][-1])
+        week = 0
+        while True:
+            for start, d, n in changes:
+                at = week * HOURS_PER_WEEK + start
+                if at > env.now:
+                    yield env.timeout(at - env.now)
+                self._on_duty(d, n)
+            week += 1
+
+    def _on_duty(self, department: int, n: int) -> None:
+        h = self.handling
+        station, workers = h.department_stations[department], self.department_workers[department]
+        if n > len(workers):
+            workers += h.staff(station, n - len(workers))
+            return
+        leaving = sorted(workers, key=lambda w: w.case is not None)[:len(workers) - n]  # idle ones first
+        for worker in leaving:
+            worker.active = False
+            if worker in station.idle:
+                station.idle.remove(worker)
+            workers.remove(worker)
+        station.workers -= len(leaving)
 
     def _community_staff(self) -> np.ndarray:
         """Community workers per community: equal, or the same total shared by case load (households)."""
@@ -257,8 +303,7 @@ class District:
 
     def _monitor(self):
         env, h, series, grid = self.env, self.handling, self.series, self.grid_workforce
-        departments = list(zip([d.staff for d in self.scenario.departments.values()], self.department_calendars,
-                               strict=True))
+        departments = [(n, calendar) for _, n, calendar in self.department_duty()]
         community_calendar = self.calendars["community_worker"]
         while True:
             t = env.now
@@ -282,6 +327,8 @@ class District:
         env.process(self._arrivals())
         env.process(self._hiring())
         env.process(self._shift_clock())
+        if any(d.block_staff is not None for d in self.scenario.departments.values()):
+            env.process(self._department_blocks())
         for mechanism in self.mechanisms:
             mechanism.start()
         env.process(self._monitor())
@@ -323,8 +370,7 @@ class District:
         community_calendar = self.calendars["community_worker"]
         community = sum(n * per * community_calendar.hours_between(max(a, s), min(b, e))
                         for s, e, n in self.community_segments())
-        department = sum(d.staff * c.hours_between(a, b)
-                         for d, c in zip(self.scenario.departments.values(), self.department_calendars, strict=True))
+        department = sum(n * calendar.hours_between(a, b) for _, n, calendar in self.department_duty())
         grid = self.grid_workforce.shift_hours(self.window, self.end_h)
         return dict(zip(ROLES, (grid, community, department), strict=True))
 

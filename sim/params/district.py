@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import MAX_HORIZON_DAYS, MAX_HOUSEHOLDS, MAX_STAFF, Strict
-from .calendar import WorkingHours, office_hours
+from .calendar import WorkingHours, office_hours, week_hours
 
 
 class Territory(Strict):
@@ -110,6 +110,24 @@ class Department(Strict):
 
     staff: int = Field(ge=1, le=MAX_STAFF)
     hours: list[WorkingHours] = Field(default_factory=office_hours, min_length=1)
+    block_staff: list[int] | None = Field(
+        None, min_length=1, description="assumption: None = all staff on duty in every block of hours; else the head "
+                                        "count on duty in each block of hours, in their order (a night block may have "
+                                        "fewer on duty than the day)")
+
+    @model_validator(mode="after")
+    def _one_head_count_per_block(self) -> Department:
+        if self.block_staff is None:
+            return self
+        if len(self.block_staff) != len(self.hours):
+            raise ValueError(f"block_staff gives {len(self.block_staff)} head counts for {len(self.hours)} blocks of "
+                             f"hours; give one per block")
+        if any(n < 0 or n > self.staff for n in self.block_staff):
+            raise ValueError(f"block_staff {self.block_staff}: each head count must be between 0 and staff "
+                             f"({self.staff})")
+        if sum(week_hours([block]) for block in self.hours) > week_hours(self.hours) + 1e-9:
+            raise ValueError("with block_staff the blocks of hours must not overlap (each hour has one head count)")
+        return self
 
 
 class Dispatch(Strict):
