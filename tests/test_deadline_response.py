@@ -316,3 +316,44 @@ def test_fewer_on_duty_in_a_block_slows_the_department():
 def test_block_head_counts_must_match_the_blocks():
     with pytest.raises(InputError, match="block_staff"):
         small_scenario(*BLOCKS, "departments.urban_management.block_staff=[4]")
+
+
+# --------------------------------------------------------------------------- yardstick and behaviour, the chart
+
+
+def _per_replication(values: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    return pd.DataFrame([{"scenario": scenario, "kpi": kpi, "replication": r, "value": v}
+                         for scenario, kpis in values.items() for kpi, series in kpis.items()
+                         for r, v in enumerate(series)])
+
+
+def test_the_on_time_difference_splits_into_behaviour_and_yardstick():
+    frame = _per_replication({
+        "base": {"on_time_rate": [0.90, 0.92], "on_time_rate_common_yardstick": [0.90, 0.92]},
+        "short": {"on_time_rate": [0.80, 0.83], "on_time_rate_common_yardstick": [0.91, 0.94]},
+    })
+    from sim.analysis.behaviour import yardstick_split
+
+    split = yardstick_split(frame, "base").set_index("part")["mean"]
+    assert split["total"] == pytest.approx(-0.095)
+    assert split["behaviour"] == pytest.approx(0.015)
+    assert split["yardstick"] == pytest.approx(-0.11)
+
+
+def test_without_a_common_yardstick_there_is_no_split():
+    from sim.analysis.behaviour import yardstick_split
+
+    frame = _per_replication({"base": {"on_time_rate": [0.9, 0.8]}, "other": {"on_time_rate": [0.7, 0.6]}})
+    assert yardstick_split(frame, "base").empty
+
+
+def test_the_trade_off_chart_draws_one_bubble_per_scenario_sized_by_reopen_rate():
+    from sim.reporting import charts
+
+    rows = [{"scenario": s, "kpi": k, "mean": m, "ci_low": m * 0.9, "ci_high": m * 1.1}
+            for s, (cost, rate, reopen) in {"a": (0.0, 0.9, 0.03), "b": (1e6, 0.85, 0.06)}.items()
+            for k, m in (("annual_cost_overtime_yuan", cost), ("on_time_rate", rate), ("reopen_rate", reopen))]
+    figure = charts.deadline_trade_off(pd.DataFrame(rows))
+    sizes = [c.get_sizes()[0] for c in figure.axes[0].collections if hasattr(c, "get_sizes") and len(c.get_sizes())]
+    assert sizes[:2] == pytest.approx([1250, 2500])
+    assert charts.deadline_trade_off(pd.DataFrame(rows[1:2])) is None

@@ -65,6 +65,10 @@ class DeadlineResponse(Mechanism):
         Kpi("deadline_drop_ratio", "ratio", "neither", "service",
             "Closures in the first tenth after due / the last tenth before",
             "超期后首个十分之一时段结案数/截止前最后时段"),
+        Kpi("whistled_ttc_mean_h", "h", "lower", "service", "Whistled cases: mean time from whistle to close (h)",
+            "派单案件自派单至办结平均时间(小时)"),
+        Kpi("whistled_ttc_p90_h", "h", "lower", "service", "Whistled cases: 90th percentile whistle to close (h)",
+            "派单案件自派单至办结时间90分位(小时)"),
         Kpi("on_time_rate_common_yardstick", "share", "higher", "service",
             "On-time rate, whistled cases against the common limit", "按统一时限衡量的按时办结率"),
     )
@@ -225,6 +229,7 @@ class DeadlineResponse(Mechanism):
             "deadline_spike_ratio": spike,
             "deadline_drop_ratio": drop,
             "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
+            **whistled_times(raw),
         }
 
     @classmethod
@@ -254,3 +259,14 @@ def common_yardstick_on_time(raw) -> float:
     decided = outcomes.decided(closed, due, raw.end_h)
     n = int(np.count_nonzero(decided))
     return float(np.count_nonzero(decided & outcomes.on_time(closed, due))) / n if n else math.nan
+
+
+def whistled_times(raw) -> dict[str, float]:
+    """Time from whistle to closure of the window's whistled cases (open ones at their age at the end)."""
+    c = raw.cases
+    start, end = raw.window_h
+    whistled = (c["arrived_h"] >= start) & (c["arrived_h"] < end) & ~np.isnan(c["whistled_h"])
+    if not whistled.any():
+        return {"whistled_ttc_mean_h": math.nan, "whistled_ttc_p90_h": math.nan}
+    ttc = outcomes.time_to_close(c["whistled_h"][whistled], c["closed_h"][whistled], raw.end_h)
+    return {"whistled_ttc_mean_h": float(ttc.mean()), "whistled_ttc_p90_h": float(np.quantile(ttc, 0.9))}

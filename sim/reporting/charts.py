@@ -245,3 +245,34 @@ def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: 
             twin.legend(frameon=False, loc="lower right")
         ax.legend(frameon=False, loc="lower left" if "cost_mean" not in table else "upper left")
     return fig
+
+
+TRADE_OFF_TITLE = {"en": "On time against overtime cost (means, 95 % CI both ways; bubble area: reopen rate)",
+                   "zh": "按时办结率与加班费(均值,双向95%置信区间;气泡面积:重新办理比例)"}
+
+
+def deadline_trade_off(summary: pd.DataFrame, language: str = "en"):
+    """Each scenario as a bubble: overtime pay against on-time rate, area by reopen rate; None without overtime."""
+    cost = summary[summary["kpi"] == "annual_cost_overtime_yuan"].set_index("scenario")
+    rate = summary[summary["kpi"] == "on_time_rate"].set_index("scenario")
+    reopen = summary[summary["kpi"] == "reopen_rate"].set_index("scenario")
+    names = [n for n in dict.fromkeys(summary["scenario"]) if n in cost.index and n in rate.index and n in reopen.index]
+    if not names:
+        return None
+    largest = max(float(reopen.loc[names, "mean"].max()), 1e-9)
+    with style(language):
+        fig, ax = new_figure()
+        for i, name in enumerate(names):
+            c, r, colour = cost.loc[name], rate.loc[name], PALETTE[i % len(PALETTE)]
+            ax.scatter(c["mean"], r["mean"], s=2500 * reopen.loc[name, "mean"] / largest, color=colour, alpha=0.45,
+                       label=f"{name} ({reopen.loc[name, 'mean']:.1%})")
+            ax.errorbar(c["mean"], r["mean"],
+                        xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"], 0)]],
+                        yerr=[[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]], fmt="none",
+                        capsize=6, color=colour)
+        ax.set_xlabel(label("annual_cost_overtime_yuan", language))
+        ax.set_ylabel(label("on_time_rate", language))
+        ax.set_title(TRADE_OFF_TITLE[resolve_language(language)])
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.legend(frameon=False, markerscale=0.3)
+    return fig

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import registry
-from ..analysis.behaviour import TOLERANCE, yardstick_only
+from ..analysis.behaviour import TOLERANCE, yardstick_only, yardstick_split
 from ..analysis.statistics import paired_differences, summarise
 from ..experiment.runs import Replications, collect, replicate_many, simulate
 from ..params import Scenario, load_scenario
@@ -218,7 +218,6 @@ def show_behaviour_notes(batch: BatchResults) -> None:
     if not groups:
         markdown("Every scenario whose on-time rate differs from another's also handles cases differently (times "
                  "to close, waits, backlogs or workloads).")
-        return
     for group in groups:
         summary = batch.results.summary
         rates = [summary[(summary["scenario"] == name) & (summary["kpi"] == "on_time_rate")]["mean"].iloc[0]
@@ -226,8 +225,21 @@ def show_behaviour_notes(batch: BatchResults) -> None:
         listed = ", ".join(f"**{name}** ({100 * rate:.1f} %)" for name, rate in zip(group, rates, strict=True))
         markdown(f"{listed} handle their cases alike: times to close, waits, backlogs and workloads agree within "
                  f"{100 * TOLERANCE:g} % in every replication. Their on-time rates differ because the cases are "
-                 "measured against different deadlines, not because anyone works differently: the model has no "
-                 "response to deadlines yet.")
+                 "measured against different deadlines, not because anyone works differently (the departments' "
+                 "responses to deadlines, `deadline_response`, are off in them).")
+    show_yardstick_split(batch)
+
+
+def show_yardstick_split(batch: BatchResults) -> None:
+    """Where scenarios measure their whistled cases against a common limit: how much of each on-time difference
+    is behaviour and how much the yardstick."""
+    split = yardstick_split(batch.results.per_replication, batch.baseline)
+    if split.empty:
+        return
+    markdown("Difference in on-time rate from the baseline (paired, 95 % CI), split into **behaviour** (the "
+             "difference with every scenario's whistled cases measured against the same limit) and **yardstick** "
+             "(the rest: the deadline the cases are measured against).")
+    show_table(split)
 
 
 def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = None, language: str = "en",
@@ -246,4 +258,7 @@ def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = 
     figure = charts.cost_vs_on_time(batch.results.summary, language)
     if figure is not None:
         written += show_chart(figure, charts_dir, "cost_vs_on_time")
+    figure = charts.deadline_trade_off(batch.results.summary, language)
+    if figure is not None:
+        written += show_chart(figure, charts_dir, "deadline_trade_off")
     return written
