@@ -357,3 +357,23 @@ def test_the_trade_off_chart_draws_one_bubble_per_scenario_sized_by_reopen_rate(
     sizes = [c.get_sizes()[0] for c in figure.axes[0].collections if hasattr(c, "get_sizes") and len(c.get_sizes())]
     assert sizes[:2] == pytest.approx([1250, 2500])
     assert charts.deadline_trade_off(pd.DataFrame(rows[1:2])) is None
+
+
+# --------------------------------------------------------------------------- the same ratios from a real log
+
+
+def test_a_real_log_s_deadline_ratios_use_the_model_s_definition():
+    from sim.calibration.deadline_response import deadline_position_histogram, observed_deadline_ratios
+    from sim.calibration.logs import CaseLog
+
+    created = pd.Timestamp("2015-03-02 09:00")
+    hours = [17.0, 19.0, 20.0, 21.0, 22.0, 24.0, 25.0, 30.0]  # allowed 20 h: positions 0.85 ... 1.5
+    frame = pd.DataFrame({"created": [created] * 9,
+                          "closed": [created + pd.Timedelta(hours=h) for h in hours] + [pd.NaT],
+                          "due": [created + pd.Timedelta(hours=20)] * 9})
+    log = CaseLog(path="synthetic", frame=frame, columns={}, time_formats={}, rows_read=9, excluded={})
+    ratios = observed_deadline_ratios(log)
+    # (0.8, 0.9]: 0.85; (0.9, 1.0]: 0.95, 1.0; (1.0, 1.1]: 1.05, 1.1
+    assert ratios == {"deadline_spike_ratio": 2.0, "deadline_drop_ratio": 1.0, "closed_with_deadline": 8}
+    histogram = deadline_position_histogram(np.array([0.85, 0.95, 1.05, 3.0]))
+    assert histogram["closures"].sum() == 3 and histogram.loc[8, "closures"] == 1

@@ -46,8 +46,10 @@ def schema_has(path: str) -> bool:
     return True
 
 
-DEADLINE_NOTE = ("The deadline is a measuring stick only: nobody works differently under a shorter limit, so "
-                 "times to close and backlogs stay the same and only the share counted late moves.")
+DEADLINE_NOTE = ("Unless the scenario turns on the departments' responses (deadline_response: overtime, compression, "
+                 "supervision; luzhou_deadline_*.yaml), the deadline is a measuring stick only: nobody works "
+                 "differently under a shorter limit, so times to close and backlogs stay the same and only the share "
+                 "counted late moves.")
 
 
 def levers(scenario: Scenario | None = None) -> list[Lever]:
@@ -77,7 +79,8 @@ def levers(scenario: Scenario | None = None) -> list[Lever]:
                                    value=s.dispatch.resolution_deadline_h, description="deadline (h)"),
               lambda v: [f"dispatch.resolution_deadline_h={v}"], note=DEADLINE_NOTE),
         Lever("queue discipline", "dispatch.queue_discipline",
-              lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("earliest deadline", "edf")],
+              lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("plain FCFS", "fcfs"), ("earliest deadline", "edf"),
+                                                 ("least slack", "lsf")],
                                         value=s.dispatch.queue_discipline, description="queue"),
               lambda v: [f"dispatch.queue_discipline={v}"]),
         Lever("reserve ratio", "reserve_pool.ratio_to_communities",
