@@ -223,8 +223,10 @@ def test_supervision_flags_overdue_cases_and_reinforces_then_withdraws():
     assert set(out["reinforced"][:, 0]) <= set(out["flagged"][:, 0])
     staff = [d.staff for d in district.scenario.departments.values()]
     assert [s.workers for s in district.handling.department_stations] == staff  # nothing late at the end
-    card = tables(raw, case_log(raw))["scorecard_community_supervised"]
-    assert card["supervised"].sum() == len(out["flagged"])
+    cards = tables(raw, case_log(raw))
+    before_horizon = int((out["flagged"][:, 1] < raw.scenario.horizon_days * 24).sum())
+    for level in ("grid_weekly", "community_monthly", "subdistrict_quarterly"):
+        assert cards[f"scorecard_{level}"]["supervised"].sum() == before_horizon  # counted against every level
 
 
 def test_supervision_cuts_the_time_overdue_cases_wait():
@@ -269,11 +271,9 @@ def test_the_common_yardstick_measures_whistled_cases_against_one_limit():
     assert short["on_time_rate_common_yardstick"] == long["on_time_rate_common_yardstick"]  # nobody acted
 
 
-def test_the_supervised_table_is_tidy():
-    _, raw = run(*SUPERVISION, "dispatch.resolution_deadline_h=24")
-    card = tables(raw, case_log(raw))["scorecard_community_supervised"]
-    assert isinstance(card, pd.DataFrame) and list(card.columns) == ["community", "period", "supervised",
-                                                                      "start_day"]
+def test_scorecards_have_no_supervised_column_without_supervision():
+    _, raw = run(*OVERTIME, "dispatch.resolution_deadline_h=24")
+    assert "supervised" not in tables(raw, case_log(raw))["scorecard_community_monthly"]
 
 
 # --------------------------------------------------------------------------- head count by shift block

@@ -19,7 +19,9 @@ Each scorecard row counts events by the time they happen in its period:
 - `patrol_coverage`: share of the unit's grid-weeks in the period with at least one patrol visit
   (NaN when patrols are off);
 - `below_threshold`: on-time rate under `on_time_threshold` (flagged for corrective support; the
-  support itself is not simulated).
+  support itself is not simulated);
+- `supervised` (only when the departments respond to deadlines, `deadline_response` with
+  supervision): the unit's cases flagged for supervision (督办) in the period, counted against it.
 
 Counts aggregate: the grid scorecards of a period of weeks sum to the community and subdistrict
 scorecards of that period, and all of them to the district totals (tests/test_assessment.py).
@@ -76,11 +78,13 @@ def scorecard(
     grid_unit: np.ndarray | None = None,
     weekly_visited: np.ndarray | None = None,
     on_time_threshold: float = 0.9,
+    supervised_h: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per unit and period of `period_weeks` weeks.
 
     `grid_unit` maps each grid to its unit (needed for patrol coverage); `weekly_visited` is a
-    (weeks, grids) boolean array of grids visited by a patrol in each week, or None.
+    (weeks, grids) boolean array of grids visited by a patrol in each week, or None;
+    `supervised_h` is when each case was flagged for supervision (NaN: never), or None.
     """
     period_h = period_weeks * WEEK_H
     horizon_h = horizon_days * 24.0
@@ -127,6 +131,9 @@ def scorecard(
         frame["patrol_coverage"] = (frame["grid_weeks_visited"] / frame["grid_weeks"].replace(0, np.nan)
                                     if weekly_visited is not None else np.nan)
     frame["below_threshold"] = frame["on_time_rate"] < on_time_threshold
+    if supervised_h is not None:
+        frame["supervised"] = _count(unit, period_of(supervised_h), np.isfinite(supervised_h), n_units,
+                                     n_periods).ravel()
     return frame
 
 
@@ -155,11 +162,13 @@ def three_level_scorecards(
     month_weeks: int = 4,
     quarter_weeks: int = 13,
     on_time_threshold: float = 0.9,
+    supervised_h: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Grid scorecards by week, community scorecards by month, subdistrict scorecards by quarter."""
     grid_community = territory.grid_community
     grid_subdistrict = territory.grid_subdistrict()
-    common = dict(horizon_days=horizon_days, weekly_visited=weekly_visited, on_time_threshold=on_time_threshold)
+    common = dict(horizon_days=horizon_days, weekly_visited=weekly_visited, on_time_threshold=on_time_threshold,
+                  supervised_h=supervised_h)
     return {
         "grid_weekly": scorecard(case_log, "grid", territory.n_grids, 1,
                                  grid_unit=np.arange(territory.n_grids), **common),

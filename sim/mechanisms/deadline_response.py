@@ -17,8 +17,8 @@ departments' limits):
   `compression.reopen_probability`, at the same uniform draw as before (common random numbers);
 - **supervision** (督办 that escalates): a case waiting past its due time is flagged to the level
   above; while some case has waited `reinforce_after_h` past its due time the department gets
-  `reinforce_staff` supervisors who take cases; the flagged cases count against the community's
-  monthly scorecard (table `scorecard_community_supervised`).
+  `reinforce_staff` supervisors who take cases; the flagged cases count against the three-level
+  scorecards of their grid, community and subdistrict (column `supervised`, `analysis.scorecards`).
 
 Slack-driven pacing is a queue discipline (`dispatch.queue_discipline: lsf`, `start_slack_h`),
 not part of this mechanism. The responses are rules on the clock and draw no random numbers;
@@ -231,20 +231,6 @@ class DeadlineResponse(Mechanism):
             "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
             **whistled_times(raw),
         }
-
-    @classmethod
-    def tables(cls, raw, case_log) -> dict:
-        """Supervised (flagged) cases per community and assessment month: what counts against its scorecard."""
-        import pandas as pd
-
-        flagged = raw.extensions["deadline_response"]["flagged"]
-        month_h = raw.scenario.assessment.month_weeks * HOURS_PER_WEEK
-        ids = flagged[:, 0].astype(np.int64)
-        frame = pd.DataFrame({"community": case_log["community"].to_numpy()[ids],
-                              "period": (flagged[:, 1] // month_h).astype(np.int64)})
-        table = frame.groupby(["community", "period"]).size().rename("supervised").reset_index()
-        table["start_day"] = table["period"] * raw.scenario.assessment.month_weeks * 7.0
-        return {"scorecard_community_supervised": table}
 
 
 def common_yardstick_on_time(raw) -> float:

@@ -238,8 +238,9 @@ def show_yardstick_split(batch: BatchResults) -> None:
         return
     markdown("Difference in on-time rate from the baseline (paired, 95 % CI), split into **behaviour** (the "
              "difference with every scenario's whistled cases measured against the same limit) and **yardstick** "
-             "(the rest: the deadline the cases are measured against).")
-    show_table(split)
+             "(the rest: the deadline the cases are measured against), in percentage points.")
+    points = split.assign(**{column: (100 * split[column]).round(2) for column in ("mean", "low", "high")})
+    show_table(points.rename(columns={"mean": "mean (pp)", "low": "CI low", "high": "CI high"}))
 
 
 def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = None, language: str = "en",
