@@ -94,7 +94,7 @@ def cost_per_vacancy_day_avoided(per_replication: pd.DataFrame, smaller: Member,
 
 def step_costs(per_replication: pd.DataFrame, members: list[Member]) -> list[dict[str, float]]:
     """Cost per vacancy-day avoided of each ratio over the next smaller one, and over no pool (the smallest)."""
-    rows = [cost_per_vacancy_day_avoided(per_replication, a, b) for a, b in zip(members, members[1:])]
+    rows = [cost_per_vacancy_day_avoided(per_replication, a, b) for a, b in zip(members, members[1:], strict=False)]
     rows += [cost_per_vacancy_day_avoided(per_replication, members[0], b) for b in members[2:]]
     return rows
 
