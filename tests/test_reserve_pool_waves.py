@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -328,3 +329,31 @@ def test_the_cost_per_vacancy_day_avoided_is_the_ratio_of_the_paired_differences
                  "large": {"annual_cost_training_yuan": [3.0, 5.0], "secretary_vacancy_days_per_community_year":
                            [5.0, 5.0 + 1e-14]}})
     assert math.isnan(cost_per_vacancy_day_avoided(same, small, large)["yuan_per_day"])
+
+
+def test_the_succession_command_compares_the_family_and_writes_the_stockout_chart(tmp_path, capsys):
+    from sim.cli import main
+
+    files = [str(PARAMS / f"reserve_pool_{n}.yaml") for n in ("0.5x", "1x", "2x", "3x")]
+    code = main(["succession", *files, "-n", "3", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Cost per vacancy-day avoided" in out and "Where the 2 x standard (seed 000) matters" in out
+    assert "From 1 x to 2 x" in out and "From 2 x to 3 x" in out
+    for name in ("succession_replications.csv", "succession_summary.csv", "reserve_pool_costs.csv",
+                 "reserve_pool_findings.txt", "reserve_pool_stockouts.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert (tmp_path / "reserve_pool_stockouts.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_only_a_pool_family_gets_the_pool_comparison(tmp_path, capsys):
+    from sim.cli import main
+
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {PARAMS / 'reserve_pool_2x.yaml'}\nname: other\n"
+                     "secretaries: {filing_delay_days: 5}\n", encoding="utf-8")
+    family_run = main(["succession", str(PARAMS / "reserve_pool_1x.yaml"), str(PARAMS / "reserve_pool_2x.yaml"),
+                       "-n", "2", "--set", "secretaries.search_delay_days=90", "--json"])
+    assert family_run == 0 and "reserve_pool" in json.loads(capsys.readouterr().out)  # one override on both
+    mixed = main(["succession", str(PARAMS / "reserve_pool_1x.yaml"), str(other), "-n", "2", "--json"])
+    assert mixed == 0 and "reserve_pool" not in json.loads(capsys.readouterr().out)

@@ -2,21 +2,34 @@
 
 Each community has one secretary (社区党组织书记). A serving secretary leaves after an
 exponential tenure (resignation and promotion are competing hazards; one stream per community,
-so community c's k-th tenure is the same in every scenario). A vacancy is filled from the
-reserve pool (后备人才) if it holds a candidate: the oldest candidate takes office after the
-filing delay. If the pool is empty the vacancy meets a stock-out and an external search starts,
-which takes much longer; should a trained candidate join the pool while the search runs, and
-take office sooner through the filing route, the candidate fills it instead. A candidate is
-used once. Candidates also leave the pool (a hazard). Training cohorts start every
-`interval_days`: a cohort is sized to bring the pool, counting those already in training at
-their pass rate, up to its target (ratio x communities), at most `max_size`; after the class,
-a binomial share passes and joins the pool.
+so community c's k-th tenure is the same in every scenario), in a promotion round, or at a
+general election (换届, `secretaries.elections`): every `term_years` from `next_day`, a share of
+the posts drawn between `share_min` and `share_max` changes, and exactly round(share x posts)
+vacancies open together on election day (posts chosen at random among the serving ones).
+
+A vacancy is filled from the reserve pool (后备人才) if it holds an eligible candidate: the
+oldest one takes office after the filing delay. With `reserve_pool.scope: subdistrict` each
+candidate belongs to a subdistrict, which keeps ratio x its communities; a vacancy draws on its
+own subdistrict first and, with `transfer: after_delay`, on the subdistrict with the most
+eligible candidates after `transfer_delay_days` more (when that is sooner than the search). If
+no candidate can be had the vacancy meets a stock-out and an external search starts, which
+takes much longer; should a candidate become eligible while the search runs, and take office
+sooner, the candidate fills it instead. A candidate is used once. Candidates also leave the
+pool (a hazard). Training cohorts start every `interval_days`: a class is sized to bring each
+pool, counting those in training and on probation at their pass rates, up to its target, at
+most `max_size` in all (the largest shortfalls first); after the class a binomial share passes.
+With `readiness` on, a graduate serves `probation_days` and is then vetted (`pass_rate`;
+failures leave the pool) before being eligible; part of the initial pool is still on probation.
+Candidates not yet eligible are in the pool but cannot fill a post.
 
 While a post is vacant, the community works slower (`vacancy_work_multiplier` slows its station,
-so a service started during the vacancy takes longer); a community split off opens a vacancy
-of its own. The office runs on any SimPy environment, with or without cases, so it can be
-studied alone (`simulate_succession`); `Succession` is the mechanism that runs it in the model.
-No I/O.
+so a service started during the vacancy takes longer); with `secretaries.acting` on, a community
+worker covers as acting secretary: the community is slowed by the acting multiplier instead, and
+that worker takes no cases until the post is filled. A community split off opens a vacancy of its
+own. The office runs on any SimPy environment, with or without cases, so it can be studied alone
+(`simulate_succession`, the fast `gridgov succession` path); `Succession` is the mechanism that
+runs it in the model. New levers draw from their own streams (`secretaries.elections`,
+`pool.readiness`), so with them off every other draw is unchanged. No I/O.
 """
 
 from __future__ import annotations
