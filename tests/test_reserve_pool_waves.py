@@ -309,7 +309,8 @@ def test_the_findings_claim_a_difference_only_where_its_interval_excludes_zero()
     })
     findings = standard_findings(data, members, ("secretary_vacancy_days_per_community_year",
                                                  "reserve_pool_stockout_probability_election"))
-    assert findings[0].startswith("From 1 x to 2 x the pool matters: secretary vacancy days per community-year -1.30")
+    assert findings[0].startswith("From 1 x to 2 x the pool makes a difference (95 % CI excludes 0): "
+                                  "secretary vacancy days per community-year -1.3 days")
     assert "From 1 x to 2 x no difference" in findings[1] and "at an election" in findings[1]
     assert findings[2].startswith("From 2 x to 3 x no difference") and "vacancy days" in findings[2]
     assert len(findings) == 3

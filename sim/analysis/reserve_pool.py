@@ -107,7 +107,7 @@ def _difference_words(row: pd.Series, kpi: str) -> str:
     unit = registry.kpi(kpi).unit
     scale, suffix = (100.0, " percentage points") if unit == "share" else (1.0, " days")
     value, low, high = row["difference"] * scale, row["ci_low"] * scale, row["ci_high"] * scale
-    return f"{value:+.2f}{suffix} [{low:+.2f}, {high:+.2f}]"
+    return f"{value:+.3g}{suffix} [{low:+.3g}, {high:+.3g}]"  # significant digits: small effects stay visible
 
 
 def standard_findings(per_replication: pd.DataFrame, members: list[Member],
@@ -142,7 +142,7 @@ def standard_findings(per_replication: pd.DataFrame, members: list[Member],
                 no_change.append(name)
         step = f"From {_ratio_text(smaller.ratio)} to {_ratio_text(larger.ratio)}"
         if matters:
-            sentences.append(f"{step} the pool matters: " + "; ".join(matters) + ".")
+            sentences.append(f"{step} the pool makes a difference (95 % CI excludes 0): " + "; ".join(matters) + ".")
         if no_change:
             sentences.append(f"{step} no difference the 95 % interval can tell from zero in: "
                              + "; ".join(no_change) + ".")

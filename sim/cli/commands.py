@@ -261,10 +261,13 @@ def _pool_cost_table(costs: list[dict]) -> str:
 
     import pandas as pd
 
+    def figure(value: float) -> str:
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"  # small effects keep their digits
+
     def number(value: float, low: float, high: float) -> str:
         if math.isnan(value):
             return "n/a"
-        return f"{value:,.0f}" + ("" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]")
+        return figure(value) + ("" if math.isnan(low) else f" [{figure(low)}, {figure(high)}]")
 
     rows = [{"pool": f"{c['larger']} over {c['smaller']}",
              "extra training (yuan/year)": number(c["cost_difference_yuan"], c["cost_ci_low"], c["cost_ci_high"]),
