@@ -335,8 +335,9 @@ def test_the_cost_per_vacancy_day_avoided_is_the_ratio_of_the_paired_differences
 def test_the_succession_command_compares_the_family_and_writes_the_stockout_chart(tmp_path, capsys):
     from sim.cli import main
 
-    files = [str(PARAMS / f"reserve_pool_{n}.yaml") for n in ("0.5x", "1x", "2x", "3x")]
-    code = main(["succession", *files, "-n", "3", "--out", str(tmp_path)])
+    files = [str(PARAMS / f"reserve_pool_{n}.yaml") for n in ("1x", "2x", "3x")]
+    shorter = ["--set", "horizon_days=500", "--set", "secretaries.elections.next_day=200"]
+    code = main(["succession", *files, "-n", "3", *shorter, "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0
     assert "Cost per vacancy-day avoided" in out and "Where the 2 x standard (seed 000) matters" in out
@@ -354,7 +355,8 @@ def test_only_a_pool_family_gets_the_pool_comparison(tmp_path, capsys):
     other.write_text(f"extends: {PARAMS / 'reserve_pool_2x.yaml'}\nname: other\n"
                      "secretaries: {filing_delay_days: 5}\n", encoding="utf-8")
     family_run = main(["succession", str(PARAMS / "reserve_pool_1x.yaml"), str(PARAMS / "reserve_pool_2x.yaml"),
-                       "-n", "2", "--set", "secretaries.search_delay_days=90", "--json"])
+                       "-n", "2", "--set", "secretaries.search_delay_days=90", "--set", "horizon_days=200", "--json"])
     assert family_run == 0 and "reserve_pool" in json.loads(capsys.readouterr().out)  # one override on both
-    mixed = main(["succession", str(PARAMS / "reserve_pool_1x.yaml"), str(other), "-n", "2", "--json"])
+    mixed = main(["succession", str(PARAMS / "reserve_pool_1x.yaml"), str(other), "-n", "2",
+                  "--set", "horizon_days=200", "--json"])
     assert mixed == 0 and "reserve_pool" not in json.loads(capsys.readouterr().out)
