@@ -1,9 +1,9 @@
 """The back-test: the KPIs of every shipped scenario on a short horizon, stored and compared.
 
 Every scenario file in params/ (not params/base/) runs one replication of 14 days (7 of warm-up,
-then 7 of drain) with seed 2034; hiring batches and a community split are moved into the short
-horizon in proportion (day d of a year becomes day d x 14 / 365) and the assessment month is one
-week, so every code path the file uses still runs. The KPIs are compared with
+then 7 of drain) with seed 2034; hiring batches, a community split and the next election are moved
+into the short horizon in proportion (day d of a year becomes day d x 14 / 365) and the assessment
+month is one week, so every code path the file uses still runs. The KPIs are compared with
 `backtest_expected.json`: a change of the model that should leave a scenario alone is checked,
 not claimed.
 
@@ -42,6 +42,8 @@ def short_overrides(path: Path) -> list[str]:
         overrides.append(f"workforce.hiring_batches.{i}.start_day={math.floor(batch.start_day * scale)}")
     if full.community_split.enabled:
         overrides.append(f"community_split.day={math.floor(full.community_split.day * scale)}")
+    if full.secretaries.elections.next_day is not None:
+        overrides.append(f"secretaries.elections.next_day={math.floor(full.secretaries.elections.next_day * scale)}")
     return overrides
 
 

@@ -215,15 +215,83 @@ def cmd_succession(args: Namespace) -> int:
     per_replication = succession_study(scenarios, args.replications, args.seed)
     summary = summarise(per_replication)
     names = [s.name for s in scenarios]
+    pool = _pool_family(scenarios, per_replication)
+    if args.out is not None:
+        _write_succession(args.out, per_replication, summary, pool, args.replications)
     if args.json:
-        print(json.dumps({"scenarios": names, "replications": args.replications, "seed": args.seed,
-                          "kpis": {n: report.json_summary(summary, n) for n in names}}, indent=2,
-                          default=_json_default))
+        payload = {"scenarios": names, "replications": args.replications, "seed": args.seed,
+                   "kpis": {n: report.json_summary(summary, n) for n in names}}
+        if pool is not None:
+            payload["reserve_pool"] = {"cost_per_vacancy_day_avoided": pool["costs"], "findings": pool["findings"]}
+        print(json.dumps(payload, indent=2, default=_json_default))
         return 0
     print(f"Secretary succession alone (no cases, no split): {len(names)} scenario(s) x {args.replications} "
           f"replication(s), seed {args.seed}; mean [95 % confidence interval]\n")
     print(report.kpi_tables(summary))
+    if pool is not None:
+        print("\nCost per vacancy-day avoided (extra yearly training cost / secretary vacancy-days a year avoided "
+              "across the district; paired, 95 % CI):\n")
+        print(_pool_cost_table(pool["costs"]))
+        if pool["findings"]:
+            print("\nWhere the 2 x standard (seed 000) matters:\n")
+            print("\n".join(f"- {sentence}" for sentence in pool["findings"]))
+    if args.out is not None:
+        print(f"\nTables and the stock-out chart written to {args.out}")
     return 0
+
+
+def _pool_family(scenarios: list, per_replication) -> dict | None:
+    """The pool-ratio comparison, when the scenarios are a family differing only in the pool ratio."""
+    from ..analysis.reserve_pool import family, standard_findings, step_costs
+
+    if len(scenarios) < 2:
+        return None
+    try:
+        members = family(scenarios)
+    except ValueError:
+        return None
+    if len({m.ratio for m in members}) != len(members):
+        return None
+    return {"members": members, "costs": step_costs(per_replication, members),
+            "findings": standard_findings(per_replication, members)}
+
+
+def _pool_cost_table(costs: list[dict]) -> str:
+    import math
+
+    import pandas as pd
+
+    def figure(value: float) -> str:
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"  # small effects keep their digits
+
+    def number(value: float, low: float, high: float) -> str:
+        if math.isnan(value):
+            return "n/a"
+        return figure(value) + ("" if math.isnan(low) else f" [{figure(low)}, {figure(high)}]")
+
+    rows = [{"pool": f"{c['larger']} over {c['smaller']}",
+             "extra training (yuan/year)": number(c["cost_difference_yuan"], c["cost_ci_low"], c["cost_ci_high"]),
+             "vacancy-days avoided a year": number(c["days_avoided_per_year"], c["days_ci_low"], c["days_ci_high"]),
+             "yuan per vacancy-day avoided": number(c["yuan_per_day"], c["ci_low"], c["ci_high"])
+             if not math.isnan(c["yuan_per_day"]) else "no days avoided the CI can tell from 0"}
+            for c in costs]
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def _write_succession(out: Path, per_replication, summary, pool: dict | None, replications: int) -> None:
+    import pandas as pd
+
+    from ..reporting.reserve_pool_chart import write_stockout_chart
+    from ..results.store import prepare_folder
+
+    folder = prepare_folder(out)
+    per_replication.to_csv(folder / "succession_replications.csv", index=False)
+    summary.to_csv(folder / "succession_summary.csv", index=False)
+    if pool is None:
+        return
+    pd.DataFrame(pool["costs"]).to_csv(folder / "reserve_pool_costs.csv", index=False)
+    (folder / "reserve_pool_findings.txt").write_text("\n".join(pool["findings"]) + "\n", encoding="utf-8")
+    write_stockout_chart(summary, pool["members"], replications, folder / "reserve_pool_stockouts.png")
 
 
 def cmd_calibrate(args: Namespace) -> int:

@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     succession = commands.add_parser(
         "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications",
-        parents=[replications_option(200), seed_option(), overrides_option(), json_option()])
+        parents=[replications_option(200), seed_option(), overrides_option(), json_option(),
+                 out_option("folder for the tables and the stock-out chart (default: print only)")])
     succession.add_argument("scenarios", type=Path, nargs="+")
 
     batch = commands.add_parser(

@@ -264,6 +264,8 @@ class Handling:
         """Add n workers to a station; they start at once on whatever is queued."""
         workers = [self.new_worker(station) for _ in range(n)]
         station.workers += n
+        for hook in self.hooks.staffed:
+            hook(station, workers)
         for worker in workers:
             self.next_case(worker)
         return workers

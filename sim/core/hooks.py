@@ -47,6 +47,7 @@ class Hooks:
         # notifications
         self.hired: list[Callable[[Worker, int, float], None]] = []  # (worker, slot, ramp_up_days): a new grid worker
         self.communities_added: list[Callable[[list[int], np.ndarray], None]] = []  # (new, parent of each community)
+        self.staffed: list[Callable[[Station, list[Worker]], None]] = []  # workers added to a station (not grid posts)
         self.closed: list[Callable[[Case], None]] = []  # a case closed for good (not reopened)
         # a shift of this calendar begins (after the cases waiting for it are taken)
         self.shift_start: list[Callable[[Calendar], None]] = []

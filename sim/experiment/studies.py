@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.streams import Streams
+from ..core.territory import build_territory
 from ..mechanisms.succession import simulate_succession, succession_measures
 from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
 
@@ -27,7 +29,8 @@ def succession_study(scenarios: list, replications: int, seed: int = 0) -> pd.Da
         n = scenario.territory.communities
         for replication in range(replications):
             office = simulate_succession(scenario.secretaries, scenario.reserve_pool, n,
-                                         scenario.horizon_days + scenario.drain_days, seed, replication)
+                                         scenario.horizon_days + scenario.drain_days, seed, replication,
+                                         community_subdistrict(scenario, seed, replication))
             m = succession_measures(office, window)
             serving_years = n * years - m["secretary_vacancy_days_per_community_year"] * n * years / 365.0
             training = m["reserve_pool_trainees"] * scenario.costs.training_cost_yuan_per_trainee
@@ -36,3 +39,11 @@ def succession_study(scenarios: list, replications: int, seed: int = 0) -> pd.Da
             rows += [{"scenario": scenario.name, "replication": replication, "seed": seed, "kpi": k, "value": v}
                      for k, v in m.items()]
     return pd.DataFrame(rows)
+
+
+def community_subdistrict(scenario, seed: int, replication: int) -> list[int] | None:
+    """The subdistrict of each community, as the full model lays the territory out (only a subdistrict pool needs
+    it)."""
+    if scenario.reserve_pool.scope != "subdistrict":
+        return None
+    return build_territory(scenario.territory, Streams(seed, replication)).community_subdistrict.tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import MAX_HORIZON_DAYS, MAX_HOUSEHOLDS, MAX_STAFF, Strict
 
@@ -31,6 +31,52 @@ class GridStaffing(Strict):
         "neighbours",
         description="assumption: the grids of an empty post are re-shared among the remaining workers (extra load); "
                     "'uncovered': their cases wait for the replacement",
+    )
+
+
+class Elections(Strict):
+    """General elections of the community committees (换届): a wave of secretary posts changing on one day."""
+
+    next_day: float | None = Field(
+        None, ge=0, le=MAX_HORIZON_DAYS,
+        description="assumption: None = no elections (off unless a scenario sets it); the day of the next general "
+                    "election, counted from the start of the run",
+    )
+    term_years: float = Field(
+        5.0, gt=0, le=20,
+        description="assumption (external source, not a seed): a five-year term since the 2018 amendment of the "
+                    "Organic Law of Urban Residents' Committees (城市居民委员会组织法); elections recur every term",
+    )
+    share_min: float = Field(
+        0.3, ge=0, le=1,
+        description="assumption: at least 30 % of secretary posts change at an election (age limits, rotation, not "
+                    "re-elected); not in the seeds",
+    )
+    share_max: float = Field(
+        0.3, ge=0, le=1,
+        description="assumption: the share changing is drawn uniformly between share_min and share_max at each "
+                    "election (equal: a fixed share)",
+    )
+
+    @model_validator(mode="after")
+    def _share_range(self) -> Elections:
+        if self.share_max < self.share_min:
+            raise ValueError(f"share_max ({self.share_max}) must be at least share_min ({self.share_min})")
+        return self
+
+    @property
+    def on(self) -> bool:
+        return self.next_day is not None and self.share_max > 0
+
+
+class ActingSecretaries(Strict):
+    """An acting secretary (a community worker) covering a vacant post until the new secretary takes office."""
+
+    enabled: bool = Field(False, description="assumption: no acting secretaries unless a scenario asks for them")
+    work_multiplier: float = Field(
+        1.1, ge=1, le=10,
+        description="assumption: with an acting secretary the community's escalated cases take 10 % longer (instead "
+                    "of the empty post's vacancy_work_multiplier); the acting worker does no case work",
     )
 
 
@@ -69,12 +115,14 @@ class Secretaries(Strict):
         1.25, ge=1, le=10,
         description="assumption: while the secretary's post is vacant the community's escalated cases take 25 % longer",
     )
+    elections: Elections = Field(default_factory=Elections)
+    acting: ActingSecretaries = Field(default_factory=ActingSecretaries)
 
     @property
     def leave(self) -> bool:
         """Whether any secretary ever leaves (resigns or is promoted): without it the reserve pool is never used."""
         rounds = self.promotion_round_interval_days is not None and self.promotion_round_share > 0
-        return self.resignation_per_year > 0 or self.promotion_per_year > 0 or rounds
+        return self.resignation_per_year > 0 or self.promotion_per_year > 0 or rounds or self.elections.on
 
 
 class TrainingCohorts(Strict):
@@ -93,6 +141,28 @@ class TrainingCohorts(Strict):
     pass_rate: float = Field(0.8, gt=0, le=1, description="assumption: 80 % of trainees qualify as reserve candidates")
 
 
+class Readiness(Strict):
+    """Candidate readiness: after the class a candidate serves a probation and is vetted before being eligible."""
+
+    enabled: bool = Field(
+        False, description="assumption: off = a candidate who passed the class is eligible at once (instant readiness)"
+    )
+    probation_days: float = Field(
+        180.0, ge=0, le=MAX_HORIZON_DAYS,
+        description="assumption: six months of probation (a post in the community committee) before eligibility",
+    )
+    pass_rate: float = Field(
+        0.85, gt=0, le=1,
+        description="assumption: 85 % pass the vetting at the end of probation (seed 000's 备案管理 names the vetting, "
+                    "not its pass rate); the others leave the pool",
+    )
+    initial_ready_share: float = Field(
+        0.5, ge=0, le=1,
+        description="assumption: half of the initial pool is eligible on day 0; the others are at a uniformly drawn "
+                    "point of their probation",
+    )
+
+
 class ReservePool(Strict):
     """The reserve pool of candidates for community secretary (后备人才)."""
 
@@ -108,6 +178,22 @@ class ReservePool(Strict):
                                       "sets it)"
     )
     cohorts: TrainingCohorts = Field(default_factory=TrainingCohorts)
+    readiness: Readiness = Field(default_factory=Readiness)
+    scope: Literal["district", "subdistrict"] = Field(
+        "district",
+        description="assumption: one district-wide pool (seed 000's standard is set for the district); 'subdistrict': "
+                    "each subdistrict keeps ratio x its communities and its candidates belong to it",
+    )
+    transfer: Literal["after_delay", "none"] = Field(
+        "after_delay",
+        description="assumption: with subdistrict pools, a vacancy whose subdistrict has no eligible candidate takes "
+                    "one from another subdistrict after transfer_delay_days; 'none': it goes to an external search",
+    )
+    transfer_delay_days: float = Field(
+        30.0, ge=0, le=MAX_HORIZON_DAYS,
+        description="assumption: a transfer between subdistricts adds 30 days (both subdistricts and the district "
+                    "organisation department agree) to the filing delay",
+    )
 
 
 class CommunitySplit(Strict):
