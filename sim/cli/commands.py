@@ -297,5 +297,36 @@ def _print_batch_kpis(out: Path) -> None:
     print()
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+def cmd_robustness(args: Namespace) -> int:
+    import time
+
+    from ..batch.ensemble import plan_ensemble, run_ensemble, summary_lines, unit_count
+
+    ensemble = plan_ensemble(args.file, args.out, futures=args.futures, sampler=args.sampler, targets=args.target,
+                             replications=args.replications)
+    units, todo = unit_count(ensemble)
+    if not args.json:
+        print(f"gridgov: {units} future x policy units, {units - todo} already finished in {ensemble.out}",
+              file=sys.stderr)
+    start = time.perf_counter()
+    with _executor(args) as executor:
+        try:
+            tables = run_ensemble(ensemble, jobs=args.jobs, executor=executor, progress=not args.no_progress)
+        except KeyboardInterrupt as interrupt:
+            interrupt.resume_hint = (f"finished units are kept in {ensemble.out}/runs/; run the same command again "
+                                     "to compute only the missing ones.")
+            raise
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"out": str(ensemble.out), "futures": len(ensemble.futures), "policies": ensemble.policies,
+                          "units": units, "computed": todo, "seconds": round(seconds, 1),
+                          "robustness": tables["robustness"].to_dict("records")}, indent=2, default=_json_default))
+        return 0
+    print("\n".join(summary_lines(ensemble, tables)))
+    print(f"\n{todo} unit(s) computed in {seconds:.0f} s; tables and robustness.html in {ensemble.out}/")
+    return 0
+
+
+COMMANDS = {"robustness": cmd_robustness,
+            "run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
             "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}
