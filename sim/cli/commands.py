@@ -34,6 +34,13 @@ def _simulate(args: Namespace, paths: list[Path], default_out: str) -> int:
     from ..results.lock import folder_lock
 
     scenarios = _load(paths, args.overrides)
+    if args.precision:
+        from ..experiment.precision import parse_precision
+
+        try:
+            args.precision_rule = parse_precision(args.precision)
+        except ValueError as error:
+            raise InputError(str(error)) from None
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
     with folder_lock(out) as out, _executor(args) as executor:
         try:
@@ -58,9 +65,18 @@ def _simulate_into(out: Path, args, scenarios, executor):
     finished = len(resume.log.done_units())
     if finished:
         print(f"gridgov: resuming in {out}: {finished} replication(s) already finished there", file=sys.stderr)
-    results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
-                             progress=not args.no_progress, keep_case_log=True, resume=resume,
-                             executor=executor)
+    if args.precision:
+        from ..experiment.precision import replicate_to_precision
+
+        kpi, width = args.precision_rule
+        results, args.precision_result = replicate_to_precision(
+            scenarios, kpi, width, seed=args.seed, cap=args.max_replications, jobs=args.jobs, keep_case_log=True,
+            executor=executor, progress=not args.no_progress, resume=resume)
+        args.replications = args.precision_result.replications
+    else:
+        results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
+                                 progress=not args.no_progress, keep_case_log=True, resume=resume,
+                                 executor=executor)
     baseline = scenarios[0].name
     differences = paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
@@ -83,6 +99,11 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
             else {s.name: report.json_summary(results.summary, s.name) for s in scenarios},
             "outputs": str(out),
         }
+        precision = getattr(args, "precision_result", None)
+        if precision is not None:
+            payload["precision"] = {"kpi": precision.kpi, "half_width_target": precision.half_width,
+                                    "half_width": precision.achieved, "met": precision.met, "cap": precision.cap,
+                                    "replications": precision.replications}
         if len(scenarios) > 1:
             payload["marginal_cost_per_on_time_point"] = _marginal_costs(results, scenarios)
         if differences is not None:
@@ -95,6 +116,12 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
         return 0
     print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
           "mean [95 % confidence interval]\n")
+    precision = getattr(args, "precision_result", None)
+    if precision is not None:
+        outcome = "met" if precision.met else f"NOT met within the cap of {precision.cap}"
+        print(f"precision rule: {precision.kpi} 95 % half-width <= {precision.half_width:g} (means and paired "
+              f"differences): {outcome} at {precision.replications} replications "
+              f"(widest half-width {precision.achieved:.4g})\n")
     print(report.kpi_tables(results.summary))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")

@@ -123,11 +123,21 @@ def progress_option() -> argparse.ArgumentParser:
     return _option("--no-progress", action="store_true", help="no progress on stderr")
 
 
+def precision_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--precision", metavar="KPI=HALF_WIDTH", default=None,
+                        help="add replications until the KPI's 95 %% half-width (and each paired difference's) is at "
+                             "most HALF_WIDTH, e.g. on_time_rate=0.005; --replications is then ignored")
+    parent.add_argument("--max-replications", type=positive_int("--max-replications", MAX_REPLICATIONS), default=50,
+                        help="cap on replications with --precision (default %(default)s)")
+    return parent
+
+
 def simulation_options() -> list[argparse.ArgumentParser]:
     """What `run` and `compare` take besides their scenario files."""
     return [replications_option(5), seed_option(), overrides_option(), jobs_option(), executor_options(),
             out_option("results folder (default: outputs/<name>)"), json_option(), language_option(),
-            progress_option()]
+            progress_option(), precision_options()]
 
 
 # --------------------------------------------------------------------------- the commands
