@@ -5,9 +5,10 @@ the number of leading batches d to drop that minimises the marginal standard err
 
     MSER(d) = sum_{j > d} (Z_j - mean(Z_{d+1..m}))^2 / (m - d)^2,
 
-searched over the first half of the series only (the statistic is unstable near the end, where
-few batches are left). A minimum at the end of that half means the series has not settled within
-it: the run is too short to say, and `settled` is False.
+with the truncation point searched over the first half of the series (White's rule). The statistic
+is also computed further, up to the last MIN_REST batches (below that, a few batches left make it
+spuriously small): if it is smallest beyond the first half, the series is still drifting (a
+backlog that keeps growing, say), the run is too short to say, and `settled` is False.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BATCH = 5
+MIN_REST = 10  # batches that must remain after truncation for the statistic to count
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,8 @@ class WarmUp:
     """The truncation point MSER-5 finds, in observations, and the statistic along the search."""
 
     truncation: int  # observations to drop (a multiple of the batch size)
-    settled: bool  # the minimum lies inside the first half of the series, not at its end
-    statistic: np.ndarray  # MSER(d) for d = 0 .. m // 2 batches
+    settled: bool  # the statistic is smallest within the first half of the series
+    statistic: np.ndarray  # MSER(d) for d = 0 .. max(m // 2, m - MIN_REST) batches
 
 
 def mser(series, batch: int = BATCH) -> WarmUp:
@@ -38,6 +40,7 @@ def mser(series, batch: int = BATCH) -> WarmUp:
         raise ValueError(f"MSER-{batch} needs at least {4 * batch} observations, got {len(values)}")
     z = values[: m * batch].reshape(m, batch).mean(axis=1)
     half = m // 2
-    statistic = np.array([((z[d:] - z[d:].mean()) ** 2).sum() / (m - d) ** 2 for d in range(half + 1)])
-    best = int(np.argmin(statistic))
-    return WarmUp(best * batch, settled=best < half, statistic=statistic)
+    last = max(half, m - MIN_REST)
+    statistic = np.array([((z[d:] - z[d:].mean()) ** 2).sum() / (m - d) ** 2 for d in range(last + 1)])
+    best = int(np.argmin(statistic[: half + 1]))
+    return WarmUp(best * batch, settled=int(np.argmin(statistic)) <= half, statistic=statistic)

@@ -354,6 +354,32 @@ def cmd_robustness(args: Namespace) -> int:
     return 0
 
 
-COMMANDS = {"robustness": cmd_robustness,
+def cmd_warmup(args: Namespace) -> int:
+    from ..experiment.warm_up_check import check_warm_up
+    from ..reporting.warm_up_chart import write_warm_up_chart
+    from ..results import store
+    from ..results.lock import folder_lock
+
+    scenario = _load([args.scenario], args.overrides)[0]
+    out = args.out or Path("outputs") / f"{store.safe_name(scenario.name)}_warmup"
+    check = check_warm_up(scenario, args.replications, args.seed, jobs=args.jobs, progress=not args.no_progress)
+    summary = {"scenario": scenario.name, "replications": check.replications, "seed": check.seed,
+               "rule": "MSER-5 on the hourly backlog, mean over replications", "truncation_h": check.truncation_h,
+               "needed_days": check.needed_days, "warm_up_days": check.warm_up_days, "settled": check.settled,
+               "short": check.short, "scenario_hash": scenario.content_hash()}
+    with folder_lock(out) as out:
+        chart = write_warm_up_chart(check, out / "warmup.png")
+        store.write_json({**summary, "chart": chart.name}, out / "warmup.json")
+    if check.short:
+        print(f"gridgov: warning: {check.message()}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**summary, "chart": str(chart)}, indent=2))
+    else:
+        print(check.message())
+        print(f"chart: {chart}")
+    return 0
+
+
+COMMANDS = {"robustness": cmd_robustness, "warmup": cmd_warmup,
             "run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
             "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}

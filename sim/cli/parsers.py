@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_robustness(commands)
 
+    warmup = commands.add_parser(
+        "warmup", help="the warm-up a scenario needs (MSER-5 on its hourly backlog); warns if warm_up_days is shorter",
+        parents=[replications_option(3), seed_option(), overrides_option(), jobs_option(), json_option(),
+                 out_option("folder for warmup.png and warmup.json (default: outputs/<name>_warmup)"),
+                 progress_option()])
+    warmup.add_argument("scenario", type=Path)
+
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=Parser)
     mmc = checks.add_parser(
