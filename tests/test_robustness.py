@@ -153,3 +153,12 @@ def test_policies_with_different_uncertainties_are_refused(tmp_path, capsys):
     path.write_text(yaml.safe_dump(batch))
     assert main(["robustness", str(path), "--out", str(tmp_path / "x")]) == 2
     assert "declare different uncertainties" in capsys.readouterr().err
+
+
+def test_the_ensemble_on_a_dask_cluster_gives_the_same_tables(reference, tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "dask"
+    assert main(["robustness", str(BATCH), "--futures", "5", "--out", str(out), "--jobs", "2", "--executor", "dask",
+                 "--no-progress", "--target", "on_time_rate>=0.9", "--target", "ttc_p90_h<=60"]) == 0
+    for name in TABLES:
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
