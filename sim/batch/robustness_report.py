@@ -95,13 +95,17 @@ def _distribution_chart(futures: pd.DataFrame, targets):
 
 
 def _top_indices(sensitivity: pd.DataFrame, limit: int = 60) -> list[dict]:
-    """The indices of the page's table: the first index kind of each KPI, largest first (all are in the CSV)."""
+    """The indices of the page's table: the first index kind of each KPI, the targets' KPIs first, the largest (in
+    absolute value) first within a policy; all are in the CSV."""
     if sensitivity.empty:
         return []
     first = sensitivity.groupby("kpi")["index"].transform("first")
-    rows = sensitivity[sensitivity["index"] == first].sort_values(["kpi", "policy", "value"],
-                                                                   ascending=[True, True, False])
-    return rows.head(limit).to_dict("records")
+    rows = sensitivity[sensitivity["index"] == first].copy()
+    order = {kpi: i for i, kpi in enumerate(dict.fromkeys(rows["kpi"]))}  # the targets' KPIs come first
+    policies = {p: i for i, p in enumerate(dict.fromkeys(rows["policy"]))}
+    rows["_order"] = [(order[k], policies[p], -abs(v) if v == v else 0.0)
+                      for k, p, v in zip(rows["kpi"], rows["policy"], rows["value"], strict=True)]
+    return rows.sort_values("_order").drop(columns="_order").head(limit).to_dict("records")
 
 
 def _boxes(discovery: pd.DataFrame) -> list[dict]:
