@@ -34,6 +34,13 @@ def _simulate(args: Namespace, paths: list[Path], default_out: str) -> int:
     from ..results.lock import folder_lock
 
     scenarios = _load(paths, args.overrides)
+    if args.precision:
+        from ..experiment.precision import parse_precision
+
+        try:
+            args.precision_rule = parse_precision(args.precision)
+        except ValueError as error:
+            raise InputError(str(error)) from None
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
     with folder_lock(out) as out, _executor(args) as executor:
         try:
@@ -58,9 +65,18 @@ def _simulate_into(out: Path, args, scenarios, executor):
     finished = len(resume.log.done_units())
     if finished:
         print(f"gridgov: resuming in {out}: {finished} replication(s) already finished there", file=sys.stderr)
-    results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
-                             progress=not args.no_progress, keep_case_log=True, resume=resume,
-                             executor=executor)
+    if args.precision:
+        from ..experiment.precision import replicate_to_precision
+
+        kpi, width = args.precision_rule
+        results, args.precision_result = replicate_to_precision(
+            scenarios, kpi, width, seed=args.seed, cap=args.max_replications, jobs=args.jobs, keep_case_log=True,
+            executor=executor, progress=not args.no_progress, resume=resume)
+        args.replications = args.precision_result.replications
+    else:
+        results = replicate_many(scenarios, args.replications, args.seed, jobs=args.jobs,
+                                 progress=not args.no_progress, keep_case_log=True, resume=resume,
+                                 executor=executor)
     baseline = scenarios[0].name
     differences = paired_differences(results.per_replication, baseline) if len(scenarios) > 1 else None
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
@@ -83,6 +99,11 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
             else {s.name: report.json_summary(results.summary, s.name) for s in scenarios},
             "outputs": str(out),
         }
+        precision = getattr(args, "precision_result", None)
+        if precision is not None:
+            payload["precision"] = {"kpi": precision.kpi, "half_width_target": precision.half_width,
+                                    "half_width": precision.achieved, "met": precision.met, "cap": precision.cap,
+                                    "replications": precision.replications}
         if len(scenarios) > 1:
             payload["marginal_cost_per_on_time_point"] = _marginal_costs(results, scenarios)
         if differences is not None:
@@ -95,6 +116,12 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
         return 0
     print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
           "mean [95 % confidence interval]\n")
+    precision = getattr(args, "precision_result", None)
+    if precision is not None:
+        outcome = "met" if precision.met else f"NOT met within the cap of {precision.cap}"
+        print(f"precision rule: {precision.kpi} 95 % half-width <= {precision.half_width:g} (means and paired "
+              f"differences): {outcome} at {precision.replications} replications "
+              f"(widest half-width {precision.achieved:.4g})\n")
     print(report.kpi_tables(results.summary))
     if differences is not None:
         print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
@@ -365,5 +392,62 @@ def _print_batch_kpis(out: Path) -> None:
     print()
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+def cmd_robustness(args: Namespace) -> int:
+    import time
+
+    from ..batch.ensemble import plan_ensemble, run_ensemble, summary_lines, unit_count
+
+    ensemble = plan_ensemble(args.file, args.out, futures=args.futures, sampler=args.sampler, targets=args.target,
+                             replications=args.replications)
+    units, todo = unit_count(ensemble)
+    if not args.json:
+        print(f"gridgov: {units} future x policy units, {units - todo} already finished in {ensemble.out}",
+              file=sys.stderr)
+    start = time.perf_counter()
+    with _executor(args) as executor:
+        try:
+            tables = run_ensemble(ensemble, jobs=args.jobs, executor=executor, progress=not args.no_progress)
+        except KeyboardInterrupt as interrupt:
+            interrupt.resume_hint = (f"finished units are kept in {ensemble.out}/runs/; run the same command again "
+                                     "to compute only the missing ones.")
+            raise
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"out": str(ensemble.out), "futures": len(ensemble.futures), "policies": ensemble.policies,
+                          "units": units, "computed": todo, "seconds": round(seconds, 1),
+                          "robustness": tables["robustness"].to_dict("records")}, indent=2, default=_json_default))
+        return 0
+    print("\n".join(summary_lines(ensemble, tables)))
+    print(f"\n{todo} unit(s) computed in {seconds:.0f} s; tables and robustness.html in {ensemble.out}/")
+    return 0
+
+
+def cmd_warmup(args: Namespace) -> int:
+    from ..experiment.warm_up_check import check_warm_up
+    from ..reporting.warm_up_chart import write_warm_up_chart
+    from ..results import store
+    from ..results.lock import folder_lock
+
+    scenario = _load([args.scenario], args.overrides)[0]
+    out = args.out or Path("outputs") / f"{store.safe_name(scenario.name)}_warmup"
+    check = check_warm_up(scenario, args.replications, args.seed, jobs=args.jobs, progress=not args.no_progress)
+    summary = {"scenario": scenario.name, "replications": check.replications, "seed": check.seed,
+               "rule": "MSER-5 on the hourly backlog, mean over replications", "truncation_h": check.truncation_h,
+               "needed_days": check.needed_days, "warm_up_days": check.warm_up_days, "settled": check.settled,
+               "short": check.short, "scenario_hash": scenario.content_hash()}
+    with folder_lock(out) as out:
+        chart = write_warm_up_chart(check, out / "warmup.png")
+        store.write_json({**summary, "chart": chart.name}, out / "warmup.json")
+    if check.short:
+        print(f"gridgov: warning: {check.message()}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**summary, "chart": str(chart)}, indent=2))
+    else:
+        print(check.message())
+        print(f"chart: {chart}")
+    return 0
+
+
+COMMANDS = {"robustness": cmd_robustness, "warmup": cmd_warmup,
+            "run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
             "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}

@@ -123,11 +123,21 @@ def progress_option() -> argparse.ArgumentParser:
     return _option("--no-progress", action="store_true", help="no progress on stderr")
 
 
+def precision_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--precision", metavar="KPI=HALF_WIDTH", default=None,
+                        help="add replications until the KPI's 95 %% half-width (and each paired difference's) is at "
+                             "most HALF_WIDTH, e.g. on_time_rate=0.005; --replications is then ignored")
+    parent.add_argument("--max-replications", type=positive_int("--max-replications", MAX_REPLICATIONS), default=50,
+                        help="cap on replications with --precision (default %(default)s)")
+    return parent
+
+
 def simulation_options() -> list[argparse.ArgumentParser]:
     """What `run` and `compare` take besides their scenario files."""
     return [replications_option(5), seed_option(), overrides_option(), jobs_option(), executor_options(),
             out_option("results folder (default: outputs/<name>)"), json_option(), language_option(),
-            progress_option()]
+            progress_option(), precision_options()]
 
 
 # --------------------------------------------------------------------------- the commands
@@ -163,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("file", type=Path, help="batch file, e.g. params/batches/luzhou_policies.yaml")
     batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
 
+    _add_robustness(commands)
+
+    warmup = commands.add_parser(
+        "warmup", help="the warm-up a scenario needs (MSER-5 on its hourly backlog); warns if warm_up_days is shorter",
+        parents=[replications_option(3), seed_option(), overrides_option(), jobs_option(), json_option(),
+                 out_option("folder for warmup.png and warmup.json (default: outputs/<name>_warmup)"),
+                 progress_option()])
+    warmup.add_argument("scenario", type=Path)
+
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=Parser)
     mmc = checks.add_parser(
@@ -178,6 +197,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_calibrate(commands)
     return parser
+
+
+def _add_robustness(commands) -> None:
+    robustness = commands.add_parser(
+        "robustness", help="every policy of a batch in futures drawn over the scenarios' uncertainty ranges",
+        parents=[jobs_option("processes for the future x policy units (default: all cores)"), executor_options(),
+                 out_option("results folder (default: outputs/<batch name>_robustness)"), progress_option(),
+                 json_option("print the tables' summary as JSON")])
+    robustness.add_argument("file", type=Path, help="batch file whose scenarios declare `uncertainties:`")
+    robustness.add_argument("--futures", "-N", type=positive_int("--futures", 65_536), default=16,
+                            help="futures (lhs), base sample N, a power of 2 (sobol: N x (k+2) futures) or "
+                                 "trajectories (morris: N x (k+1) futures); default 16")
+    robustness.add_argument("--sampler", choices=["lhs", "sobol", "morris"], default="lhs",
+                            help="design over the uncertainties (default lhs); sobol gives Sobol indices, morris "
+                                 "elementary effects for a small budget")
+    robustness.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
+                            help="a target each policy should meet in a future, e.g. on_time_rate>=0.95 "
+                                 "(repeatable; default: the batch's target_on_time_rate)")
+    robustness.add_argument("--replications", "-n", type=positive_int("--replications", MAX_REPLICATIONS),
+                            default=None, help="replications per future and policy (default: the batch's)")
 
 
 def _add_calibrate(commands) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from .base import unwrap_optional
 from .scenario import Scenario
+from .uncertainty import expand_path
 
 
 def provenance(scenario: Scenario) -> list[dict[str, str]]:
@@ -18,11 +19,23 @@ def provenance(scenario: Scenario) -> list[dict[str, str]]:
     specific one wins. A parameter left at its schema default takes the reason in the schema.
     """
     rows = []
-    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "description"})
+    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "description",
+                                                     "uncertainties"})
+    ranges = _ranges(scenario)
     for path, value in _leaf_items(data):
         kind, note = _citation(scenario, path)
-        rows.append({"parameter": path, "value": json.dumps(value, ensure_ascii=False), "kind": kind, "source": note})
+        rows.append({"parameter": path, "value": json.dumps(value, ensure_ascii=False), "kind": kind, "source": note,
+                     "range": ranges.get(path, "")})
     return rows
+
+
+def _ranges(scenario: Scenario) -> dict[str, str]:
+    """Concrete parameter path -> its uncertainty range and the reason for it (`uncertainties:`)."""
+    ranges: dict[str, str] = {}
+    for pattern, uncertainty in scenario.uncertainties.items():
+        for path in expand_path(scenario, pattern):
+            ranges[path] = f"{uncertainty.describe()}: {uncertainty.reason}"
+    return ranges
 
 
 def _leaf_items(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:

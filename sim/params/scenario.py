@@ -8,6 +8,7 @@ in their description (see `provenance`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
@@ -24,6 +25,7 @@ from .participation import Mediation, MicroWishes
 from .people import CommunitySplit, GridStaffing, ReservePool, Secretaries
 from .prevention import Informants, LatentProblems, Patrol
 from .time_use import Assessment, Burden, CorrectiveSupport, StaggeredHours
+from .uncertainty import Uncertainty, check_nominal, future_values
 
 MAX_EXPECTED_CASES = 60_000_000
 
@@ -64,6 +66,9 @@ class Scenario(Strict):
     costs: Costs = Field(default_factory=Costs)
     sources: dict[str, str] = Field(default_factory=dict, description="parameter path -> seed citation")
     assumptions: dict[str, str] = Field(default_factory=dict, description="parameter path -> reason")
+    uncertainties: dict[str, Uncertainty] = Field(
+        default_factory=dict, description="parameter path (may hold *) -> plausible range and its reason "
+        "(sim.params.uncertainty); used by gridgov robustness, never by a single run")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -108,7 +113,43 @@ class Scenario(Strict):
         for path in list(self.sources) + list(self.assumptions):
             if not path_exists(self, path):
                 raise ValueError(f"the citation key {path!r} is not a parameter path of this scenario")
+        self._check_uncertainties()
         return self
+
+    def _check_uncertainties(self) -> None:
+        """Each range names numeric parameters, holds the scenario's value, and gives a valid scenario at both ends."""
+        for path, uncertainty in self.uncertainties.items():
+            check_nominal(self, path, uncertainty)
+            for end in (uncertainty.low, uncertainty.high):
+                try:
+                    self.with_values(future_values(self, path, uncertainty, end))
+                except ValueError as error:
+                    first = str(error).splitlines()
+                    detail = " ".join(line.strip() for line in first[1:3]) or first[0]
+                    raise ValueError(f"uncertainties: {path!r} at {end:g} gives an invalid scenario: "
+                                     f"{detail}") from None
+
+    def with_values(self, values: dict[str, float | int], name: str | None = None) -> Scenario:
+        """This scenario with some parameters set (concrete dotted paths), validated, without its uncertainties."""
+        # Only what was set is dumped, so validators that look at the fields set see the same scenario; a part of a
+        # path left at its default is filled in from the full dump.
+        data = self.model_dump(mode="python", exclude_unset=True)
+        full = self.model_dump(mode="python")
+        data["uncertainties"] = {}
+        if name is not None:
+            data["name"] = name
+        for path, value in values.items():
+            node: Any = data
+            whole: Any = full
+            parts = path.split(".")
+            for part in parts[:-1]:
+                key: Any = int(part) if isinstance(node, list) else part
+                whole = whole[key]
+                if not isinstance(node, list) and key not in node:
+                    node[key] = copy.deepcopy(whole)
+                node = node[key]
+            node[int(parts[-1]) if isinstance(node, list) else parts[-1]] = value
+        return Scenario.model_validate(data)
 
     def _check_mechanisms(self) -> None:
         """Cross-checks of the prevention and participation mechanisms (issue 7)."""
@@ -136,7 +177,8 @@ class Scenario(Strict):
 
     def content_hash(self) -> str:
         """A stable hash of everything that affects results (not the name, description or citations)."""
-        payload = self.model_dump(mode="json", exclude={"name", "description", "sources", "assumptions"})
+        payload = self.model_dump(mode="json", exclude={"name", "description", "sources", "assumptions",
+                                                        "uncertainties"})
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
