@@ -12,6 +12,7 @@ and staff at least the true ones and at most 10 times them; time-to-close p10, p
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,11 @@ import pytest
 from sim.calibration import calibrate, read_case_log
 from sim.calibration.arrivals import fit_season
 from sim.calibration.categories import deadline_groups
+from sim.calibration.diagnostics import known_limits
 from sim.calibration.search import drain_needed
 from sim.mechanisms import run_replication
 from sim.params import validate_scenario
+from sim.reporting.fit_report import write_fit_report
 
 from .test_calibrate import HOURLY, START, WEEKLY
 
@@ -140,7 +143,8 @@ def test_halving_the_fitted_staff_lengthens_the_units_times(fitted):
 def test_a_season_is_fitted_only_from_a_whole_year():
     rng = np.random.default_rng(0)
     assert fit_season(rng.poisson(100, 300)).weekly is None
-    assert fit_season(rng.poisson(100, 364)).weekly is not None and fit_season(rng.poisson(100, 364)).trend_per_year == 0
+    one_year = fit_season(rng.poisson(100, 364))
+    assert one_year.weekly is not None and one_year.trend_per_year == 0
 
 
 def test_a_yearly_trend_is_fitted_from_two_years():
@@ -163,3 +167,28 @@ def test_a_log_taken_long_after_its_period_drains_only_as_long_as_its_cases_need
     cases = pd.DataFrame({"arrived_h": [0.0, 10.0], "closed_h": [48.0, 100.0]})
     drain, note = drain_needed(cases, days=729, snapshot_h=729 * 24 + 3000 * 24, room_days=3650 - 729 - 28)
     assert drain <= 6 and "3000 days after its period" in note
+
+
+def test_the_fit_report_shows_parameters_bounds_exclusions_deadlines_and_half_staff(fitted, tmp_path):
+    _, result = fitted
+    write_fit_report(result, tmp_path / "fit")
+    page = (tmp_path / "fit" / "report.html").read_text(encoding="utf-8")
+    for heading in ("Every fitted parameter", "Bounds the fit ended at", "Deadlines: observed against simulated",
+                    "Half the staff", "Known limits", "autocorrelation at lag 7 d"):
+        assert heading in page, heading
+    exclusions = pd.read_csv(tmp_path / "fit" / "exclusions.csv")
+    voided = exclusions[exclusions["rows"].str.contains("Cancelled")]
+    used = exclusions[exclusions["rows"] == "used"]
+    assert voided["count"].item() == VOIDED["Cancelled"]
+    assert voided["on_time_rate"].item() < used["on_time_rate"].item()  # open and past due: late if counted
+    parameters = pd.read_csv(tmp_path / "fit" / "parameters.csv")
+    assert {"unit", "work key"} <= set(parameters["kind"])
+
+
+def test_the_known_limits_say_which_way_the_low_quantile_is_off(fitted):
+    _, result = fitted
+    for factor, way in ((0.5, "too short"), (2.0, "too long")):
+        simulated = {**result.simulated, "overall": {**result.simulated["overall"],
+                                                     "ttc_p10_h": result.observed["overall"]["ttc_p10_h"] * factor}}
+        lines = known_limits(dataclasses.replace(result, simulated=simulated))
+        assert f"lowest quantile of time to close comes out {way}" in lines[0]

@@ -1,13 +1,14 @@
 """What the case log says directly about arrivals: rates, their hour-of-week and day-to-day pattern, sources, deadlines.
 
-Each model category's rate is its logged cases a year per notional household; the
-168-value hour-of-week profile is the mean rate in each hour of the week. When the log spans a
-year or more, a week-of-year profile (`fit_season`) is fitted, and a yearly trend when it spans
-two; the day-level rate overdispersion (`daily_rate_cv`) is the day-to-day variance beyond
-Poisson after removing the day-of-week means and that season and trend. A category's deadline is its median creation-to-due offset when most of its
-cases have one (each deadline part of a category, see `categories`, has its own); the category's
-empirical deadline mixture, a list of {hours, share}, is kept for the scenario file and the fit
-report. Its department is its one unit or the shares of its cases by unit.
+Each model category's rate is its logged cases a year per notional household; the 168-value
+hour-of-week profile is the mean rate in each hour of the week. When the log spans a year or
+more, a week-of-year profile (`fit_season`) is fitted, and a yearly trend when it spans two; the
+day-level rate overdispersion (`daily_rate_cv`) is the day-to-day variance beyond Poisson after
+removing the day-of-week means and that season and trend. A category's deadline is its median
+creation-to-due offset when most of its cases have one (each deadline part of a category, see
+`categories`, has its own); the category's empirical deadline mixture, a list of {hours, share},
+is kept for the scenario file and the fit report. Its department is its one unit or the shares
+of its cases by unit.
 """
 
 from __future__ import annotations

@@ -194,7 +194,8 @@ def _add_calibrate(commands) -> None:
         calibrate.add_argument(f"--{role}", metavar="COL", help=f"column holding {what} (default: detected)")
     calibrate.add_argument("--void-status", metavar="V1,V2", type=lambda text: text.split(","),
                            help="status values that void a case, comma-separated (default: values containing "
-                                "cancel, duplicate, transfer, void, invalid, withdrawn, 作废, 撤销, 取消, 重复, 转办, 无效)")
+                                "cancel, duplicate, transfer, void, invalid, withdrawn, 作废, 撤销, 取消, 重复, "
+                                "转办, 无效)")
     calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
     calibrate.add_argument("--top-categories", type=positive_int("--top-categories"), default=20, metavar="K",
                            help="categories beyond the K largest are merged into 'other' (default 20)")
