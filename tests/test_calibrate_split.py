@@ -192,3 +192,30 @@ def test_the_known_limits_say_which_way_the_low_quantile_is_off(fitted):
                                                      "ttc_p10_h": result.observed["overall"]["ttc_p10_h"] * factor}}
         lines = known_limits(dataclasses.replace(result, simulated=simulated))
         assert f"lowest quantile of time to close comes out {way}" in lines[0]
+
+
+def _short(delay: dict | None) -> dict:
+    raw = delayed_scenario()
+    raw.update(horizon_days=70, warm_up_days=7, drain_days=60)
+    raw["cases"].pop("seasonal_profile")
+    raw["cases"]["categories"]["pothole"]["external_delay"] = delay
+    return raw
+
+
+def test_an_external_delay_adds_its_wait_and_changes_no_other_draw():
+    without = run_replication(validate_scenario(_short(None)), seed=3).cases
+    fixed = run_replication(validate_scenario(_short({"mean_h": 50.0, "cv": 0.0, "distribution": "fixed"})),
+                            seed=3).cases
+    assert np.array_equal(without["arrived_h"], fixed["arrived_h"])
+    ttc = lambda c: np.nanmean(c["closed_h"] - c["arrived_h"])  # noqa: E731
+    # the staff are not held while the case waits, so the queue is unchanged and the wait adds (rounded to shifts)
+    assert 50.0 <= ttc(fixed) - ttc(without) <= 50.0 + 24.0
+
+
+def test_a_seasonal_profile_scales_the_arrivals_of_its_weeks():
+    raw = _short(None)
+    raw["cases"]["seasonal_profile"] = [3.0] + [1.0] * 9
+    c = run_replication(validate_scenario(raw), seed=3).cases
+    week = np.floor(c["arrived_h"] / 168).astype(int)
+    counts = np.bincount(week[week < 10], minlength=10)
+    assert counts[0] / counts[1:].mean() == pytest.approx(3.0, rel=0.2)
