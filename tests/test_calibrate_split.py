@@ -21,7 +21,7 @@ import pytest
 
 from sim.calibration import calibrate, read_case_log
 from sim.calibration.arrivals import fit_season
-from sim.calibration.categories import deadline_groups
+from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
 from sim.calibration.diagnostics import known_limits
 from sim.calibration.search import drain_needed
 from sim.mechanisms import run_replication
@@ -219,3 +219,19 @@ def test_a_seasonal_profile_scales_the_arrivals_of_its_weeks():
     week = np.floor(c["arrived_h"] / 168).astype(int)
     counts = np.bincount(week[week < 10], minlength=10)
     assert counts[0] / counts[1:].mean() == pytest.approx(3.0, rel=0.2)
+
+
+def test_cases_closed_at_once_go_to_the_intake_desk_and_old_open_ones_are_left_open(tmp_path):
+    rng = np.random.default_rng(4)
+    created = START + pd.to_timedelta(rng.uniform(0, 60 * 24, 400), unit="h")
+    hours = np.r_[np.full(60, 0.02), rng.uniform(5, 100, 300), np.full(40, np.nan)]
+    closed = [c + pd.Timedelta(hours=h) if np.isfinite(h) else pd.NaT for c, h in zip(created, hours, strict=True)]
+    frame = pd.DataFrame({"created": created, "closed": closed, "category": "roads", "department": "Roads"})
+    frame.loc[360:, "created"] = START - pd.Timedelta(days=5)  # the open ones are older than any closure took
+    frame.loc[360:, "closed"] = pd.NaT
+    frame.to_csv(tmp_path / "log.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    groups = assign_groups(read_case_log(tmp_path / "log.csv"), top_categories=3)
+    parts = groups.groupby("category")["department"].agg(lambda d: d.iloc[0]).to_dict()
+    assert parts == {"roads": "Roads", "roads (closed at once)": INTAKE, "roads (left open)": "Roads"}
+    assert (groups["category"] == "roads (closed at once)").sum() == 60
+    assert (groups["category"] == "roads (left open)").sum() == 40

@@ -23,6 +23,11 @@ NO_DEADLINE_SUFFIX = " (no deadline)"
 OTHERS = (OTHER, OTHER + NO_DEADLINE_SUFFIX)
 UNIT_SEPARATOR = " @ "  # between "other" and the unit in a work key (see work_key)
 MIN_UNIT_SHARE = 0.005  # units with fewer cases than this share are merged into "other"
+INSTANT_SUFFIX = " (closed at once)"
+LEFT_OPEN_SUFFIX = " (left open)"
+INTAKE = "intake (closed at once)"  # the notional desk that closes cases on intake, at any hour it did
+INSTANT_H = 0.1  # a case closed within 6 minutes of creation was closed on intake
+MIN_PART = (0.02, 20)  # a closed-at-once or left-open part needs this share of its category and this many cases
 DEADLINE_PART = re.compile(r" \(deadline [0-9.,]+ h\)$")
 DEADLINE_GAP = 1.5  # deadlines more than 50 % apart, with none between, are distinct groups
 MIN_DEADLINE_GROUP = (0.05, 20)  # a group needs this share of the category's deadlines and this many cases
@@ -52,14 +57,51 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
     size = frame.groupby("category")["category"].transform("size")
     split = (share >= 0.1) & (share <= 0.9) & (size * share.clip(upper=0.5) >= 30) & ~has_due
     frame.loc[split, "category"] = frame.loc[split, "category"] + NO_DEADLINE_SUFFIX
+    frame["category"] = split_closure_parts(frame, log.snapshot)
     frame["category"] = split_by_deadline(frame)
     # A named category goes to the unit handling most of its cases; "other" mixes many kinds of case,
     # so each of its cases keeps its own unit (the scenario gives "other" a share by unit).
     base = frame["category"].str.replace(DEADLINE_PART, "", regex=True)
+    kind = base.map(category_kind)
     department = frame.groupby(base)["unit"].agg(lambda u: u.value_counts().index[0])
-    frame["department"] = base.map(department).where(~base.isin(OTHERS), frame["unit"])
+    frame["department"] = base.map(department).where(~kind.isin(OTHERS), frame["unit"])
+    frame.loc[base.str.endswith(INSTANT_SUFFIX), "department"] = INTAKE
     frame["work_key"] = work_keys(frame["category"], frame["department"])
     return frame
+
+
+def split_closure_parts(frame: pd.DataFrame, snapshot: pd.Timestamp) -> pd.Series:
+    """The category of every case, with its closed-at-once and left-open cases as parts of their own.
+
+    A case closed within `INSTANT_H` of creation was closed on intake (a note taken, an automatic
+    closure): it goes to a notional intake desk, not the unit's queue. A case still open when the log
+    was taken, older then than 99 % of its category's closed cases took to close, was left open: it
+    gets a delay longer than the log. Each part needs `MIN_PART` of its category to be split off.
+    """
+    category = frame["category"].copy()
+    ttc = (frame["closed"] - frame["created"]) / pd.Timedelta(hours=1)
+    age = (snapshot - frame["created"]) / pd.Timedelta(hours=1)
+    longest = ttc.groupby(category).transform(lambda t: t.quantile(0.99) if t.notna().any() else 0.0)
+    share, least = MIN_PART
+    for suffix, mask in ((INSTANT_SUFFIX, ttc <= INSTANT_H), (LEFT_OPEN_SUFFIX, ttc.isna() & (age > longest))):
+        count = mask.groupby(category).transform("sum")
+        size = category.groupby(category).transform("size")
+        part = mask & (count >= least) & (count >= share * size) & (count < size)
+        category = category.where(~part, category + suffix)
+    return category
+
+
+def category_kind(category: str) -> str:
+    """A category without its closed-at-once or left-open suffix ("other (left open)" -> "other")."""
+    for suffix in (INSTANT_SUFFIX, LEFT_OPEN_SUFFIX):
+        category = category.removesuffix(suffix)
+    return category
+
+
+def fixed_part(work_key: str) -> str | None:
+    """The suffix of a work key whose fit is fixed (closed at once, left open), else None."""
+    head = work_key.split(UNIT_SEPARATOR)[0]
+    return next((s for s in (INSTANT_SUFFIX, LEFT_OPEN_SUFFIX) if head.endswith(s)), None)
 
 
 def deadline_groups(offsets_h: np.ndarray) -> list[tuple[float, float, float]]:
@@ -114,10 +156,10 @@ def work_key(category: str, unit: str) -> str:
     its deadline parts.
     """
     base = base_category(category)
-    return base + UNIT_SEPARATOR + unit if base in OTHERS else base
+    return base + UNIT_SEPARATOR + unit if category_kind(base) in OTHERS else base
 
 
 def work_keys(category: pd.Series, department: pd.Series) -> pd.Series:
     """work_key of every case, vectorised."""
     base = category.astype(str).str.replace(DEADLINE_PART, "", regex=True)
-    return base.where(~base.isin(OTHERS), base + UNIT_SEPARATOR + department)
+    return base.where(~base.map(category_kind).isin(OTHERS), base + UNIT_SEPARATOR + department)

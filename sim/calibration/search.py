@@ -23,13 +23,13 @@ from ..mechanisms import run_replication
 from ..params import Scenario, validate_scenario
 from ..params.base import MAX_HORIZON_DAYS
 from .arrivals import fit_arrivals
-from .categories import assign_groups, work_keys
+from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
 from .result import Calibration
 from .scenario_file import scenario_dict
-from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess
+from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess, fixed_fit
 
 SIGMA_GRID = (0.5, 1.0, 1.5, 1.9, MAX_WORK_SIGMA)
 TRADE_OFF_FACTORS = (0.125, 0.25, 0.5, 2.0)  # median delay tried at the best spread, without the median step
@@ -60,8 +60,10 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     first_weekday = int(log.start.day_of_week)
     observed = moments(observed_cases, (np.arange(days) + first_weekday) % 7, snapshot_h)
     units = fit_units(log, frame)
-    work = {key: first_guess(observed["by_work_key"][key], unit.hours_per_week)
+    work = {key: fixed_fit(observed["by_work_key"][key], fixed_part(key) == INSTANT_SUFFIX) if fixed_part(key)
+            else first_guess(observed["by_work_key"][key], unit.hours_per_week)
             for unit in units.values() for key in unit.work_shares}
+    searched = {key: fit for key, fit in work.items() if not fit.fixed}
     # The simulated window starts on the same weekday as the log, after a warm-up.
     warm = warm_up_days + (first_weekday % 7)
     if warm + days > MAX_HORIZON_DAYS:
@@ -92,26 +94,26 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
                             "delay_median_h": fit.delay_median_h, "delay_sigma": fit.delay_sigma, "loss": fit.loss,
                             "sim_on_time_rate": (sim or {}).get("on_time_rate", math.nan),
                             "sim_ttc_p50_h": (sim or {}).get("ttc_p50_h", math.nan)})
-            if move_median:
+            if move_median and not fit.fixed:
                 update_median(fit, observed["by_work_key"][key], sim)
         runs[0] += 1
         if progress:
             progress(runs[0], simulated)
 
     for sigma in SIGMA_GRID:
-        for fit in work.values():
+        for fit in searched.values():
             fit.set_sigma(sigma)
         for _ in range(search_steps):
             evaluate()
     for delta in REFINE_STEPS:
-        for key, fit in work.items():
+        for key, fit in searched.items():
             _restore(fit, best[key])
             fit.set_sigma(best[key].delay_sigma + delta)
         for _ in range(max(1, search_steps - 1)):
             evaluate()
     # Where the median and the on-time rate cannot both be met, trade one against the other.
     for factor in TRADE_OFF_FACTORS:
-        for key, fit in work.items():
+        for key, fit in searched.items():
             _restore(fit, best[key])
             fit.set_delay_median(best[key].delay_median_h * factor)
         evaluate(move_median=False)

@@ -51,6 +51,7 @@ class WorkFit:
     work_cap_h: float = math.inf
     loss: float = math.inf
     notes: list[str] = field(default_factory=list)
+    fixed: bool = False  # closed-at-once and left-open parts: not searched
 
     def work_mean_h(self) -> float:
         return min(MAX_MEAN_H, _mean(self.work_median_h, self.work_sigma))
@@ -82,7 +83,9 @@ class WorkFit:
 
     def bounds_hit(self, requested_sigma: float | None = None) -> list[str]:
         """Every bound this fit ends at, in words naming the parameter."""
-        hit = []
+        hit: list[str] = []
+        if self.fixed:
+            return hit
         if self.work_median_h >= self.work_cap_h * 0.999:
             hit.append(f"work median at its cap {self.work_cap_h:,.2f} h (set by the quickest closures)")
         if self.work_median_h <= MIN_WORK_MEDIAN_H * 1.001:
@@ -99,6 +102,20 @@ class WorkFit:
         if _mean(self.delay_median_h, self.delay_sigma) >= MAX_MEAN_H * 0.95:
             hit.append(f"delay mean near its limit {MAX_MEAN_H:,.0f} h")
         return hit
+
+
+LEFT_OPEN_DELAY_H = MAX_MEAN_H  # a left-open case waits longer than a year: it stays open, as in the log
+
+
+def fixed_fit(closure: dict, instant: bool) -> WorkFit:
+    """The fit of a closed-at-once part (its logged median, no delay) or a left-open part (a delay past the log)."""
+    if instant:
+        median = max(MIN_WORK_MEDIAN_H, closure["ttc_p50_h"])
+        return WorkFit(work_median_h=median, work_sigma=0.5, work_cap_h=median, fixed=True,
+                       notes=["closed on intake: its logged median time to close, no delay"])
+    return WorkFit(work_median_h=MIN_WORK_CAP_H, work_sigma=0.3, delay_median_h=LEFT_OPEN_DELAY_H, delay_sigma=0.05,
+                   work_cap_h=MIN_WORK_CAP_H, fixed=True,
+                   notes=[f"left open: a fixed delay of {LEFT_OPEN_DELAY_H:,.0f} h keeps it open, as in the log"])
 
 
 def work_cap(closure: dict, sigma: float) -> float:
