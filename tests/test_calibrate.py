@@ -13,7 +13,7 @@ import pytest
 
 from sim.calibration import calibrate, read_case_log
 from sim.calibration.arrivals import daily_rate_cv
-from sim.calibration.categories import NO_DEADLINE_SUFFIX
+from sim.calibration.categories import NO_DEADLINE_SUFFIX, base_category, category_kind
 from sim.calibration.columns import detect_columns
 from sim.calibration.moments import closure_moments
 from sim.cli import main
@@ -279,7 +279,8 @@ def test_boston_three_weeks_calibrate_end_to_end(tmp_path, capsys):
     assert figures["hour_of_week_correlation"] > 0.9
     assert figures["cases_per_day_var_observed"] > 5 * figures["cases_per_day_observed"]  # overdispersed
     assert figures["cases_per_day_var_simulated"] > 5 * figures["cases_per_day_simulated"]
-    kinds = {name.removesuffix(NO_DEADLINE_SUFFIX) for name in scenario.cases.categories}
+    kinds = {category_kind(base_category(name)).removesuffix(NO_DEADLINE_SUFFIX)
+             for name in scenario.cases.categories}
     assert "other" in kinds and len(kinds) <= 5 + 1  # the five largest categories, the rest merged into "other"
     other_units = scenario.cases.categories["other"].department_shares()
     top5 = sample["TYPE"].value_counts().index[:5]

@@ -28,7 +28,7 @@ LEFT_OPEN_SUFFIX = " (left open)"
 INTAKE = "intake (closed at once)"  # the notional desk that closes cases on intake, at any hour it did
 INSTANT_H = 0.1  # a case closed within 6 minutes of creation was closed on intake
 MIN_PART = (0.02, 20)  # a closed-at-once or left-open part needs this share of its category and this many cases
-DEADLINE_PART = re.compile(r" \(deadline [0-9.,]+ h\)$")
+DEADLINE_PART = re.compile(r" \(deadline [0-9_]+ h\)$")
 DEADLINE_GAP = 1.5  # deadlines more than 50 % apart, with none between, are distinct groups
 MIN_DEADLINE_GROUP = (0.05, 20)  # a group needs this share of the category's deadlines and this many cases
 
@@ -131,6 +131,11 @@ def deadline_groups(offsets_h: np.ndarray) -> list[tuple[float, float, float]]:
     return [(float(g[0]), float(g[-1]), float(np.median(g))) for g in groups]
 
 
+def deadline_text(hours: float) -> str:
+    """Hours as a name step: no dot, so the name stays a parameter path step (73.5 -> "73_5", 720.0 -> "720")."""
+    return f"{hours:.1f}".removesuffix(".0").replace(".", "_")
+
+
 def split_by_deadline(frame: pd.DataFrame) -> pd.Series:
     """The category of every case, with a category's further deadline groups as parts of their own."""
     category = frame["category"].copy()
@@ -139,7 +144,7 @@ def split_by_deadline(frame: pd.DataFrame) -> pd.Series:
         groups = deadline_groups(rows.to_numpy())
         for low, high, median in groups[1:]:
             part = rows[(rows >= low) & (rows <= high)].index
-            category[part] = f"{name} (deadline {median:,.1f} h)"
+            category[part] = f"{name} (deadline {deadline_text(median)} h)"
     return category
 
 
