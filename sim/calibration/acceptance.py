@@ -1,10 +1,11 @@
 """Whether the calibrated scenario reproduces its log: the fit table, its verdicts, the headline figures, the poor fits.
 
-The table compares the case log with the simulated log on the same definitions (see
-`moments`): cases per day (mean and variance, with the Poisson variance for reference), the
-hour-of-week arrival profile, time-to-close quantiles, the on-time rate and the share of cases
-still open when the log was taken; overall, for the largest categories and for every unit.
-Each row gets a verdict (good / fair / poor) against the stated tolerances.
+The table compares the case log with the simulated log on the same definitions (see `moments`):
+cases per day (mean and variance, with the Poisson variance for reference, and the
+autocorrelation of daily counts at lags of 1 and 7 days), the hour-of-week arrival profile,
+time-to-close quantiles, the on-time rate and the share of cases still open when the log was
+taken; overall, for the largest categories and for every unit. Each row gets a verdict (good /
+fair / poor) against the stated tolerances.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .diagnostics import daily_autocorrelation
 from .result import Calibration
 
 # Tolerances of the verdicts: (good, fair) as absolute share-point gaps or relative gaps.
@@ -22,6 +24,7 @@ QUANTILE_TOLERANCE = (0.25, 0.60)
 VOLUME_TOLERANCE = (0.05, 0.15)
 VARIANCE_TOLERANCE = (0.25, 0.50)  # of the day-to-day variance of the number of cases, relative
 PROFILE_CORRELATION = (0.9, 0.8)  # the least correlation of the hour-of-week profiles that is good, fair
+AUTOCORRELATION_TOLERANCE = (0.1, 0.25)  # absolute gap of the autocorrelations of daily counts
 LARGEST_CATEGORIES = 8
 
 
@@ -73,6 +76,12 @@ def fit_table(calibration: Calibration) -> pd.DataFrame:
     good, fair = PROFILE_CORRELATION
     rows.append({"scope": "overall", "measure": "hour-of-week profile, correlation", "observed": 1.0, "simulated": corr,
                  "gap": 1 - corr, "verdict": "good" if corr >= good else "fair" if corr >= fair else "poor"})
+    obs_acf = daily_autocorrelation(obs["daily_counts"], obs["weekday"])
+    sim_acf = daily_autocorrelation(sim["daily_counts"], sim["weekday"])
+    for lag, value in obs_acf.items():
+        gap = abs(sim_acf[lag] - value) if np.isfinite(value) and np.isfinite(sim_acf[lag]) else math.nan
+        rows.append({"scope": "overall", "measure": f"daily counts, autocorrelation at lag {lag} d", "observed": value,
+                     "simulated": sim_acf[lag], "gap": gap, "verdict": _verdict(gap, AUTOCORRELATION_TOLERANCE)})
     add("overall", "on-time rate of closed cases only (reference)", obs["overall"]["on_time_rate_closed"],
         sim["overall"]["on_time_rate_closed"], "info")
     largest = sorted(obs["by_category"], key=lambda c: -obs["by_category"][c]["cases"])[:LARGEST_CATEGORIES]
@@ -108,6 +117,12 @@ def acceptance(calibration: Calibration) -> dict:
         "cases_per_day_var_observed": obs["cases_per_day_var"],
         "cases_per_day_var_simulated": sim["cases_per_day_var"],
         "hour_of_week_correlation": hour_of_week_correlation(calibration),
+        "ttc_p10_h_observed": obs["overall"]["ttc_p10_h"],
+        "ttc_p10_h_simulated": sim["overall"]["ttc_p10_h"],
+        "ttc_p10_relative_gap": _relative(obs["overall"]["ttc_p10_h"], sim["overall"]["ttc_p10_h"]),
+        "ttc_p90_h_observed": obs["overall"]["ttc_p90_h"],
+        "ttc_p90_h_simulated": sim["overall"]["ttc_p90_h"],
+        "ttc_p90_relative_gap": _relative(obs["overall"]["ttc_p90_h"], sim["overall"]["ttc_p90_h"]),
     }
 
 

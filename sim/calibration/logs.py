@@ -3,8 +3,13 @@
 `read_case_log` finds the columns (see `columns`), parses the timestamps with a given format or
 the one of `TIME_FORMATS` that reads most of a sample of the values, and keeps the rows it can
 use as a `CaseLog`. A row it cannot use (no or unparseable creation time, unparseable closure or
-deadline, closed before created, deadline before creation) is counted under its reason, never
-dropped silently; a file with no usable row is an error saying why.
+deadline, closed more than a minute before created, deadline before creation) is counted under
+its reason, never dropped silently, and kept aside (`dropped`) so that the fit report can show
+what leaving it out does to the observed figures. A case the log itself voids (its status says
+cancelled, duplicate, transferred...; `VOID_WORDS` or the values given) is left out the same way,
+counted by status value. A closure recorded up to a minute before creation is a clock
+difference: the case is an instant closure, kept and counted (`adjusted`).
+A file with no usable row is an error saying why.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ TIME_FORMATS = (
     "%Y年%m月%d日%H时%M分%S秒", "%Y年%m月%d日%H时%M分", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%d/%m/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y",
 )
+# A status value containing one of these words voids the case (compared in lower case).
+VOID_WORDS = ("cancel", "duplicate", "transfer", "void", "invalid", "withdrawn", "作废", "撤销", "取消", "重复",
+              "转办", "无效")
+INSTANT_CLOSURE_S = 60.0  # a closure up to this long before creation is an instant closure, not an error
+INSTANT = "closed up to a minute before created (kept as instant closures)"
 
 
 @dataclass
@@ -37,6 +47,9 @@ class CaseLog:
     time_formats: dict[str, str]
     rows_read: int
     excluded: dict[str, int]
+    dropped: pd.DataFrame | None = None  # rows left out that have a creation time: created, closed, due, reason
+    adjusted: dict[str, int] | None = None  # rows kept after a correction, by what was corrected
+    void_values: tuple[str, ...] = ()  # the status values (or words) that void a case
 
     @property
     def rows_used(self) -> int:
@@ -145,11 +158,20 @@ def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
 
 def read_case_log(path: str | Path, *, created: str | None = None, closed: str | None = None, due: str | None = None,
                   category: str | None = None, source: str | None = None, unit: str | None = None,
+                  status: str | None = None, void_status: list[str] | None = None,
                   time_format: str | None = None) -> CaseLog:
-    """Read and clean a case log; rows that cannot be used are counted by reason, never silently dropped."""
+    """Read and clean a case log; rows that cannot be used are counted by reason, never silently dropped.
+
+    `void_status`: the status values (compared whole, in lower case) that void a case; default: a value
+    containing one of `VOID_WORDS`.
+    """
     path = Path(path)
     table = read_table(path)
-    given = {"created": created, "closed": closed, "due": due, "category": category, "source": source, "unit": unit}
+    given = {"created": created, "closed": closed, "due": due, "category": category, "source": source, "unit": unit,
+             "status": status}
+    if void_status is not None and not [v for v in void_status if v.strip()]:
+        raise InputError("--void-status needs at least one status value, e.g. --void-status cancelled,duplicate",
+                         where=str(path))
     columns = detect_columns([str(c) for c in table.columns], given, str(path))
     table.columns = [str(c) for c in table.columns]
     rows_read = len(table)
@@ -180,17 +202,38 @@ def read_case_log(path: str | Path, *, created: str | None = None, closed: str |
             raw = table[columns[role]]
             present = raw.notna() & (raw.astype("string").str.strip() != "")
             keep &= ~(present & frame[role].isna())
+    reason = pd.Series("", index=frame.index, dtype=object)
+    reason[~keep & frame["created"].notna()] = "unparseable closure or deadline"
+    early = frame["created"] - frame["closed"]
+    instant = keep & frame["closed"].notna() & (early > pd.Timedelta(0)) \
+        & (early <= pd.Timedelta(seconds=INSTANT_CLOSURE_S))
+    frame.loc[instant, "closed"] = frame.loc[instant, "created"]
+    adjusted = {INSTANT: int(instant.sum())} if instant.any() else {}
     before = keep & frame["closed"].notna() & (frame["closed"] < frame["created"])
-    _exclude(excluded, "closed before created", before)
+    _exclude(excluded, "closed more than a minute before created", before)
+    reason[before] = "closed more than a minute before created"
     keep &= ~before
     due_before = keep & frame["due"].notna() & (frame["due"] < frame["created"])
     _exclude(excluded, "deadline before creation", due_before)
+    reason[due_before] = "deadline before creation"
     keep &= ~due_before
+    words = tuple(v.strip().lower() for v in void_status if v.strip()) if void_status else VOID_WORDS
+    if columns["status"] is not None:
+        values = table[columns["status"]].astype("string").str.strip().fillna("")
+        lower = values.str.lower()
+        voids = lower.isin(words) if void_status else lower.map(lambda v: any(w in v for w in words)).astype(bool)
+        voids &= keep
+        for value, count in values[voids].value_counts().items():
+            excluded[f"voided by the log ({columns['status']} = {value})"] = int(count)
+        reason[voids] = "voided: " + values[voids]
+        keep &= ~voids
+    dropped = frame[~keep & (reason != "")].assign(reason=reason[~keep & (reason != "")])
     frame = frame[keep].reset_index(drop=True)
     if frame.empty:
         reasons = "; ".join(f"{n:,} {r}" for r, n in excluded.items()) or "no rows"
         raise InputError(f"no usable cases among {rows_read:,} rows ({reasons})", where=str(path))
-    return CaseLog(str(path), frame, columns, formats, rows_read, {k: v for k, v in excluded.items() if v})
+    return CaseLog(str(path), frame, columns, formats, rows_read, {k: v for k, v in excluded.items() if v},
+                   dropped=dropped.reset_index(drop=True), adjusted=adjusted, void_values=words)
 
 
 def _exclude(excluded: dict[str, int], reason: str, mask: pd.Series) -> None:

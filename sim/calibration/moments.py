@@ -58,11 +58,17 @@ def moments(cases: pd.DataFrame, weekday: np.ndarray, snapshot_h: float | np.nda
         "cases_per_day_var": float(counts.var(ddof=1)) if days > 1 else math.nan,
         "hour_of_week_rate": how_rate,
         "overall": closure_moments(cases),
+        "deadline_offsets_h": _deadline_offsets(cases),
     }
     out["by_category"] = {name: closure_moments(group) for name, group in cases.groupby("category")}
     out["by_department"] = {name: closure_moments(group) for name, group in cases.groupby("department")}
     out["by_work_key"] = {name: closure_moments(group) for name, group in cases.groupby("work_key")}
     return out
+
+
+def _deadline_offsets(cases: pd.DataFrame) -> np.ndarray:
+    offsets = cases["due_h"].to_numpy(float) - cases["arrived_h"].to_numpy(float)
+    return offsets[np.isfinite(offsets)]
 
 
 def closure_moments(cases: pd.DataFrame) -> dict:

@@ -19,3 +19,4 @@ class Calibration:
     simulated: dict
     history: list[dict] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # deadline mixtures, bounds hit, the work/delay split, season

@@ -2,7 +2,8 @@
 
 Fitted values cite the log (file, rows used, period) in `sources:`; what the log cannot tell
 (households, grid workers, routing, reopening) is notional or unused, and says so in
-`assumptions:`. Every case goes straight to its logged unit, at department level.
+`assumptions:`. Every case goes straight to its logged unit, at department level; its time to
+close is work that holds the unit's staff and an external delay that holds none.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     first = next(iter(sources))
     sources[first] = float(round(sources[first] + drift, 6))
     categories = {}
+    season = arrivals.season
+    trend = season.trend_per_year if season else 0.0
+    # The model's trend runs from day 0; the log's rates are its mean, at the middle of its period.
+    level = (1.0 + trend) ** (-(settings["warm_up_days"] + log.days / 2) / 365.0)
     for category, rate in arrivals.rates.items():
         department = arrivals.departments[category]
         units_of = [department] if isinstance(department, str) else list(department)
@@ -43,7 +48,7 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
         fit = fits[units_of[0]]  # the largest unit's; with several units, each has its own in department_work
         deadline = arrivals.deadlines[category]
         categories[category] = {
-            "rate_per_household_per_year": round(rate, 6),
+            "rate_per_household_per_year": round(rate * level, 6),
             "deadline_h": deadline,
             "resolution_deadline_h": deadline if deadline is not None else NO_DEADLINE_H,
             "routing": {"grid": 0.0, "community": 0.0, "department": 1.0},
@@ -51,9 +56,12 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
             "work": {"grid": dict(UNUSED_WORK), "community": dict(UNUSED_WORK),
                      "department": _lognormal(fit)},
             "department": department,
+            "external_delay": _delay(fit),
         }
         if len(units_of) > 1:
             categories[category]["department_work"] = {unit: _lognormal(unit_fit) for unit, unit_fit in fits.items()}
+            categories[category]["department_external_delay"] = {unit: _delay(unit_fit)
+                                                                 for unit, unit_fit in fits.items()}
     raw = {
         "name": name or re.sub(r"[^\w\-]+", "_", Path(log.path).name.split(".")[0]) + "_calibrated",
         "description": f"Calibrated from {cite}",
@@ -70,12 +78,28 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
                   "weekly_profile": arrivals.weekly, "hour_of_week_profile": arrivals.hour_of_week,
                   "daily_rate_cv": arrivals.daily_cv, "reopen_probability": 0.0},
     }
+    if season and season.weekly is not None:
+        raw["cases"]["seasonal_profile"] = model_weeks(season.weekly, settings["warm_up_days"])
+    if trend:
+        raw["cases"]["trend_per_year"] = trend
     raw["sources"], raw["assumptions"] = _labels(log, arrivals, units, settings, cite)
     return raw
 
 
+def model_weeks(log_weeks: list[float], warm_up_days: int) -> list[float]:
+    """The log's week-of-year profile (from its first day) as the model's (from day 0, the warm-up's start)."""
+    n = len(log_weeks)
+    return [log_weeks[((7 * j + 3 - warm_up_days) // 7) % n] for j in range(n)]
+
+
 def _lognormal(fit: WorkFit) -> dict:
-    return {"mean_h": round(fit.work_mean_h(), 4), "cv": round(fit.work_cv(), 4), "distribution": "lognormal"}
+    return {"mean_h": max(1e-4, round(fit.work_mean_h(), 4)), "cv": round(fit.work_cv(), 4),
+            "distribution": "lognormal"}
+
+
+def _delay(fit: WorkFit) -> dict:
+    return {"mean_h": max(1e-4, round(fit.delay_mean_h(), 4)), "cv": round(fit.delay_cv(), 4),
+            "distribution": "lognormal"}
 
 
 def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: dict,
@@ -88,13 +112,16 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
                                 f"profile is)",
         "cases.weekly_profile": f"{cite}: mean of the hour-of-week profile by day (not used: the 168-value profile is)",
         "cases.daily_rate_cv": f"{cite}: method of moments on daily counts after removing day-of-week means "
-                               "(variance = mean + cv^2 mean^2)",
+                               "and the season (variance = mean + cv^2 mean^2)",
     }
+    if arrivals.season and arrivals.season.weekly is not None:
+        sources["cases.seasonal_profile"] = f"{cite}: {arrivals.season.note}"
+        sources["cases.trend_per_year"] = f"{cite}: {arrivals.season.note}"
     assumptions = {
         "horizon_days": f"the log's {log.days} days after a warm-up",
         "warm_up_days": "an empty district fills its queues before the measured period; the period starts on the log's "
                         "weekday",
-        "drain_days": "the time between the end of the log's period and its last timestamp (when the log was taken)",
+        "drain_days": settings.get("drain_note", "the time between the end of the log's period and when it was taken"),
         "territory": "notional: the log has no households; one grid of 10,000 notional households whose rates "
                      "reproduce the logged volume (households x rate = cases per year)",
         "workforce": "unused: every case of the log is handled by its unit (department level); one notional grid "
@@ -114,13 +141,20 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         sources[f"{path}.department"] = (f"{cite}: the unit handling most of the category's cases"
                                          if isinstance(arrivals.departments[category], str)
                                          else f"{cite}: share of the category's cases handled by each unit")
-        sources[f"{path}.work.department"] = (f"calibrated by simulation against {cite}: lognormal work content, "
-                                              "searched to match the category's median time to close and on-time rate")
+        sources[f"{path}.work.department"] = (
+            f"{cite}: lognormal work that holds staff, its median at most the p25 of the category's time to close in "
+            "working hours (no case's work takes longer than its time to close)")
+        sources[f"{path}.external_delay"] = (
+            f"calibrated by simulation against {cite}: lognormal delay holding no staff, searched to match the "
+            "category's time to close (median, p10, p90) and on-time rate")
         if not isinstance(arrivals.departments[category], str):
             sources[f"{path}.work.department"] += " (the largest unit's; department_work has every unit's)"
+            sources[f"{path}.external_delay"] += " (the largest unit's; department_external_delay has every unit's)"
             sources[f"{path}.department_work"] = (
-                f"calibrated by simulation against {cite}: lognormal work content of the category's cases at each "
-                "unit, searched to match their median time to close and on-time rate there")
+                f"{cite}: work of the category's cases at each unit, bounded by their p25 time to close there")
+            sources[f"{path}.department_external_delay"] = (
+                f"calibrated by simulation against {cite}: delay of the category's cases at each unit, searched to "
+                "match their time to close and on-time rate there")
         assumptions[f"{path}.routing"] = "every case goes straight to the unit named in the log"
         assumptions[f"{path}.escalation_probability"] = "no escalation: the log names the unit that handled the case"
         assumptions[f"{path}.work.grid"] = "unused: no case is handled at grid level"
@@ -139,8 +173,27 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
 def write_scenario(calibration: Calibration, path: Path) -> Path:
     """Write the calibrated scenario as YAML, headed by the log it was calibrated from."""
     text = "# Calibrated by `gridgov calibrate` from " + calibration.log.citation() + "\n"
+    text += deadline_mixture_comment(calibration.details.get("deadline_mixtures", {}))
     text += yaml.safe_dump(_plain(calibration.raw), allow_unicode=True, sort_keys=False, width=120)
     return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def deadline_mixture_comment(mixtures: dict[str, list[dict[str, float]]]) -> str:
+    """The categories' empirical deadline mixtures as YAML comments, for a model that reads per-case deadlines.
+
+    The model gives every case of a category one deadline, so a category with several deadline groups is
+    written as one category per group ("... (deadline 720.0 h)"), sharing the work content; the mixture
+    itself, [{hours, share}], is what a per-case deadline draw would take.
+    """
+    mixed = {name: parts for name, parts in mixtures.items() if len(parts) > 1}
+    if not mixed:
+        return ""
+    lines = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each group beyond the",
+             "# largest is a category part of its own below, named '<category> (deadline N h)'.",
+             "# deadline_mixtures:"]
+    for name, parts in mixed.items():
+        lines.append(f"#   {name}: " + ", ".join(f"{{hours: {p['hours']:g}, share: {p['share']:g}}}" for p in parts))
+    return "\n".join(lines) + "\n"
 
 
 def _plain(tree):

@@ -1,10 +1,13 @@
-"""Calibration by simulation: each work key's work content searched until the simulated log matches the observed one.
+"""Calibration by simulation: each work key's delay searched until the simulated log matches the observed one.
 
-`calibrate` reads off the log what it says directly (arrivals, sources, deadlines, working
-hours, throughput), then searches each work key's lognormal work content: a grid on the spread,
-damped fixed-point steps on the median at each spread, a refinement around the best spread and
-a last trade-off step on the median. Every run simulates the log's period after a warm-up and
-summarises it like the observed log (`moments`), with common random numbers across runs.
+`calibrate` reads off the log what it says directly (arrivals, season, sources, deadlines,
+working hours and days, throughput), splits each work key's time to close into work that holds
+staff, bounded by its quickest closures, and a delay that holds none (see `work_content`), then
+searches the delay's lognormal: a grid on the spread, damped fixed-point steps on the median at
+each spread, a refinement around the best spread and a last trade-off step on the median. Every
+run simulates the log's period after a warm-up and summarises it like the observed log
+(`moments`), with common random numbers across runs. A last run with every unit's staff halved
+says what the fitted staffing means (`details["half_staff"]`).
 """
 
 from __future__ import annotations
@@ -20,19 +23,19 @@ from ..mechanisms import run_replication
 from ..params import Scenario, validate_scenario
 from ..params.base import MAX_HORIZON_DAYS
 from .arrivals import fit_arrivals
-from .categories import assign_groups, work_keys
+from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
 from .result import Calibration
 from .scenario_file import scenario_dict
-from .work_content import MAX_WORK_SIGMA, WorkFit, first_guess
+from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess, fixed_fit
 
 SIGMA_GRID = (0.5, 1.0, 1.5, 1.9, MAX_WORK_SIGMA)
-TRADE_OFF_FACTORS = (0.125, 0.25, 0.5, 2.0)  # median work tried at the best spread, without the median step
+TRADE_OFF_FACTORS = (0.125, 0.25, 0.5, 2.0)  # median delay tried at the best spread, without the median step
 REFINE_STEPS = (-0.2, 0.2)
 ON_TIME_WEIGHT = 8.0  # 0.1 of on-time rate weighs as much as a factor e^0.8 in the median time to close
-MAX_MEDIAN_WORK_H = 2_000.0  # the bound of the search's moves of the median work
+TAIL_WEIGHT = 0.3  # weight of the log-ratios of p10 and p90 of time to close (times under an hour count as one)
 
 
 def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, seed: int = 0,
@@ -57,16 +60,19 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     first_weekday = int(log.start.day_of_week)
     observed = moments(observed_cases, (np.arange(days) + first_weekday) % 7, snapshot_h)
     units = fit_units(log, frame)
-    work = {key: first_guess(observed["by_work_key"][key], unit.hours_per_week)
+    work = {key: fixed_fit(observed["by_work_key"][key], fixed_part(key) == INSTANT_SUFFIX) if fixed_part(key)
+            else first_guess(observed["by_work_key"][key], unit.hours_per_week)
             for unit in units.values() for key in unit.work_shares}
+    searched = {key: fit for key, fit in work.items() if not fit.fixed}
     # The simulated window starts on the same weekday as the log, after a warm-up.
     warm = warm_up_days + (first_weekday % 7)
-    settings = {"seed": seed, "warm_up_days": warm, "horizon_days": warm + days,
-                "drain_days": int(math.ceil((snapshot_h - days * 24) / 24)), "snapshot_gap_h": snapshot_h - days * 24,
+    if warm + days > MAX_HORIZON_DAYS:
+        raise InputError(f"the log covers {days} days; with a {warm}-day warm-up at most {MAX_HORIZON_DAYS - warm} "
+                         f"days can be simulated (--warm-up-days sets the warm-up)", where=log.path)
+    drain_days, drain_note = drain_needed(observed_cases, days, snapshot_h, MAX_HORIZON_DAYS - warm - days)
+    settings = {"seed": seed, "warm_up_days": warm, "horizon_days": warm + days, "drain_days": drain_days,
+                "drain_note": drain_note, "snapshot_gap_h": snapshot_h - days * 24,
                 "top_categories": top_categories, "search_steps": search_steps, "replications": replications}
-    if settings["horizon_days"] + settings["drain_days"] > MAX_HORIZON_DAYS:
-        raise InputError(f"the log covers {days} days; at most {MAX_HORIZON_DAYS - warm} can be simulated",
-                         where=log.path)
     arrivals = fit_arrivals(log, frame, observed)
     best: dict[str, WorkFit] = {}
     history: list[dict] = []
@@ -81,39 +87,75 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
             sim = simulated["by_work_key"].get(key)
             fit.loss = fit_loss(observed["by_work_key"][key], sim)
             if key not in best or fit.loss < best[key].loss:
-                best[key] = WorkFit(**fit.__dict__)
+                best[key] = fit.copy()
             category, unit = owners[key]
             history.append({"run": runs[0], "category": category, "department": unit,
-                            "work_median_h": fit.work_median_h, "work_sigma": fit.work_sigma, "loss": fit.loss,
+                            "work_median_h": fit.work_median_h, "work_sigma": fit.work_sigma,
+                            "delay_median_h": fit.delay_median_h, "delay_sigma": fit.delay_sigma, "loss": fit.loss,
                             "sim_on_time_rate": (sim or {}).get("on_time_rate", math.nan),
                             "sim_ttc_p50_h": (sim or {}).get("ttc_p50_h", math.nan)})
-            if move_median:
+            if move_median and not fit.fixed:
                 update_median(fit, observed["by_work_key"][key], sim)
         runs[0] += 1
         if progress:
             progress(runs[0], simulated)
 
     for sigma in SIGMA_GRID:
-        for fit in work.values():
+        for fit in searched.values():
             fit.set_sigma(sigma)
         for _ in range(search_steps):
             evaluate()
     for delta in REFINE_STEPS:
-        for key, fit in work.items():
-            fit.work_median_h = best[key].work_median_h
-            fit.set_sigma(best[key].work_sigma + delta)
+        for key, fit in searched.items():
+            _restore(fit, best[key])
+            fit.set_sigma(best[key].delay_sigma + delta)
         for _ in range(max(1, search_steps - 1)):
             evaluate()
     # Where the median and the on-time rate cannot both be met, trade one against the other.
     for factor in TRADE_OFF_FACTORS:
-        for key, fit in work.items():
-            fit.work_median_h = float(np.clip(best[key].work_median_h * factor, 1e-3, MAX_MEDIAN_WORK_H))
-            fit.set_sigma(best[key].work_sigma)
+        for key, fit in searched.items():
+            _restore(fit, best[key])
+            fit.set_delay_median(best[key].delay_median_h * factor)
         evaluate(move_median=False)
     raw = scenario_dict(log, arrivals, units, best, settings, name)
     scenario = validate_scenario(raw, where="calibrated scenario")
     simulated = simulate_log(scenario, settings, replications)
-    return Calibration(log, raw, scenario, observed, simulated, history, settings)
+    half = scenario.model_copy(deep=True)
+    for department in half.departments.values():
+        department.staff = max(1, department.staff // 2)
+    details = {"deadline_mixtures": arrivals.deadline_mixtures, "work": best, "owners": owners,
+               "season": arrivals.season, "units": units,
+               "half_staff": {"staff": {u: d.staff for u, d in half.departments.items()},
+                              "simulated": simulate_log(half, settings, replications)}}
+    return Calibration(log, raw, scenario, observed, simulated, history, settings, details)
+
+
+def _restore(fit: WorkFit, best: WorkFit) -> None:
+    fit.work_median_h, fit.work_sigma = best.work_median_h, best.work_sigma
+    fit.delay_median_h, fit.delay_sigma = best.delay_median_h, best.delay_sigma
+
+
+DRAIN_QUANTILE = 0.999  # the simulation runs on until this share of the log's closed cases would have closed
+
+
+def drain_needed(cases: pd.DataFrame, days: int, snapshot_h: float, room_days: int) -> tuple[int, str]:
+    """Days simulated after the period so that the fitted cases close as they do in the log, and why.
+
+    Cases closed in the log took at most their longest time to close; a simulated case still open that
+    long after the period counts as open, as its logged twin does. So the drain is the snapshot gap or
+    the 99.9th percentile of the logged times to close, whichever is shorter, within the horizon limit.
+    """
+    gap_days = max(0, int(math.ceil((snapshot_h - days * 24) / 24)))
+    ttc = (cases["closed_h"] - cases["arrived_h"]).dropna().to_numpy(float)
+    longest_days = int(math.ceil(np.quantile(ttc, DRAIN_QUANTILE) / 24)) + 1 if len(ttc) else 0
+    drain = min(gap_days, longest_days)
+    note = (f"the log was taken {gap_days} days after its period; {DRAIN_QUANTILE:.1%} of its closed cases closed "
+            f"within {longest_days} days of creation, so {drain} days are simulated after the period")
+    if drain > room_days:
+        note += (f"; only {room_days} fit within the {MAX_HORIZON_DAYS}-day horizon limit, so simulated cases "
+                 "closing later count as open")
+        drain = max(0, room_days)
+    return drain, note
 
 
 def fit_loss(observed: dict, simulated: dict | None) -> float:
@@ -125,6 +167,9 @@ def fit_loss(observed: dict, simulated: dict | None) -> float:
         loss += ON_TIME_WEIGHT * abs(simulated["on_time_rate"] - observed["on_time_rate"])
     else:
         loss += 0.5 * abs(_spread(simulated) - _spread(observed))
+    for q in ("ttc_p10_h", "ttc_p90_h"):
+        if np.isfinite(simulated[q]) and np.isfinite(observed[q]):
+            loss += TAIL_WEIGHT * abs(math.log(max(simulated[q], 1.0) / max(observed[q], 1.0)))
     return loss
 
 
@@ -133,11 +178,18 @@ def _spread(stats: dict) -> float:
 
 
 def update_median(fit: WorkFit, observed: dict, simulated: dict | None) -> None:
-    """One damped fixed-point step on the median work, from the ratio of observed to simulated median time to close."""
+    """One damped fixed-point step on the median delay, from the ratio of observed to simulated median time to close.
+
+    When the delay is already at its floor (no delay) and the cases still close too late, the work is too
+    long: the step moves the median work instead, never above its cap.
+    """
     if simulated is None:
         return
-    ratio = max(observed["ttc_p50_h"], 1e-3) / max(simulated["ttc_p50_h"], 1e-3)
-    fit.work_median_h = float(np.clip(fit.work_median_h * np.clip(ratio, 0.05, 20.0) ** 0.9, 1e-3, MAX_MEDIAN_WORK_H))
+    ratio = float(np.clip(max(observed["ttc_p50_h"], 1e-3) / max(simulated["ttc_p50_h"], 1e-3), 0.05, 20.0))
+    if ratio < 1 and fit.delay_median_h <= MIN_DELAY_MEDIAN_H * 1.001:
+        fit.set_work_median(fit.work_median_h * ratio**0.9)
+    else:
+        fit.set_delay_median(fit.delay_median_h * ratio**0.9)
 
 
 def simulate_log(scenario: Scenario, settings: dict, replications: int = 1) -> dict:

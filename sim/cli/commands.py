@@ -328,7 +328,8 @@ def cmd_calibrate(args: Namespace) -> int:
     from ..results.store import prepare_folder, safe_name
 
     log = read_case_log(args.log, created=args.created, closed=args.closed, due=args.due, category=args.category,
-                        source=args.source, unit=args.unit, time_format=args.time_format)
+                        source=args.source, unit=args.unit, status=args.status, void_status=args.void_status,
+                        time_format=args.time_format)
     if not args.json:
         excluded = "; ".join(f"{n:,} {reason}" for reason, n in log.excluded.items()) or "none"
         print(f"{log.rows_read:,} rows read, {log.rows_used:,} used (left out: {excluded}); columns "

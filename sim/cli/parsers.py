@@ -229,8 +229,13 @@ def _add_calibrate(commands) -> None:
     calibrate.add_argument("log", type=Path, help="case log: CSV (plain or gzip) or Excel, one row per case")
     for role, what in (("created", "when the case was reported"), ("closed", "when it was closed"),
                        ("due", "its deadline"), ("category", "its category"), ("source", "its channel"),
-                       ("unit", "the unit that handled it")):
+                       ("unit", "the unit that handled it"),
+                       ("status", "its status; cases it voids (cancelled, duplicate, transferred) are left out")):
         calibrate.add_argument(f"--{role}", metavar="COL", help=f"column holding {what} (default: detected)")
+    calibrate.add_argument("--void-status", metavar="V1,V2", type=lambda text: text.split(","),
+                           help="status values that void a case, comma-separated (default: values containing "
+                                "cancel, duplicate, transfer, void, invalid, withdrawn, 作废, 撤销, 取消, 重复, "
+                                "转办, 无效)")
     calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
     calibrate.add_argument("--top-categories", type=positive_int("--top-categories"), default=20, metavar="K",
                            help="categories beyond the K largest are merged into 'other' (default 20)")

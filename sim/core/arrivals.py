@@ -3,14 +3,16 @@
 Arrivals are a non-homogeneous Poisson process: each category's district-wide rate (households
 x rate per household) is shaped by an hour-of-day and a day-of-week profile (normalised so the
 yearly volume is unchanged) and, optionally, by a gamma-distributed day-level multiplier
-(real case logs are far more variable from day to day than Poisson). Arrivals are split among
-grids in proportion to their load, which is exact for Poisson processes.
+(real case logs are far more variable from day to day than Poisson), and optionally by a
+seasonal week profile and a yearly trend (both off unless the scenario sets them). Arrivals are
+split among grids in proportion to their load, which is exact for Poisson processes.
 
 Everything random about a case is drawn when its block is drawn, each from its own named
 stream, one draw per case in arrival order: its grid, source, triage level, department (when its
 category shares its cases among departments), work content at every level and the uniforms that
-decide escalation and reopening. So two scenarios that differ only in staff or deadlines see
-exactly the same cases.
+decide escalation and reopening, and, when some category has one, its external delay (a wait
+holding no staff, from its own stream). So two scenarios that differ only in staff or deadlines
+see exactly the same cases.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class ArrivalBlock:
     work: np.ndarray  # (n, 3) work content in hours at each level
     u_escalate: np.ndarray  # (n, 2) uniforms deciding escalation at grid and community
     u_reopen: np.ndarray
+    delay: np.ndarray | None = None  # external delay in hours (a wait holding no staff); None when no category has one
 
     def __len__(self) -> int:
         return len(self.time)
@@ -82,6 +85,10 @@ class CaseSource:
             weights = np.asarray(cases.hour_of_week_profile, dtype=float)
             self.profile = weights / weights.mean()
         self.daily_cv = cases.daily_rate_cv
+        self.season = None if cases.seasonal_profile is None else \
+            np.asarray(cases.seasonal_profile, dtype=float) / np.mean(cases.seasonal_profile)
+        self.trend = cases.trend_per_year
+        self.has_delay = any(c.external_delay is not None or c.department_external_delay for c in self.categories)
         self.grid_cdf = np.cumsum(territory.grid_load) / total_load
         shares = np.array(list(cases.sources.values()))
         self.source_cdf = np.cumsum(shares) / shares.sum()
@@ -122,6 +129,30 @@ class CaseSource:
                 pick = np.minimum(np.searchsorted(cdf / cdf[-1], u[mask], side="right"), len(hours) - 1)
                 limit[mask] = hours[pick]
         return limit
+    def day_factors(self, start_day: int, days: int) -> np.ndarray | None:
+        """The seasonal and trend multipliers of the arrival rate on each day (None: neither is set)."""
+        if self.season is None and self.trend == 0:
+            return None
+        day = np.arange(start_day, start_day + days)
+        factor = np.ones(days)
+        if self.season is not None:
+            factor = factor * self.season[(day // 7) % len(self.season)]
+        if self.trend != 0:
+            factor = factor * (1.0 + self.trend) ** (day / 365.0)
+        return factor
+
+    def external_delays(self, category: np.ndarray, department: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Each case's external delay (hours; 0 without one), inverted at uniforms u."""
+        delay = np.zeros(len(category))
+        names = list(self.department_index)
+        for c, spec in enumerate(self.categories):
+            mask = category == c
+            for unit in {names[d] for d in np.unique(department[mask])}:
+                at_unit = mask & (department == self.department_index[unit])
+                delay_spec = spec.external_delay_at(unit)
+                if delay_spec is not None:
+                    delay[at_unit] = work_from_uniform(delay_spec, u[at_unit])
+        return delay
 
     def expected_per_day(self) -> float:
         return float(self.rate_per_h.sum() * 24)
@@ -135,6 +166,9 @@ class CaseSource:
             shape = 1.0 / self.daily_cv**2
             day_factor = s["arrivals.day_rate"].gamma(shape, 1.0 / shape, size=days)
             rate = rate * np.repeat(day_factor, 24)[:, None]
+        factors = self.day_factors(start_day, days)
+        if factors is not None:
+            rate = rate * np.repeat(factors, 24)[:, None]
         counts = s["arrivals.counts"].poisson(rate).ravel()
         n_categories = len(self.categories)
         hour = np.repeat(np.repeat(hours, n_categories), counts)
@@ -176,4 +210,6 @@ class CaseSource:
             work=work,
             u_escalate=u_escalate,
             u_reopen=s["feedback.reopen"].random(n),
+            delay=self.external_delays(category, department, s["cases.external_delay"].random(n))
+            if self.has_delay else None,
         )

@@ -19,7 +19,7 @@ class Case:
     """One open case. `level`: 0 grid, 1 community, 2 department (see `handling`)."""
 
     __slots__ = ("id", "due", "grid", "category", "level", "escalations", "token", "work", "u_escalate", "u_reopen",
-                 "reopened", "rework", "started", "whistled", "accepted", "department")
+                 "reopened", "rework", "started", "whistled", "accepted", "department", "delay")
 
     def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: tuple[float, float, float],
                  u_escalate: tuple[float, float], u_reopen: float, department: int):
@@ -39,6 +39,7 @@ class Case:
         self.whistled = NOT_YET
         self.accepted = NOT_YET
         self.department = department  # the department it is whistled to, if it gets there
+        self.delay = 0.0  # hours it waits when whistled, holding no staff, before it queues (external_delay)
 
     def closure(self, now: float) -> tuple:
         """The columns written to the case log when the case closes (see `log.CLOSE_COLUMNS`)."""
@@ -51,5 +52,9 @@ def cases_of_block(block: ArrivalBlock, first_id: int) -> list[Case]:
     columns = zip(block.due.tolist(), block.grid.tolist(), block.category.tolist(), block.level.tolist(),
                   *block.work.T.tolist(), *block.u_escalate.T.tolist(), block.u_reopen.tolist(),
                   block.department.tolist(), strict=True)
-    return [Case(first_id + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
-            for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]
+    cases = [Case(first_id + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
+             for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]
+    if block.delay is not None:
+        for case, delay in zip(cases, block.delay.tolist(), strict=True):
+            case.delay = delay
+    return cases

@@ -6,7 +6,10 @@ closed or escalated: grid -> community -> whistled to the department (吹哨派�
 case gets the department's time limits: it must be taken up within the acceptance deadline
 and resolved within the resolution deadline, which becomes its due time. After closure the
 resident may reject the result; the case reopens after the feedback delay and needs rework at
-the same level.
+the same level. A case with an external delay (a wait holding no staff: a contractor, a scheduled
+pickup) waits that long in calendar hours after it is whistled, before it joins the department's
+queue: the staff's work that closes it comes last, in working hours, as in a log where staff
+record the closure.
 
 The hot path uses SimPy events with callbacks rather than one process per case: each service is
 one Timeout whose callback is the worker's bound `on_done`. Work pauses outside the station's
@@ -101,6 +104,10 @@ class Handling:
         case.level = DEPARTMENT
         case.whistled = now
         case.due = now + self.resolution_deadline_h[case.category]
+        if case.delay > 0:
+            delay, case.delay = case.delay, 0.0  # waited once: a case whistled again does not wait again
+            Timeout(self.env, delay, case).callbacks.append(self._delay_over)
+            return
         self.push(case, self.department_stations[case.department])
 
     def push(self, case: Case, station: Station) -> None:
@@ -250,6 +257,10 @@ class Handling:
         self.closed.append(case.closure(self.env.now))
         for closed in self.hooks.closed:
             closed(case)
+
+    def _delay_over(self, event: Timeout) -> None:
+        case = event.value
+        self.push(case, self.department_stations[case.department])
 
     def _reopen(self, event: Timeout) -> None:
         case = event.value

@@ -98,6 +98,13 @@ class Category(Strict):
             if not math.isclose(total, 1.0, abs_tol=1e-6):
                 raise ValueError(f"deadline_mix shares must sum to 1, got {total:.6g}")
         return value
+    external_delay: Work | None = Field(
+        None, description="None: no such delay. When whistled to its department, a wait in calendar hours that holds "
+                          "no staff (a contractor, a scheduled pickup, a season) before the case joins the queue"
+    )
+    department_external_delay: dict[str, Work] | None = Field(
+        None, description="the external delay of the cases of some departments (instead of external_delay)"
+    )
 
 
     @field_validator("department")
@@ -112,6 +119,10 @@ class Category(Strict):
     def work_at(self, department: str) -> Work:
         """Work content of the category's cases handled by a department."""
         return (self.department_work or {}).get(department, self.work.department)
+
+    def external_delay_at(self, department: str) -> Work | None:
+        """The delay holding no staff of the category's cases handled by a department (None: none)."""
+        return (self.department_external_delay or {}).get(department, self.external_delay)
 
 
 class Cases(Strict):
@@ -131,6 +142,14 @@ class Cases(Strict):
     daily_rate_cv: float = Field(
         0.0, ge=0, le=5, description="assumption: 0 = plain Poisson; > 0 draws a gamma day-level rate multiplier"
     )
+    seasonal_profile: list[float] | None = Field(
+        None, min_length=2, max_length=53,
+        description="None: no season. Relative arrival rates of consecutive weeks from day 0, repeating (52 for a "
+                    "year: week-of-year weights from a case log)",
+    )
+    trend_per_year: float = Field(
+        0.0, ge=-0.9, le=10, description="0: no trend. Relative growth of the arrival rate per year (0.1 = +10 %)"
+    )
     reopen_probability: float = Field(
         0.03, ge=0, le=1, description="assumption: 3 % of closures are rejected by the resident and reopened"
     )
@@ -146,7 +165,7 @@ class Cases(Strict):
     def _sources_sum(cls, value: dict[str, float]) -> dict[str, float]:
         return check_shares(value, "source")
 
-    @field_validator("hourly_profile", "weekly_profile", "hour_of_week_profile")
+    @field_validator("hourly_profile", "weekly_profile", "hour_of_week_profile", "seasonal_profile")
     @classmethod
     def _profile(cls, value: list[float] | None) -> list[float] | None:
         if value is None:

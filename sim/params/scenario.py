@@ -83,12 +83,13 @@ class Scenario(Strict):
                         f"cases.categories.{name}.department = {department!r} is not a department; "
                         f"allowed: {sorted(self.departments)}"
                     )
-            for department in category.department_work or {}:
-                if department not in category.department_shares():
-                    raise ValueError(
-                        f"cases.categories.{name}.department_work names {department!r}, which gets none of the "
-                        f"category's cases; allowed: {sorted(category.department_shares())}"
-                    )
+            for field in ("department_work", "department_external_delay"):
+                for department in getattr(category, field) or {}:
+                    if department not in category.department_shares():
+                        raise ValueError(
+                            f"cases.categories.{name}.{field} names {department!r}, which gets none of the "
+                            f"category's cases; allowed: {sorted(category.department_shares())}"
+                        )
         for batch in self.workforce.hiring_batches:
             if batch.start_day >= self.horizon_days:
                 raise ValueError(

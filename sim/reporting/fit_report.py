@@ -28,6 +28,15 @@ from ..calibration.acceptance import (
     hour_of_week_correlation,
     poor_fits,
 )
+from ..calibration.diagnostics import (
+    bounds_table,
+    deadline_distribution,
+    half_staff_table,
+    known_limits,
+    parameter_table,
+    poor_fit_summary,
+)
+from ..calibration.exclusions import exclusion_effects
 from ..results import store
 from .charts import PALETTE, SLIDE_SIZE, new_figure, style
 
@@ -129,25 +138,50 @@ CHARTS = (("cases per day", chart_daily), ("hour of week", chart_hour_of_week), 
 
 
 def write_fit_report(calibration: Calibration, folder: Path, scenario_path: Path | None = None) -> dict:
-    """Write report.html, fit_table.csv, search_history.csv and acceptance.json; return the acceptance figures."""
+    """Write report.html, fit_table.csv, parameters.csv, bounds_hit.csv, half_staff.csv, exclusions.csv,
+    poor_fits.csv, search_history.csv and acceptance.json; return the acceptance figures."""
     folder = store.prepare_folder(Path(folder))
     table = fit_table(calibration)
     figures = acceptance(calibration)
+    tables = diagnostic_tables(calibration, table)
     store.write_table(table, folder / "fit_table.csv")
+    for name, frame in tables.items():
+        store.write_table(frame, folder / f"{name}.csv")
     store.write_table(pd.DataFrame(calibration.history), folder / "search_history.csv")
     log = calibration.log
     store.write_json({"log": log.path, "rows_read": log.rows_read, "rows_used": log.rows_used,
-                      "excluded": log.excluded, "columns": log.columns, "time_formats": log.time_formats,
+                      "excluded": log.excluded, "adjusted": log.adjusted, "columns": log.columns,
+                      "time_formats": log.time_formats, "void_values": list(log.void_values),
                       "settings": calibration.settings, "acceptance": figures,
                       "scenario": str(scenario_path) if scenario_path else None}, folder / "acceptance.json")
-    page = render_page(calibration, table, figures, scenario_path)
+    page = render_page(calibration, table, figures, scenario_path, tables)
     store.atomic_write(folder / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return figures
 
 
-def render_page(calibration: Calibration, table: pd.DataFrame, figures: dict, scenario_path: Path | None) -> str:
+def diagnostic_tables(calibration: Calibration, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tables an analyst checks besides the fit table, by file stem."""
+    return {"parameters": parameter_table(calibration), "bounds_hit": bounds_table(calibration),
+            "poor_fits": poor_fit_summary(calibration, table), "deadlines": deadline_distribution(calibration),
+            "half_staff": half_staff_table(calibration), "exclusions": exclusion_effects(calibration.log)}
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with its numbers as text: shares as percentages, other numbers to three significant places."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            share = any(word in column for word in ("share", "load", "on time", "rate", "weighted"))
+            shown[column] = shown[column].map(lambda v, s=share: "" if not np.isfinite(v) else f"{v:.1%}" if s
+                                              else figure_text(v))
+    return shown.fillna("")
+
+
+def render_page(calibration: Calibration, table: pd.DataFrame, figures: dict, scenario_path: Path | None,
+                tables: dict[str, pd.DataFrame] | None = None) -> str:
     """The report page: every text from the log or the scenario is escaped by the template."""
     log = calibration.log
+    tables = tables if tables is not None else diagnostic_tables(calibration, table)
     shown = table.copy()
     for column in ("observed", "simulated"):
         shown[column] = shown[column].map(figure_text)
@@ -156,6 +190,8 @@ def render_page(calibration: Calibration, table: pd.DataFrame, figures: dict, sc
         scenario_name=calibration.scenario.name, log=log, first_day=log.start.date(),
         last_day=(log.end - pd.Timedelta(days=1)).date(), settings=calibration.settings, scenario_path=scenario_path,
         figures=figures, poor=poor_fits(table), table=shown,
+        tables={name: _shown(frame) for name, frame in tables.items()}, limits=known_limits(calibration),
+        season=calibration.details.get("season"), adjusted=log.adjusted or {}, void_values=log.void_values,
         charts=[(alt, chart(calibration)) for alt, chart in CHARTS],
         rate_tolerance=RATE_TOLERANCE, quantile_tolerance=QUANTILE_TOLERANCE, volume_tolerance=VOLUME_TOLERANCE)
 

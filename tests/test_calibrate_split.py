@@ -1,0 +1,237 @@
+"""Calibration on a log the model made with a known delay, work, staff, season and voided cases: recovered back.
+
+The district has one unit (roads, office hours) whose cases need 2 h of staff work and then wait
+about three days for a contractor (an external delay that holds no staff), a January surge
+(twice the rate in the first four weeks of the year) and cancelled or duplicate rows that the
+log's status column voids. Timestamps alone cannot tell staff work from waiting below the bound
+set by the quickest closures, so the work and the staff come out as upper bounds. Tolerances:
+delay median within a factor 2 (from below: the work bound takes part of the wait); work median
+and staff at least the true ones and at most 10 times them; time-to-close p10, p50, p90 within
+30 %; the surge within 25 %; voided rows counted exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration import calibrate, read_case_log
+from sim.calibration.arrivals import fit_season
+from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
+from sim.calibration.diagnostics import known_limits
+from sim.calibration.search import drain_needed
+from sim.mechanisms import run_replication
+from sim.params import validate_scenario
+from sim.reporting.fit_report import write_fit_report
+
+from .test_calibrate import HOURLY, START, WEEKLY
+
+SURGE = [2.0] * 4 + [1.0] * 48
+DELAY = {"mean_h": 96.0, "cv": 1.0, "distribution": "lognormal"}
+WORK = {"mean_h": 2.0, "cv": 0.5, "distribution": "lognormal"}
+STAFF = 4
+VOIDED = {"Cancelled": 150, "Duplicate": 60}
+
+
+def lognormal_median(mean_h: float, cv: float) -> float:
+    return mean_h / np.sqrt(1 + cv**2)
+
+
+def delayed_scenario() -> dict:
+    unused = {"mean_h": 1.0, "cv": 1.0, "distribution": "exponential"}
+    return {
+        "name": "delayed", "horizon_days": 364 + 14, "warm_up_days": 14, "drain_days": 120,
+        "territory": {"subdistricts": 1, "communities": 1, "residential_grids": 1, "households_per_grid_min": 500,
+                      "households_per_grid_max": 500, "community_size_cv": 0},
+        "workforce": {"grid_workers": 1, "community_workers_per_community": 1},
+        "departments": {"roads": {"staff": STAFF, "hours": [{"days": ["mon", "tue", "wed", "thu", "fri"],
+                                                             "start_h": 8, "end_h": 17}]}},
+        "dispatch": {"resolution_deadline_h": 87600},
+        "cases": {"categories": {"pothole": {
+            "rate_per_household_per_year": 5.0, "deadline_h": 168.0, "resolution_deadline_h": 168.0,
+            "routing": {"grid": 0, "community": 0, "department": 1},
+            "escalation_probability": {"grid": 0, "community": 0},
+            "work": {"grid": unused, "community": unused, "department": WORK},
+            "department": "roads", "external_delay": DELAY}},
+            "sources": {"hotline": 1.0}, "hourly_profile": HOURLY, "weekly_profile": WEEKLY,
+            "seasonal_profile": SURGE[-2:] + SURGE[:-2],  # day 0 is two weeks before the log's first day
+            "daily_rate_cv": 0.1, "reopen_probability": 0.0},
+    }
+
+
+def delayed_log(path: Path) -> Path:
+    scenario = validate_scenario(delayed_scenario())
+    c = run_replication(scenario, seed=5).cases
+    start_h = scenario.warm_up_days * 24.0
+    keep = (c["arrived_h"] >= start_h) & (c["arrived_h"] < scenario.horizon_days * 24.0)
+    stamp = lambda h: (START + pd.to_timedelta(h - start_h, unit="h")).strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    frame = pd.DataFrame({
+        "DATETIMEINIT": [stamp(h) for h in c["arrived_h"][keep]],
+        "DATETIMECLOSED": [stamp(h) if np.isfinite(h) else "" for h in c["closed_h"][keep]],
+        "PRJCOMPLETEDATE": [stamp(h) for h in c["due_h"][keep]],
+        "PROBLEMCODE": "pothole", "SUBMITTO": "roads", "CALLERTYPE": "hotline", "STATUS": "Closed"})
+    rng = np.random.default_rng(2)
+    voided = []
+    for status, n in VOIDED.items():
+        arrived = start_h + rng.uniform(0, 364 * 24, n)
+        voided.append(pd.DataFrame({"DATETIMEINIT": [stamp(h) for h in arrived], "DATETIMECLOSED": "",
+                                    "PRJCOMPLETEDATE": [stamp(h + 168) for h in arrived], "PROBLEMCODE": "pothole",
+                                    "SUBMITTO": "roads", "CALLERTYPE": "hotline", "STATUS": status}))
+    pd.concat([frame, *voided], ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    log = read_case_log(delayed_log(tmp_path_factory.mktemp("delayed") / "city.csv"))
+    return log, calibrate(log, top_categories=3, search_steps=2, seed=1, warm_up_days=14)
+
+
+def test_other_cities_column_names_are_detected_and_the_channel_is_not_the_category(fitted):
+    log, _ = fitted
+    assert log.columns == {"created": "DATETIMEINIT", "closed": "DATETIMECLOSED", "due": "PRJCOMPLETEDATE",
+                           "category": "PROBLEMCODE", "source": "CALLERTYPE", "unit": "SUBMITTO", "status": "STATUS"}
+
+
+def test_cases_the_log_voids_are_left_out_and_counted_by_status(fitted):
+    log, _ = fitted
+    assert {reason: n for reason, n in log.excluded.items() if reason.startswith("voided")} == {
+        f"voided by the log (STATUS = {status})": n for status, n in VOIDED.items()}
+
+
+def test_recovery_of_the_delay_that_holds_no_staff(fitted):
+    _, result = fitted
+    delay = result.scenario.cases.categories["pothole"].external_delay
+    assert 0.5 < lognormal_median(delay.mean_h, delay.cv) / lognormal_median(DELAY["mean_h"], DELAY["cv"]) < 1.2
+
+
+def test_the_work_that_holds_staff_is_bounded_from_above(fitted):
+    _, result = fitted
+    work = result.scenario.cases.categories["pothole"].work.department
+    assert 1.0 <= lognormal_median(work.mean_h, work.cv) / lognormal_median(WORK["mean_h"], WORK["cv"]) <= 10.0
+
+
+def test_the_staff_tied_to_that_work_are_bounded_from_above(fitted):
+    _, result = fitted
+    assert STAFF <= result.scenario.departments["roads"].staff <= 10 * STAFF
+
+
+def test_recovery_of_the_seasonal_surge(fitted):
+    _, result = fitted
+    weekly = np.array(result.details["season"].weekly)
+    assert weekly[:4].mean() / weekly[4:].mean() == pytest.approx(2.0, rel=0.25)
+    assert result.scenario.cases.seasonal_profile is not None
+
+
+def test_the_calibrated_scenario_reproduces_the_time_to_close_quantiles(fitted):
+    _, result = fitted
+    observed, simulated = result.observed["overall"], result.simulated["overall"]
+    for q in (10, 50, 90):
+        assert simulated[f"ttc_p{q}_h"] == pytest.approx(observed[f"ttc_p{q}_h"], rel=0.3), q
+
+
+def test_halving_the_fitted_staff_lengthens_the_units_times(fitted):
+    _, result = fitted
+    half = result.details["half_staff"]["simulated"]["by_department"]["roads"]
+    assert half["ttc_p50_h"] > result.simulated["by_department"]["roads"]["ttc_p50_h"]
+
+
+def test_a_season_is_fitted_only_from_a_whole_year():
+    rng = np.random.default_rng(0)
+    assert fit_season(rng.poisson(100, 300)).weekly is None
+    one_year = fit_season(rng.poisson(100, 364))
+    assert one_year.weekly is not None and one_year.trend_per_year == 0
+
+
+def test_a_yearly_trend_is_fitted_from_two_years():
+    rng = np.random.default_rng(0)
+    days = np.arange(3 * 364)
+    season = fit_season(rng.poisson(200 * 1.2 ** (days / 364)))
+    assert season.trend_per_year == pytest.approx(0.2, abs=0.03)
+
+
+def test_distinct_deadline_groups_are_kept_as_a_mixture():
+    offsets = np.r_[np.full(870, 73.5), np.full(130, 720.0)]
+    assert [(round(m, 1), round(h - lo, 1)) for lo, h, m in deadline_groups(offsets)] == [(73.5, 0.0), (720.0, 0.0)]
+
+
+def test_deadlines_spread_over_a_range_stay_one_group():
+    assert len(deadline_groups(np.linspace(48, 96, 200))) == 1
+
+
+def test_a_log_taken_long_after_its_period_drains_only_as_long_as_its_cases_need():
+    cases = pd.DataFrame({"arrived_h": [0.0, 10.0], "closed_h": [48.0, 100.0]})
+    drain, note = drain_needed(cases, days=729, snapshot_h=729 * 24 + 3000 * 24, room_days=3650 - 729 - 28)
+    assert drain <= 6 and "3000 days after its period" in note
+
+
+def test_the_fit_report_shows_parameters_bounds_exclusions_deadlines_and_half_staff(fitted, tmp_path):
+    _, result = fitted
+    write_fit_report(result, tmp_path / "fit")
+    page = (tmp_path / "fit" / "report.html").read_text(encoding="utf-8")
+    for heading in ("Every fitted parameter", "Bounds the fit ended at", "Deadlines: observed against simulated",
+                    "Half the staff", "Known limits", "autocorrelation at lag 7 d"):
+        assert heading in page, heading
+    exclusions = pd.read_csv(tmp_path / "fit" / "exclusions.csv")
+    voided = exclusions[exclusions["rows"].str.contains("Cancelled")]
+    used = exclusions[exclusions["rows"] == "used"]
+    assert voided["count"].item() == VOIDED["Cancelled"]
+    assert voided["on_time_rate"].item() < used["on_time_rate"].item()  # open and past due: late if counted
+    parameters = pd.read_csv(tmp_path / "fit" / "parameters.csv")
+    assert {"unit", "work key"} <= set(parameters["kind"])
+
+
+def test_the_known_limits_say_which_way_the_low_quantile_is_off(fitted):
+    _, result = fitted
+    for factor, way in ((0.5, "too short"), (2.0, "too long")):
+        simulated = {**result.simulated, "overall": {**result.simulated["overall"],
+                                                     "ttc_p10_h": result.observed["overall"]["ttc_p10_h"] * factor}}
+        lines = known_limits(dataclasses.replace(result, simulated=simulated))
+        assert f"lowest quantile of time to close comes out {way}" in lines[0]
+
+
+def _short(delay: dict | None) -> dict:
+    raw = delayed_scenario()
+    raw.update(horizon_days=70, warm_up_days=7, drain_days=60)
+    raw["cases"].pop("seasonal_profile")
+    raw["cases"]["categories"]["pothole"]["external_delay"] = delay
+    return raw
+
+
+def test_an_external_delay_adds_its_wait_and_changes_no_other_draw():
+    without = run_replication(validate_scenario(_short(None)), seed=3).cases
+    fixed = run_replication(validate_scenario(_short({"mean_h": 50.0, "cv": 0.0, "distribution": "fixed"})),
+                            seed=3).cases
+    assert np.array_equal(without["arrived_h"], fixed["arrived_h"])
+    ttc = lambda c: np.nanmean(c["closed_h"] - c["arrived_h"])  # noqa: E731
+    # the staff are not held while the case waits, so the queue is unchanged and the wait adds (rounded to shifts)
+    assert 50.0 <= ttc(fixed) - ttc(without) <= 50.0 + 24.0
+
+
+def test_a_seasonal_profile_scales_the_arrivals_of_its_weeks():
+    raw = _short(None)
+    raw["cases"]["seasonal_profile"] = [3.0] + [1.0] * 9
+    c = run_replication(validate_scenario(raw), seed=3).cases
+    week = np.floor(c["arrived_h"] / 168).astype(int)
+    counts = np.bincount(week[week < 10], minlength=10)
+    assert counts[0] / counts[1:].mean() == pytest.approx(3.0, rel=0.2)
+
+
+def test_cases_closed_at_once_go_to_the_intake_desk_and_old_open_ones_are_left_open(tmp_path):
+    rng = np.random.default_rng(4)
+    created = START + pd.to_timedelta(rng.uniform(0, 60 * 24, 400), unit="h")
+    hours = np.r_[np.full(60, 0.02), rng.uniform(5, 100, 300), np.full(40, np.nan)]
+    closed = [c + pd.Timedelta(hours=h) if np.isfinite(h) else pd.NaT for c, h in zip(created, hours, strict=True)]
+    frame = pd.DataFrame({"created": created, "closed": closed, "category": "roads", "department": "Roads"})
+    frame.loc[360:, "created"] = START - pd.Timedelta(days=5)  # the open ones are older than any closure took
+    frame.loc[360:, "closed"] = pd.NaT
+    frame.to_csv(tmp_path / "log.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    groups = assign_groups(read_case_log(tmp_path / "log.csv"), top_categories=3)
+    parts = groups.groupby("category")["department"].agg(lambda d: d.iloc[0]).to_dict()
+    assert parts == {"roads": "Roads", "roads (closed at once)": INTAKE, "roads (left open)": "Roads"}
+    assert (groups["category"] == "roads (closed at once)").sum() == 60
+    assert (groups["category"] == "roads (left open)").sum() == 40
