@@ -73,7 +73,7 @@ class Batch(Strict):
 def read_batch(path: str | Path) -> Batch:
     """Read and validate a batch file; unknown keys and bad values are InputErrors naming the file."""
     path = Path(path)
-    raw = read_yaml(path)
+    raw = read_yaml(path, what="batch file")
     try:
         return Batch.model_validate(raw)
     except ValidationError as error:

@@ -35,6 +35,7 @@ def _simulate(args: Namespace, paths: list[Path], default_out: str) -> int:
 
     scenarios = _load(paths, args.overrides)
     out = args.out or Path("outputs") / store.safe_name(default_out.format(name=scenarios[0].name))
+    _check_out_is_not_an_input(out, paths)
     with folder_lock(out) as out, _executor(args) as executor:
         try:
             results, differences = _simulate_into(out, args, scenarios, executor)
@@ -43,6 +44,15 @@ def _simulate(args: Namespace, paths: list[Path], default_out: str) -> int:
                                      "marked complete. Run the same command again to complete it.")
             raise
     return _print_results(args, scenarios, results, differences, out)
+
+
+def _check_out_is_not_an_input(out: Path, inputs: list[Path]) -> None:
+    """--out is a folder: refuse it when it is one of the scenario files (or a file at all)."""
+    from ..safe_io import check_not_an_input
+
+    check_not_an_input(out, inputs, "--out")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is an existing file; --out names the results folder")
 
 
 def _simulate_into(out: Path, args, scenarios, executor):
@@ -232,8 +242,13 @@ def cmd_calibrate(args: Namespace) -> int:
     from ..reporting.fit_report import write_fit_report
     from ..results.store import prepare_folder, safe_name
 
+    name = _calibrated_name(args)
+    out = args.out or Path("outputs") / safe_name(name) / f"{safe_name(name)}.yaml"
+    report = args.report or out.parent
+    _check_calibrate_outputs(args.log, out, report)
     log = read_case_log(args.log, created=args.created, closed=args.closed, due=args.due, category=args.category,
                         source=args.source, unit=args.unit, time_format=args.time_format)
+    _check_enough_cases(args.log, log)
     if not args.json:
         excluded = "; ".join(f"{n:,} {reason}" for reason, n in log.excluded.items()) or "none"
         print(f"{log.rows_read:,} rows read, {log.rows_used:,} used (left out: {excluded}); columns "
@@ -246,13 +261,10 @@ def cmd_calibrate(args: Namespace) -> int:
                   f"{overall['ttc_p50_h']:.1f} h", file=sys.stderr)
 
     result = calibrate(log, top_categories=args.top_categories, search_steps=args.search_steps, seed=args.seed,
-                       replications=args.replications, warm_up_days=args.warm_up_days, name=args.name,
+                       replications=args.replications, warm_up_days=args.warm_up_days, name=name,
                        progress=progress)
-    stem = safe_name(result.scenario.name)
-    out = args.out or Path("outputs") / stem / f"{stem}.yaml"
     prepare_folder(out.parent)
     write_scenario(result, out)
-    report = args.report or out.parent
     figures = write_fit_report(result, report, out)
     if args.json:
         print(json.dumps({"scenario": str(out), "report": str(report / "report.html"), "rows_read": log.rows_read,
@@ -269,6 +281,49 @@ def cmd_calibrate(args: Namespace) -> int:
         print(f"{len(poor)} figure(s) fitted poorly (see the report), e.g. " + poor[0])
     print(f"Scenario written to {out}; fit report in {report}/report.html")
     return 0
+
+
+MIN_CALIBRATION_CASES = 30  # fewer cases give rates of 0 and on-time rates of "nan %"
+MIN_CALIBRATION_DAYS = 7  # a week, so that every weekday of the hour-of-week profile is seen
+FIT_REPORT_FILES = ("report.html", "fit_table.csv", "search_history.csv", "acceptance.json")
+
+
+def _calibrated_name(args: Namespace) -> str:
+    """The scenario's name: --name, else <log>_calibrated cut to the schema's length; checked before any work."""
+    from ..limits import MAX_NAME_CHARS
+
+    if args.name is not None:
+        if not args.name.strip() or len(args.name) > MAX_NAME_CHARS:
+            raise InputError(f"--name must be 1 to {MAX_NAME_CHARS} characters, got {len(args.name)} "
+                             f"({args.name[:40]!r}{'...' if len(args.name) > 40 else ''})")
+        return args.name
+    import re
+
+    stem = re.sub(r"[^\w\-]+", "_", args.log.name.split(".")[0]) or "log"
+    return stem[: MAX_NAME_CHARS - len("_calibrated")] + "_calibrated"
+
+
+def _check_calibrate_outputs(log: Path, out: Path, report: Path) -> None:
+    """Before the calibration runs: --out must be a file name that is not the log, --report a folder."""
+    from ..safe_io import check_not_an_input
+
+    if out.is_dir():
+        raise InputError(f"--out {out} is an existing folder; --out names the scenario file to write, e.g. "
+                         f"{out / 'calibrated.yaml'}")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise InputError(f"--out {out}: {out.parent} is a file, not a folder")
+    if report.exists() and not report.is_dir():
+        raise InputError(f"--report {report} is an existing file; --report names the folder of the fit report")
+    check_not_an_input(out, [log], "--out")
+    for name in FIT_REPORT_FILES:
+        check_not_an_input(report / name, [log], "--report")
+
+
+def _check_enough_cases(path: Path, log) -> None:
+    if log.rows_used < MIN_CALIBRATION_CASES or log.days < MIN_CALIBRATION_DAYS:
+        raise InputError(f"has {log.rows_used:,} usable case(s) over {log.days} day(s); a calibration needs at least "
+                         f"{MIN_CALIBRATION_CASES} cases over at least {MIN_CALIBRATION_DAYS} days, or its rates "
+                         "and on-time rates mean nothing", where=str(path))
 
 
 def cmd_batch(args: Namespace) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..safe_io import read_bytes
 from . import store
 from .folder import MANIFEST, RESERVED, WORK, writing_errors
 from .lock import folder_lock, lock_holder
@@ -43,7 +45,8 @@ FORMAT = "gridgov-manifest/1"
 
 # --------------------------------------------------------------------------- a folder being written
 
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # store.atomic_write: mkstemp(".<name>.", ".tmp")
+_TEMPORARY = re.compile(r"^\..+\.gridgov-[a-z0-9_]{8}\.tmp$")  # store.atomic_write's temporaries
+MAX_MANIFEST_BYTES = 50_000_000
 
 
 def is_temporary(path: Path) -> bool:
@@ -51,20 +54,83 @@ def is_temporary(path: Path) -> bool:
     return bool(_TEMPORARY.match(Path(path).name))
 
 
+def own_folders(folder: Path) -> list[Path]:
+    """The folders of a results folder that gridgov wrote files into, as its own records name them.
+
+    The folder itself, the folders of the files its previous manifest lists, the scenario and
+    notebook folders its batch.json lists, and its work log. Nothing else is ever cleaned.
+    """
+    folder = Path(folder)
+    found = {folder}
+    manifest = _read_json(folder / MANIFEST)
+    if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+        found |= {(folder / name).parent for name in manifest["files"] if isinstance(name, str)}
+    batch = _read_json(folder / "batch.json")
+    if isinstance(batch, dict) and isinstance(batch.get("scenarios"), list):
+        for entry in batch["scenarios"]:
+            if isinstance(entry, dict) and isinstance(entry.get("folder"), str):
+                found.add(folder / entry["folder"])
+            if isinstance(entry, dict) and isinstance(entry.get("notebook"), str):
+                found.add((folder / entry["notebook"]).parent)
+        found.add(folder / "charts")
+    work = folder / WORK
+    if work.is_dir() and not work.is_symlink():
+        found |= {p for p in [work, *work.rglob("*")] if p.is_dir() and not p.is_symlink()}
+    return sorted(p for p in found if p.is_dir() and _inside(folder, p) and not _crosses_a_link(folder, p))
+
+
 def clean_temporaries(folder: Path) -> list[Path]:
-    """Remove temporaries left by a killed writer. Call only while holding the folder lock."""
-    removed = [p for p in Path(folder).rglob("*.tmp") if p.is_file() and is_temporary(p)]
-    for path in removed:
-        path.unlink(missing_ok=True)
+    """Remove gridgov temporaries left by a killed writer, only in the folders gridgov's records name.
+
+    Call only while holding the folder lock. A user's own `.tmp` files, and anything in folders
+    gridgov did not write, are left alone.
+    """
+    removed = []
+    for directory in own_folders(folder):
+        for path in directory.glob(".*.tmp"):
+            if is_temporary(path) and not path.is_symlink() and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
     return removed
+
+
+def _crosses_a_link(folder: Path, path: Path) -> bool:
+    current = Path(folder)
+    for part in Path(path).relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def _read_json(path: Path):
+    """A JSON file gridgov wrote (a plain file, not a link), or None if it is missing or damaged."""
+    try:
+        return json.loads(read_bytes(path, limit=MAX_MANIFEST_BYTES, what="manifest", follow=False))
+    except (InputError, ValueError, RecursionError):
+        return None
+
+
+def check_own_entries(folder: Path) -> None:
+    """Refuse a results folder whose reserved names (lock, work log) are symlinks or of the wrong kind."""
+    for name in RESERVED:
+        entry = Path(folder) / name
+        if entry.is_symlink():
+            raise OutputError(f"{name} is a symbolic link; gridgov's own {name} is never written through a link. "
+                              "Remove it or choose another --out", where=str(folder))
+    work = Path(folder) / WORK
+    if os.path.lexists(work) and not work.is_dir():
+        raise OutputError(f"{WORK} is not a folder; it is gridgov's work log. Remove it or choose another --out",
+                          where=str(folder))
 
 
 def begin_results(folder: Path) -> None:
     """Mark folder as being (re)written: no manifest, no stale temporaries. Call while holding the lock."""
     folder = Path(folder)
+    check_own_entries(folder)
     with writing_errors(folder):
-        (folder / MANIFEST).unlink(missing_ok=True)
         clean_temporaries(folder)
+        (folder / MANIFEST).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- the manifest
@@ -145,10 +211,20 @@ def finish_results(folder: Path, run: dict, files: Iterable[Path] | None = None)
 
 
 def read_manifest(folder: Path) -> dict | None:
+    """The manifest's content; None without one; ValueError if it is not a plain, readable JSON file."""
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = read_bytes(path, limit=MAX_MANIFEST_BYTES, what="manifest", follow=False)
+    except InputError as error:
+        raise ValueError(str(error).removeprefix(f"{path}: ")) from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a gridgov manifest") from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
 
 
 # --------------------------------------------------------------------------- verification
@@ -212,11 +288,15 @@ def verify(folder: Path) -> Verification:
         result.problems.append(f"{MANIFEST} was edited after it was written (its own checksum does not match)")
     if manifest.get("complete") is not True:
         result.problems.append(f"{MANIFEST} does not mark the folder complete")
-    result.run = manifest.get("run") or {}
+    run = manifest.get("run")
+    if run is not None and not isinstance(run, dict):
+        result.problems.append(f"{MANIFEST}: 'run' must be a mapping of what ran, got a {type(run).__name__}")
+    result.run = run if isinstance(run, dict) else {}
     for name, expected in manifest["files"].items():
         result.checked += 1
         path = folder / name
-        if not isinstance(expected, dict) or not _inside(folder, path) or not path.is_file():
+        if not isinstance(expected, dict) or not _inside(folder, path) or _crosses_a_link(folder, path) \
+                or not path.is_file():
             result.missing.append(name)
             continue
         try:
@@ -235,5 +315,5 @@ def _inside(folder: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return False
