@@ -89,7 +89,7 @@ def declared_parameters(notebook: Path) -> set[str]:
         tree = ast.parse("".join(map(str, source)) if isinstance(source, list) else source)
     except (SyntaxError, ValueError) as error:
         line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
-        raise InputError(f"its parameters cell is not Python{line}: {getattr(error, 'msg', error)}",
+        raise InputError(f"the notebook's parameters cell is not Python{line}: {getattr(error, 'msg', error)}",
                          where=str(notebook)) from None
     names = set()
     for node in tree.body:

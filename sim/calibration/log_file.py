@@ -78,7 +78,7 @@ def _read_zip(path: Path, data: bytes) -> tuple[pd.DataFrame, str]:
             raise InputError(f"is a damaged Excel workbook ({type(error).__name__}: "
                              f"{str(error).splitlines()[0] if str(error) else ''})", where=str(path)) from None
     tables = [n for n in names if n.lower().endswith((".csv", ".txt")) and not n.endswith("/")]
-    if len(tables) != 1:
+    if path.suffix.lower() in (".xlsx", ".xlsm") or len(tables) != 1:
         shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
         raise InputError(f"is a zip archive but not an Excel workbook (no xl/workbook.xml) nor a zip of one CSV; "
                          f"it holds: {shown}", where=str(path))

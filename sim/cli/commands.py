@@ -8,6 +8,7 @@ InputError, turned into one line and status 2 by `sim.cli.main`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from argparse import Namespace
 from pathlib import Path
@@ -310,6 +311,11 @@ def _check_calibrate_outputs(log: Path, out: Path, report: Path) -> None:
     if out.is_dir():
         raise InputError(f"--out {out} is an existing folder; --out names the scenario file to write, e.g. "
                          f"{out / 'calibrated.yaml'}")
+    if out.is_symlink() or (os.path.lexists(out) and not out.is_file()):
+        from ..safe_io import kind_of
+
+        what = "a symbolic link" if out.is_symlink() else kind_of(os.stat(out).st_mode)
+        raise InputError(f"--out {out} is {what}; --out names the scenario file to write (a new or regular file)")
     if out.parent.exists() and not out.parent.is_dir():
         raise InputError(f"--out {out}: {out.parent} is a file, not a folder")
     if report.exists() and not report.is_dir():

@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from ..errors import InputError, OutputError
 from ..safe_io import kind_of, read_bytes
 from . import store
-from .folder import LOCK, LOCK_HOLDER, writing_errors
+from .folder import LOCK, LOCK_HOLDER, check_own_entries, writing_errors
 
 try:
     import fcntl
@@ -104,6 +104,7 @@ def folder_lock(folder: Path) -> Iterator[Path]:
         finally:
             held.release()
         return
+    check_own_entries(folder)  # before the lock file is created: a symlinked work log refuses the folder untouched
     # Shared by the threads of this process: the process is the writer, not one of its threads.
     lock = _lock_file(folder / LOCK)
     with writing_errors(folder):

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, OutputError
+from ..errors import InputError
 from ..safe_io import read_bytes
 from . import store
-from .folder import MANIFEST, RESERVED, WORK, writing_errors
+from .folder import MANIFEST, RESERVED, WORK, check_own_entries, writing_errors
 from .lock import folder_lock, lock_holder
 from .worklog import WorkLog
 
@@ -111,19 +111,6 @@ def _read_json(path: Path):
         return None
 
 
-def check_own_entries(folder: Path) -> None:
-    """Refuse a results folder whose reserved names (lock, work log) are symlinks or of the wrong kind."""
-    for name in RESERVED:
-        entry = Path(folder) / name
-        if entry.is_symlink():
-            raise OutputError(f"{name} is a symbolic link; gridgov's own {name} is never written through a link. "
-                              "Remove it or choose another --out", where=str(folder))
-    work = Path(folder) / WORK
-    if os.path.lexists(work) and not work.is_dir():
-        raise OutputError(f"{WORK} is not a folder; it is gridgov's work log. Remove it or choose another --out",
-                          where=str(folder))
-
-
 def begin_results(folder: Path) -> None:
     """Mark folder as being (re)written: no manifest, no stale temporaries. Call while holding the lock."""
     folder = Path(folder)
@@ -161,8 +148,8 @@ def result_files(folder: Path) -> list[Path]:
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or relative.parts[0] in RESERVED or is_temporary(path):
-            continue
+        if path.is_symlink() or not path.is_file() or relative.parts[0] in RESERVED or is_temporary(path):
+            continue  # gridgov never writes a symlink: one is not a result, and is never followed
         found.append(path)
     return found
 
@@ -305,7 +292,8 @@ def verify(folder: Path) -> Verification:
         except OSError as error:
             result.problems.append(f"{name} cannot be read ({error.strerror or error})")
     listed = set(manifest["files"])
-    result.extra = [_relative(folder, p) for p in result_files(folder) if _relative(folder, p) not in listed]
+    result.extra = [p.relative_to(folder).as_posix() for p in result_files(folder)
+                    if p.relative_to(folder).as_posix() not in listed]
     if (folder / WORK).exists() and any((folder / WORK).rglob("*")):
         result.extra.append(f"{WORK}/ (work log of an unfinished re-run)")
     return result
