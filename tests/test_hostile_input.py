@@ -97,7 +97,8 @@ def test_files_the_run_did_not_write_are_never_damaged(tmp_path):
     notebooks = tmp_path / "with_notebooks"
     notebooks.mkdir()
     (notebooks / "scenario.ipynb").write_text((PARAMS.parent / "notebooks" / "scenario.ipynb").read_text())
-    own_batch = batch_file(tmp_path, small_batch(BASELINE, extra="notebooks: {scenario: with_notebooks/scenario.ipynb}\n"))
+    own_batch = batch_file(tmp_path, small_batch(BASELINE,
+                                                 extra="notebooks: {scenario: with_notebooks/scenario.ipynb}\n"))
     before = listing(tmp_path)
     run = ["run", BASELINE, "-n", "1", "--no-progress", "--executor", "local"]
     results = run_calls([
@@ -341,7 +342,7 @@ def test_malformed_inputs_give_a_message_not_a_traceback(tmp_path):
     for result in results[:5]:
         refused(result, ".ipynb", "notebook")
     refused(results[4], "parameters cell is not Python")
-    for result, name_format in zip(results[5:], formats, strict=True):
+    for result in results[5:]:
         refused(result, "name_format")
 
 

@@ -30,10 +30,10 @@ from typing import Any
 
 from ..errors import InputError
 from ..results import manifest, store
-from ..safe_io import read_bytes
 from ..results.folder import writing_errors
 from ..results.lock import folder_lock
 from ..results.markers import MARKER, is_complete
+from ..safe_io import read_bytes
 from .execute import check_parameters, execute_in_child, kernel_dir
 from .plan import Plan, PlannedScenario, default_out, plan_batch
 

@@ -35,7 +35,7 @@ _GZIP = b"\x1f\x8b"
 
 
 def read_log_table(path: Path) -> tuple[pd.DataFrame, str]:
-    """Every column of the log as text (Excel datetimes kept as datetimes); (frame, what was read, e.g. 'CSV, latin-1')."""
+    """Every column of the log as text (Excel datetimes kept as such), and what was read (e.g. 'CSV, Windows-1252')."""
     data = read_bytes(path, limit=MAX_LOG_BYTES, what="case log")
     if not data.strip():
         raise InputError("the file is empty: a case log needs a header row and at least one case", where=str(path))

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from ..children import default_jobs
 from ..errors import InputError
-from ..limits import (MAX_JOBS, MAX_REPLICATIONS, MAX_SEARCH_STEPS, MAX_SERVERS, MAX_TOP_CATEGORIES,
-                      MAX_WARM_UP_DAYS)
+from ..limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEARCH_STEPS, MAX_SERVERS, MAX_TOP_CATEGORIES, MAX_WARM_UP_DAYS
 
 
 class Parser(argparse.ArgumentParser):
@@ -84,6 +83,9 @@ def path_argument(name: str) -> Callable[[str], Path]:
                                              "a file name may be at most 255 bytes")
         return Path(text)
     return parse
+
+
+SCENARIO_FILE = path_argument("scenario file")
 
 
 # --------------------------------------------------------------------------- shared options
@@ -157,26 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     run = commands.add_parser("run", help="simulate one scenario with replications", parents=simulation_options())
-    run.add_argument("scenario", type=path_argument("scenario file"))
+    run.add_argument("scenario", type=SCENARIO_FILE)
 
     compare = commands.add_parser("compare", help="compare scenarios on the same replications (paired)",
                                   parents=simulation_options())
-    compare.add_argument("scenarios", type=path_argument("scenario file"), nargs="+")
+    compare.add_argument("scenarios", type=SCENARIO_FILE, nargs="+")
 
     provenance = commands.add_parser("provenance", help="print where every parameter of a scenario comes from",
                                      parents=[overrides_option()])
-    provenance.add_argument("scenario", type=path_argument("scenario file"))
+    provenance.add_argument("scenario", type=SCENARIO_FILE)
 
     succession = commands.add_parser(
         "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications",
         parents=[replications_option(200), seed_option(), overrides_option(), json_option()])
-    succession.add_argument("scenarios", type=path_argument("scenario file"), nargs="+")
+    succession.add_argument("scenarios", type=SCENARIO_FILE, nargs="+")
 
     batch = commands.add_parser(
         "batch", help="run a batch of scenarios through the notebooks; report as HTML",
         parents=[jobs_option("scenarios run in parallel (default: all cores)"),
                  out_option("results folder (default: outputs/<batch name>)"), progress_option()])
-    batch.add_argument("file", type=path_argument("batch file"), help="batch file, e.g. params/batches/luzhou_policies.yaml")
+    batch.add_argument("file", type=path_argument("batch file"),
+                       help="batch file, e.g. params/batches/luzhou_policies.yaml")
     batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
 
     validate = commands.add_parser("validate", help="check the model against queueing theory")
@@ -203,16 +206,18 @@ def _add_calibrate(commands) -> None:
                             metavar="SCENARIO.yaml"),
                  seed_option(), replications_option(3, "replications pooled for the fit report (default 3)"),
                  json_option("print the acceptance figures as JSON"), progress_option()])
-    calibrate.add_argument("log", type=path_argument("case log"), help="case log: CSV (plain or gzip) or Excel, one row per case")
+    calibrate.add_argument("log", type=path_argument("case log"),
+                           help="case log: CSV (plain, gzip or zip) or Excel, one row per case")
     for role, what in (("created", "when the case was reported"), ("closed", "when it was closed"),
                        ("due", "its deadline"), ("category", "its category"), ("source", "its channel"),
                        ("unit", "the unit that handled it")):
         calibrate.add_argument(f"--{role}", metavar="COL", help=f"column holding {what} (default: detected)")
     calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
-    calibrate.add_argument("--top-categories", type=positive_int("--top-categories", MAX_TOP_CATEGORIES), default=20, metavar="K",
+    calibrate.add_argument("--top-categories", type=positive_int("--top-categories", MAX_TOP_CATEGORIES), default=20,
+                           metavar="K",
                            help="categories beyond the K largest are merged into 'other' (default 20)")
-    calibrate.add_argument("--report", type=path_argument("--report"), metavar="DIR", help="fit report folder (default: the scenario's "
-                                                                      "folder)")
+    calibrate.add_argument("--report", type=path_argument("--report"), metavar="DIR",
+                           help="fit report folder (default: the scenario's folder)")
     calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
     calibrate.add_argument("--search-steps", type=positive_int("--search-steps", MAX_SEARCH_STEPS), default=3,
                            help="median-work steps per spread tried in the search (default 3)")

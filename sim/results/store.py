@@ -91,9 +91,10 @@ def own_folder(root: Path, folder: Path) -> Path:
     for part in relative.parts:
         current = current / part
         if current.is_symlink() or (os.path.lexists(current) and not current.is_dir()):
-            raise OutputError(f"{current.relative_to(root)} is {'a symbolic link' if current.is_symlink() else 'not a folder'}"
-                              "; gridgov writes its own files there and will not follow it out of the results folder. "
-                              "Remove it or choose another --out", where=str(root))
+            what = "a symbolic link" if current.is_symlink() else "not a folder"
+            raise OutputError(f"{current.relative_to(root)} is {what}; gridgov writes its own files there and will "
+                              "not follow it out of the results folder. Remove it or choose another --out",
+                              where=str(root))
         try:
             current.mkdir(exist_ok=True)
         except OSError as error:
