@@ -129,6 +129,9 @@ def _executor(args):
         raise InputError(str(error)) from None
     except OSError as error:
         raise InputError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({error})") from None
+    except (ValueError, TypeError) as error:
+        raise InputError(f"--scheduler {args.scheduler!r} is not a scheduler address ({error}); allowed: "
+                         "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786") from None
 
 
 def _marginal_costs(results, scenarios) -> dict:

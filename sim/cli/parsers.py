@@ -10,6 +10,7 @@ by command. Building the parser imports only the standard library and `sim`'s fo
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,14 @@ def path_argument(name: str) -> Callable[[str], Path]:
 SCENARIO_FILE = path_argument("scenario file")
 
 
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address: PROTOCOL://HOST:PORT (checked before anything is created)."""
+    if not re.fullmatch(r"[a-z]+://(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}", text or ""):
+        raise argparse.ArgumentTypeError(f"--scheduler must be an address PROTOCOL://HOST:PORT, e.g. "
+                                         f"tcp://10.0.0.5:8786, got {text[:80]!r}")
+    return text
+
+
 # --------------------------------------------------------------------------- shared options
 
 
@@ -124,7 +133,7 @@ def executor_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--executor", choices=["local", "process", "dask"], default=None,
                         help="where replications run: in this process, a local process pool (default), or Dask")
-    parent.add_argument("--scheduler", metavar="ADDRESS", default=None,
+    parent.add_argument("--scheduler", metavar="ADDRESS", default=None, type=scheduler_address,
                         help="Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask; without it, "
                              "--executor dask starts a LocalCluster of --jobs workers)")
     return parent

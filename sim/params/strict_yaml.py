@@ -35,6 +35,10 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 
 def load_yaml(text: str, where: str, *, max_values: int = MAX_YAML_VALUES) -> Any:
     """The value of one YAML document, checked as described above; InputError(where=where) otherwise."""
+    if text.count(",") + text.count("\n") - text.count("\n\n") > 2 * max_values:
+        # Fast refusal before parsing (parsing a megabyte takes seconds): each value needs a line or a comma.
+        raise InputError(f"holds far more than {max_values:,} values (lines and list items); a scenario has a few "
+                         "hundred", where=where)
     loader = _Loader(text)
     try:
         try:
@@ -85,8 +89,8 @@ def check_nodes(root: Node, where: str, *, max_values: int = MAX_YAML_VALUES) ->
             depth = 1 + max((depths[id(c)] for c in children), default=0)
             on_path.discard(key)
             if size > max_values:
-                raise InputError(f"expands to more than {max_values:,} values once its YAML aliases (*name) are "
-                                 "repeated; a scenario has a few hundred", where=where)
+                raise InputError(f"holds more than {max_values:,} values (each use of a YAML alias *name "
+                                 "counted with everything it repeats); a scenario has a few hundred", where=where)
             if depth > MAX_YAML_DEPTH:
                 raise InputError(f"is nested more than {MAX_YAML_DEPTH} levels deep; a scenario nests about 6",
                                  where=where)
