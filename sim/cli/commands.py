@@ -321,8 +321,8 @@ def _check_calibrate_outputs(log: Path, out: Path, report: Path) -> None:
         raise InputError(f"--out {out} is {what}; --out names the scenario file to write (a new or regular file)")
     if out.parent.exists() and not out.parent.is_dir():
         raise InputError(f"--out {out}: {out.parent} is a file, not a folder")
-    if report.exists() and not report.is_dir():
-        raise InputError(f"--report {report} is an existing file; --report names the folder of the fit report")
+    if os.path.lexists(report) and not report.is_dir():
+        raise InputError(f"--report {report} exists and is not a folder; --report names the folder of the fit report")
     check_not_an_input(out, [log], "--out")
     for name in FIT_REPORT_FILES:
         check_not_an_input(report / name, [log], "--report")

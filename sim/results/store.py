@@ -7,11 +7,13 @@ before they become file names: results never land outside the chosen output fold
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import platform
 import re
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -70,13 +72,11 @@ def prepare_folder(folder: Path) -> Path:
 
 
 def _kind(path: Path) -> str:
-    import stat as stat_module
-
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return "a broken symbolic link or an unreadable entry"
-    return "a file" if stat_module.S_ISREG(mode) else kind_of(mode)
+    return "a file" if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def own_folder(root: Path, folder: Path) -> Path:
@@ -87,6 +87,10 @@ def own_folder(root: Path, folder: Path) -> Path:
         relative = folder.relative_to(root)
     except ValueError:
         raise OutputError(f"{folder} is not inside the results folder", where=str(root)) from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)  # the results folder itself is the user's choice (it may be a link)
+    except OSError as error:
+        raise OutputError(f"cannot create the results folder: {error.strerror}", where=str(root)) from None
     current = root
     for part in relative.parts:
         current = current / part
@@ -151,8 +155,12 @@ def write_figure(figure, path: Path, dpi: int = 150) -> Path:
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of a regular file (opened without blocking: a FIFO put in its place is an OSError, not a hang)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
