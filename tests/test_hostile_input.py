@@ -433,6 +433,7 @@ def test_messages_blame_the_right_file_and_say_what_is_wrong(tmp_path):
                                      f"  - name: a\n    file: {BASELINE}\n", name="bad_value.yaml")
     fifo = tmp_path / "log.csv"
     os.mkfifo(fifo)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
     long_name = tmp_path / "long.yaml"
     long_name.write_text(f"extends: {BASELINE}\nname: {'网' * 121}\n")
     results = run_calls([
@@ -440,6 +441,8 @@ def test_messages_blame_the_right_file_and_say_what_is_wrong(tmp_path):
         call("calibrate", fifo),
         call("provenance", long_name),
         call("verify", tmp_path / "nowhere"),
+        call("verify", fifo),
+        call("verify", tmp_path / "loop"),
     ])
     refused(results[0], "bad_value.yaml", "scenarios[0]", "workforce.grid_workers", "-5")
     assert not results[0]["stderr"].split("error: ", 1)[1].startswith(str(BASELINE))
@@ -447,6 +450,8 @@ def test_messages_blame_the_right_file_and_say_what_is_wrong(tmp_path):
     assert "empty" not in results[1]["stderr"]
     refused(results[2], "long.yaml", "name", "120 characters")
     refused(results[3], "nowhere", "no such folder")
+    refused(results[4], "log.csv", "is a FIFO (named pipe), not a results folder")
+    refused(results[5], "loop", "is a symbolic link loop, not a results folder")
 
 
 def test_names_are_cut_in_bytes_so_every_file_name_fits():

@@ -18,10 +18,12 @@ and the batch runner):
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..safe_io import read_bytes
+from ..safe_io import kind_of, read_bytes
 from . import store
 from .folder import MANIFEST, RESERVED, WORK, check_own_entries, writing_errors
 from .lock import folder_lock, lock_holder
@@ -247,10 +249,10 @@ class Verification:
 def verify(folder: Path) -> Verification:
     """Check a results folder against its manifest. Raises InputError if folder is not a folder."""
     folder = Path(folder)
-    if not folder.exists():
+    if not os.path.lexists(folder):
         raise InputError("no such folder", where=str(folder))
     if not folder.is_dir():
-        raise InputError("is a file, not a results folder", where=str(folder))
+        raise InputError(f"is {_kind(folder)}, not a results folder", where=str(folder))
     result = Verification(folder)
     holder = lock_holder(folder)
     if holder:
@@ -297,6 +299,19 @@ def verify(folder: Path) -> Verification:
     if (folder / WORK).exists() and any((folder / WORK).rglob("*")):
         result.extra.append(f"{WORK}/ (work log of an unfinished re-run)")
     return result
+
+
+def _kind(path: Path) -> str:
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as error:
+            return "a symbolic link loop" if error.errno == errno.ELOOP else "a dangling symbolic link"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"unreadable ({error.strerror})"
+    return "a file" if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _inside(folder: Path, path: Path) -> bool:
