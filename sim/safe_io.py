@@ -109,7 +109,7 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def check_not_an_input(output: Path, inputs: Iterable[Path], option: str) -> None:
-    """Refuse an output path that is one of the inputs, or a folder holding one where it would write over it."""
+    """Refuse an output path that is the same file as one of the inputs (option names the option in the message)."""
     for source in inputs:
         if same_file(output, source):
             raise InputError(f"{option} {output} is the input file {source}; it would be overwritten. "

@@ -2,7 +2,7 @@
 
 Hypothesis picks a command and the place in it that takes a path (a scenario, an `extends:`
 parent, a batch file or a batch's `file:`, a case log, a results folder for `verify`, an
-`--out`), a kind of file to put there (regular with junk, empty, folder, FIFO, symlink,
+`--out`, calibrate's `--report`), a kind of file to put there (regular with junk, empty, folder, FIFO, symlink,
 symlink loop, dangling symlink, a device such as /dev/zero) and a file name (Chinese, spaces,
 long). The command must end within its watchdog with exit status 1 or 2, a message that is not
 the generic "bug" line, no traceback, and nothing written anywhere (before/after listing).
@@ -28,7 +28,7 @@ from .test_hostile_input import listing
 BASELINE = PARAMS / "luzhou_baseline.yaml"
 KINDS = ["junk", "yaml-list", "empty", "folder", "fifo", "symlink", "loop", "dangling", "device"]
 SLOTS = ["run", "provenance", "succession", "compare-second", "extends", "batch", "batch-file", "calibrate", "verify",
-         "run-out", "calibrate-out"]
+         "run-out", "calibrate-out", "calibrate-report"]
 
 
 class Hang(BaseException):
@@ -85,6 +85,7 @@ def command(slot: str, path: Path, folder: Path) -> list[str]:
         "verify": ["verify", str(path)],
         "run-out": ["run", str(BASELINE), "-n", "1", "--executor", "local", "--out", str(path)],
         "calibrate-out": ["calibrate", str(log), "--out", str(path)],
+        "calibrate-report": ["calibrate", str(log), "--out", str(folder / "never" / "x.yaml"), "--report", str(path)],
     }[slot]
 
 
@@ -119,6 +120,6 @@ def test_any_kind_of_file_at_any_path_gives_one_clear_message(slot, kind, name):
         assert code in (1, 2), (argv, code, message)
         assert "Traceback" not in message and "This is a bug" not in message, (argv, message)
         assert "gridgov: error:" in message or (slot == "verify" and code == 1), (argv, message)
-        if code == 2 and slot not in ("run-out", "calibrate-out", "verify"):
+        if code == 2 and slot not in ("run-out", "calibrate-out", "calibrate-report", "verify"):
             assert path.name in message or Path(argv[1]).name in message, (argv, message)
         assert listing(folder) == before, argv
