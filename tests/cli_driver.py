@@ -1,6 +1,6 @@
 """Run many gridgov command lines in one child process, each with a watchdog, for the hostile-input tests.
 
-`python -m tests.cli_driver` reads a JSON list of calls (`argv`, `cwd`) on stdin and prints one
+`python -m tests.cli_driver` reads a JSON list of calls (`argv`, `cwd`, `watchdog_s`) on stdin and prints one
 JSON list of results: exit status, stderr, stdout, and `escaped` (the traceback of an exception
 that got out of `sim.cli.main`, or "timeout" when a call ran longer than its watchdog). Importing
 the package once for dozens of calls keeps the tests in seconds; `run_calls` also puts a timeout
@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHDOG_S = 20
+WATCHDOG_S = 60  # per call: a refusal takes well under a second; generous for a loaded machine
 MARKER = "\n@@gridgov-driver-results@@\n"  # the results follow it (anything a command printed comes before)
 
 
@@ -32,7 +32,7 @@ def _on_alarm(signum, frame):
     raise Hang()
 
 
-def run_one(argv: list[str], cwd: str) -> dict:
+def run_one(argv: list[str], cwd: str, watchdog_s: int = WATCHDOG_S) -> dict:
     from sim.cli import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
@@ -40,7 +40,7 @@ def run_one(argv: list[str], cwd: str) -> dict:
     code = None
     previous = os.getcwd()
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(WATCHDOG_S)
+    signal.alarm(watchdog_s)
     try:
         os.chdir(cwd)
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
@@ -56,7 +56,8 @@ def run_one(argv: list[str], cwd: str) -> dict:
 
 
 def run_calls(calls: list[dict], timeout_s: float = 300) -> list[dict]:
-    """Each call ({"argv": [...], "cwd": "..."}) in one child process; fails (TimeoutExpired) if the child hangs."""
+    """Each call ({"argv": [...], "cwd": "...", optional "watchdog_s"}) in one child process; fails
+    (TimeoutExpired) if the child hangs."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                MPLBACKEND="Agg")
     env.pop("GRIDGOV_TRACEBACK", None)
@@ -67,5 +68,6 @@ def run_calls(calls: list[dict], timeout_s: float = 300) -> list[dict]:
 
 
 if __name__ == "__main__":
-    results = [run_one(call["argv"], call.get("cwd", os.getcwd())) for call in json.loads(sys.stdin.read())]
+    results = [run_one(call["argv"], call.get("cwd", os.getcwd()), call.get("watchdog_s", WATCHDOG_S))
+               for call in json.loads(sys.stdin.read())]
     sys.stdout.write(MARKER + json.dumps(results))
