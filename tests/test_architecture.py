@@ -3,9 +3,9 @@
 The contracts live in pyproject.toml (`[tool.importlinter]`); `lint-imports` checks them from the
 command line, and these tests check them through import-linter's Python API, each contract a test
 that fails with the import chains that break it. The layers, bottom to top: the foundations
-(`errors`, `units`, `children`), `params` (the scenario schema), `core` (the SimPy model),
-`mechanisms`, `analysis`, `experiment`, `results`, `calibration`, then `reporting` and `batch`
-(independent of each other), then `cli`. Imports inside functions count.
+(`errors`, `units`, `children`, `limits`), `safe_io` (reading user-named files), `params` (the
+scenario schema), `core` (the SimPy model), `mechanisms`, `analysis`, `experiment`, `results`,
+`calibration`, then `reporting` and `batch` (independent of each other), then `cli`. Imports inside functions count.
 """
 
 from __future__ import annotations

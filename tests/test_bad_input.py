@@ -14,7 +14,7 @@ import pytest
 
 from sim.errors import InputError
 from sim.params import load_scenario
-from sim.params.files import MAX_FILE_BYTES
+from sim.params.files import MAX_FILE_BYTES, MAX_YAML_VALUES
 
 from .conftest import PARAMS
 
@@ -120,7 +120,7 @@ def test_a_yaml_alias_bomb_is_rejected_without_expanding_it(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
     message = error_of(path)
-    assert "bomb.yaml" in message and "1,000,000 values" in message
+    assert "bomb.yaml" in message and f"{MAX_YAML_VALUES:,} values" in message
 
 
 def test_a_deeply_nested_file_is_rejected(tmp_path):

@@ -86,10 +86,10 @@ def test_verify_of_a_missing_folder_is_bad_input(tmp_path):
 
 def test_begin_results_removes_the_manifest_and_stale_temporaries(tmp_path):
     manifest.write_manifest(tmp_path, {}, write_files(tmp_path))
-    (tmp_path / ".summary.csv.ab_c1234.tmp").write_text("half")
+    (tmp_path / ".summary.csv.gridgov-ab_c1234.tmp").write_text("half")
     manifest.begin_results(tmp_path)
     assert not (tmp_path / manifest.MANIFEST).exists()
-    assert not (tmp_path / ".summary.csv.ab_c1234.tmp").exists()
+    assert not (tmp_path / ".summary.csv.gridgov-ab_c1234.tmp").exists()
 
 
 def test_atomic_write_leaves_no_file_and_no_temporary_when_writing_fails(tmp_path):
@@ -228,6 +228,6 @@ def test_a_folder_filled_unit_by_unit_resumes_after_an_interruption_and_complete
 
 def test_only_our_own_temporaries_are_cleaned(tmp_path):
     (tmp_path / ".editor-backup.tmp").write_text("the user's")
-    (tmp_path / ".summary.csv.k2j_x9q1.tmp").write_text("ours, half-written")
-    assert manifest.clean_temporaries(tmp_path) == [tmp_path / ".summary.csv.k2j_x9q1.tmp"]
+    (tmp_path / ".summary.csv.gridgov-k2j_x9q1.tmp").write_text("ours, half-written")
+    assert manifest.clean_temporaries(tmp_path) == [tmp_path / ".summary.csv.gridgov-k2j_x9q1.tmp"]
     assert (tmp_path / ".editor-backup.tmp").exists()

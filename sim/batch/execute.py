@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..results import store
+from ..safe_io import read_bytes
 from .child import ERROR_PREFIX
 
 KERNEL_NAME = "gridgov-python"
@@ -27,12 +28,15 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding sim/, fo
 
 def kernel_dir(out: Path) -> Path:
     """A kernelspec for the running interpreter, so notebooks run with exactly this Python and this `sim`."""
-    folder = Path(out) / ".jupyter" / "kernels" / KERNEL_NAME
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = store.own_folder(Path(out), Path(out) / ".jupyter" / "kernels" / KERNEL_NAME)
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "gridgov (batch)", "language": "python"}
     target = folder / "kernel.json"
-    if not target.exists() or json.loads(target.read_text()) != spec:
+    try:
+        current = json.loads(read_bytes(target, limit=100_000, what="kernel spec", follow=False))
+    except (InputError, ValueError, RecursionError):
+        current = None
+    if current != spec:
         store.write_json(spec, target)
     return Path(out) / ".jupyter"
 
@@ -46,14 +50,47 @@ def _child_env(out: Path) -> dict[str, str]:
     return env
 
 
+MAX_NOTEBOOK_BYTES = 50_000_000
+
+
+def read_notebook(notebook: Path) -> dict:
+    """A Jupyter notebook's JSON (a regular file, at most MAX_NOTEBOOK_BYTES), checked to have a list of cells."""
+    data = read_bytes(notebook, limit=MAX_NOTEBOOK_BYTES, what="notebook")
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"is not a Jupyter notebook: not UTF-8 text (byte {error.start})", where=str(notebook)) \
+            from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"is not a Jupyter notebook: not JSON ({error.msg} at line {error.lineno}); a notebook is "
+                         "an .ipynb file saved by Jupyter", where=str(notebook)) from None
+    except RecursionError:
+        raise InputError("is not a Jupyter notebook: its JSON is nested too deeply", where=str(notebook)) from None
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        got = type(content).__name__ if not isinstance(content, dict) else "a mapping without a list of cells"
+        raise InputError(f"is not a Jupyter notebook: expected a JSON object with 'cells', got {got}",
+                         where=str(notebook))
+    for index, cell in enumerate(content["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict) \
+                or not isinstance(cell.get("metadata", {}).get("tags", []), list) \
+                or not isinstance(cell.get("source", ""), (str, list)):
+            raise InputError(f"is not a valid Jupyter notebook: cell {index} is malformed", where=str(notebook))
+    return content
+
+
 def declared_parameters(notebook: Path) -> set[str]:
     """The names assigned in a notebook's cell tagged `parameters` (read with ast; papermill is not imported)."""
-    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    cells = read_notebook(notebook)["cells"]
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         raise InputError("has no cell tagged 'parameters'", where=str(notebook))
     source = tagged[0].get("source", "")
-    tree = ast.parse("".join(source) if isinstance(source, list) else source)
+    try:
+        tree = ast.parse("".join(map(str, source)) if isinstance(source, list) else source)
+    except (SyntaxError, ValueError) as error:
+        line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
+        raise InputError(f"the notebook's parameters cell is not Python{line}: {getattr(error, 'msg', error)}",
+                         where=str(notebook)) from None
     names = set()
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node,
@@ -80,7 +117,7 @@ def execute_in_child(notebook: Path, output: Path, parameters: dict[str, Any], o
     stopped after shutdown_wait_s instead of jupyter_client's default 5 s. With html, the executed
     notebook is also exported there as a self-contained page without code (`report.html.j2`).
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
+    store.own_folder(Path(out), output.parent)
     spec = json.dumps({"notebook": str(notebook), "output": str(output), "parameters": parameters,
                        "cwd": str(Path(out).resolve()), "kernel": KERNEL_NAME, "shutdown_wait_s": shutdown_wait_s,
                        "html": str(html) if html else None, "title": title, "parent": os.getpid()})

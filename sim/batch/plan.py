@@ -11,14 +11,19 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..limits import MAX_BATCH_SCENARIOS
 from ..params import Scenario, load_scenario
 from ..results import store
 from ..results.code_version import code_version
+from .execute import declared_parameters
 from .schema import Batch, BatchScenario, read_batch
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # the shipped notebooks, beside sim/
@@ -63,16 +68,18 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
         value = getattr(batch, field_name)
         if value is not None:
             common.append(f"{field_name}={value}")
-    scenario_notebook = find_notebook(batch.notebooks.scenario, path.parent)
-    compare_notebook = find_notebook(batch.notebooks.compare, path.parent) if batch.notebooks.compare else None
+    scenario_notebook = find_notebook(batch.notebooks.scenario, path.parent, "notebooks.scenario", path)
+    compare_notebook = (find_notebook(batch.notebooks.compare, path.parent, "notebooks.compare", path)
+                        if batch.notebooks.compare else None)
+    check_scenario_count(batch, path)
     version = code_version([scenario_notebook])
     planned: list[PlannedScenario] = []
-    for entry in batch.scenarios:
+    for index, entry in enumerate(batch.scenarios):
         file = path.parent / entry.file
         for name, sets in sweep_entries(entry):
-            overrides = common + sets + [f"name={name}"]
-            scenario = load_scenario(file, overrides)
-            planned.append(PlannedScenario(name=name, file=file.resolve(), overrides=overrides, scenario=scenario))
+            overrides = common + sets + [f"name={json.dumps(name, ensure_ascii=False)}"]
+            scenario = _load_entry(path, index, entry, file, overrides)
+            planned.append(PlannedScenario(name=name, file=_resolved(file), overrides=overrides, scenario=scenario))
     names = [p.name for p in planned]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -88,7 +95,60 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
         item.key = scenario_key(item.scenario, batch.replications, batch.seed, version)
         item.folder = out / "scenarios" / store.safe_name(item.name)
         item.notebook = out / "notebooks" / f"{store.safe_name(item.name)}.ipynb"
+    inputs = [path, scenario_notebook, *([compare_notebook] if compare_notebook else []), *(p.file for p in planned)]
+    check_out_holds_no_input(out, inputs)
     return Plan(batch, path, planned, scenario_notebook, compare_notebook, version, baseline)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def check_scenario_count(batch: Batch, path: Path) -> None:
+    """Refuse, before expanding anything, a batch whose sweeps multiply out to more than MAX_BATCH_SCENARIOS."""
+    total = 0
+    for entry in batch.scenarios:
+        combinations = 1
+        for values in entry.sweep.values():
+            combinations *= len(values)
+            if combinations > MAX_BATCH_SCENARIOS:
+                break
+        total += combinations
+        if total > MAX_BATCH_SCENARIOS:
+            sizes = " x ".join(str(len(v)) for v in entry.sweep.values()) or "1"
+            raise InputError(f"scenarios.{entry.name}: the batch would hold more than {MAX_BATCH_SCENARIOS:,} "
+                             f"scenarios once its sweeps are expanded (this entry's sweep: {sizes} combinations); "
+                             "split it into several batches or sweep fewer values", where=str(path))
+
+
+def _load_entry(path: Path, index: int, entry: BatchScenario, file: Path, overrides: list[str]) -> Scenario:
+    """The scenario of one batch entry; a problem the batch's values cause is blamed on the batch file, not on the
+    scenario file."""
+    try:
+        return load_scenario(file, overrides)
+    except InputError as error:
+        try:
+            load_scenario(file)
+        except InputError as alone:
+            if str(alone) == str(error):
+                raise  # the scenario file itself is wrong (or cannot be read)
+        message = str(error).removeprefix(f"{error.where}: ") if error.where else str(error)
+        raise InputError(f"scenarios[{index}] ({entry.name!r}, file {entry.file}): the batch's values (set:, sweep: "
+                         f"or the batch-wide horizon_days/warm_up_days/drain_days) make the scenario invalid: "
+                         f"{message}", where=str(path)) from None
+
+
+def check_out_holds_no_input(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder where the batch would write over (or clean up) one of its own input files."""
+    root = _resolved(Path(out))
+    for source in inputs:
+        resolved = _resolved(Path(source))
+        if resolved == root or resolved.is_relative_to(root):
+            raise InputError(f"--out {out} holds the batch's input file {source}; the batch would write over or "
+                             "clean up its own inputs there. Choose an output folder that holds none of them")
 
 
 def default_out(batch: Batch) -> Path:
@@ -103,18 +163,41 @@ def sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
     paths = list(entry.sweep)
     leaves = [p.split(".")[-1] for p in paths]
     out = []
+    if entry.name_format:
+        check_name_format(entry, leaves)
     for values in itertools.product(*(entry.sweep[p] for p in paths)):
         if entry.name_format:
             try:
                 name = entry.name_format.format(**{leaf: _plain(v) for leaf, v in zip(leaves, values, strict=True)})
-            except (KeyError, IndexError, ValueError) as error:
+            except (KeyError, IndexError, ValueError, TypeError) as error:
                 raise InputError(f"scenarios.{entry.name}.name_format {entry.name_format!r}: cannot fill it "
                                  f"({error}); available keys: {', '.join(leaves)}") from None
         else:
             name = "_".join([entry.name, *(str(_plain(v)) for v in values)])
-        sets = [f"{p}={json.dumps(v) if not isinstance(v, str) else v}" for p, v in zip(paths, values, strict=True)]
+        sets = [f"{p}={json.dumps(v, ensure_ascii=False)}" for p, v in zip(paths, values, strict=True)]
         out.append((name, list(entry.set) + sets))
     return out
+
+
+_FORMAT_SPEC = re.compile(r"^[<>^=]?[+\- ]?0?\d{0,2}(\.\d{1,2})?[dfgeEsx%]?$")
+
+
+def check_name_format(entry: BatchScenario, leaves: list[str]) -> None:
+    """name_format may only name swept parameters ({deadline_h}), with a short format spec ({share:.2f})."""
+    where = f"scenarios.{entry.name}.name_format {entry.name_format!r}"
+    try:
+        fields = list(string.Formatter().parse(entry.name_format or ""))
+    except ValueError as error:
+        raise InputError(f"{where}: {error}; write swept keys in braces, e.g. {{{leaves[0]}}}") from None
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if field not in leaves:
+            raise InputError(f"{where}: {{{field}}} is not a swept key (no attribute access or indexing); "
+                             f"available keys: {', '.join(leaves)}")
+        if conversion is not None or not _FORMAT_SPEC.match(spec or "") or "{" in (spec or ""):
+            raise InputError(f"{where}: the format {{{field}{'!' + conversion if conversion else ''}:{spec}}} is not "
+                             "allowed; use a short format such as {x}, {x:.2f} or {x:03d} (width at most 99)")
 
 
 def _plain(value: Any) -> Any:
@@ -122,12 +205,16 @@ def _plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def find_notebook(name: str, batch_dir: Path) -> Path:
-    """A notebook named in a batch file: beside the batch file, else one of the shipped notebooks."""
+def find_notebook(name: str, batch_dir: Path, key: str = "notebooks", batch_file: Path | None = None) -> Path:
+    """A notebook named in a batch file: beside the batch file, else one of the shipped notebooks; it must be a
+    Jupyter notebook with a parameters cell that is Python (checked here, before anything runs)."""
     for candidate in (batch_dir / name, NOTEBOOK_DIR / name):
-        if candidate.is_file():
-            return candidate.resolve()
-    raise InputError(f"notebook {name!r} not found (looked in {batch_dir} and {NOTEBOOK_DIR})")
+        if os.path.lexists(candidate):
+            path = _resolved(candidate)
+            declared_parameters(path)
+            return path
+    raise InputError(f"{key}: notebook {name!r} not found (looked in {batch_dir} and {NOTEBOOK_DIR})",
+                     where=str(batch_file) if batch_file else None)
 
 
 def scenario_key(scenario: Scenario, replications: int, seed: int, code_version: str) -> str:

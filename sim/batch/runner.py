@@ -11,6 +11,7 @@ Results layout under the output folder OUT:
     OUT/scenarios/<name>/                one scenario's tables (see `sim.reporting.notebook.run_scenario`)
     OUT/scenarios/<name>/complete.json   written last, holds the scenario's key (`sim.results.markers`)
     OUT/notebooks/<name>.ipynb           executed notebooks (also the failed ones, with the error)
+    OUT/notebooks/_compare.ipynb         the executed comparison
     OUT/report.html, OUT/charts/*.png|svg
     OUT/manifest.json                    written last when everything succeeded (`gridgov verify`)
 
@@ -27,13 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..results import manifest, store
 from ..results.folder import writing_errors
 from ..results.lock import folder_lock
 from ..results.markers import MARKER, is_complete
+from ..safe_io import read_bytes
 from .execute import check_parameters, execute_in_child, kernel_dir
 from .plan import Plan, PlannedScenario, default_out, plan_batch
 
+# The executed comparison: a leading "_" that no scenario's notebook can have (store.safe_name strips it),
+# so that a scenario named "compare" keeps its own executed notebook.
+COMPARE_NOTEBOOK = "_compare.ipynb"
 PROGRESS = "progress.txt"  # replications a scenario notebook has finished, for the progress bar
 
 
@@ -101,7 +107,7 @@ def _run_batch(plan: Plan, out: Path, *, jobs: int, progress: bool, force: bool,
     reps = plan.batch.replications
     inner_jobs = max(1, jobs // max(1, len(pending)))
     for item in pending:
-        store.prepare_folder(item.folder)
+        store.own_folder(out, item.folder)
         (item.folder / MARKER).unlink(missing_ok=True)  # a scenario is either complete and current or recomputed
         (item.folder / PROGRESS).unlink(missing_ok=True)
         check_parameters(plan.scenario_notebook, scenario_parameters(plan, item, inner_jobs))
@@ -152,8 +158,8 @@ def _run_batch(plan: Plan, out: Path, *, jobs: int, progress: bool, force: bool,
 
 def _progress_of(folder: Path) -> int:
     try:
-        return int((folder / PROGRESS).read_text().strip() or 0)
-    except (OSError, ValueError):
+        return int(read_bytes(folder / PROGRESS, limit=64, what="progress file", follow=False).strip() or 0)
+    except (InputError, ValueError):
         return 0
 
 
@@ -179,7 +185,7 @@ def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) 
 
 def _report(result: BatchResult) -> None:
     out, plan = result.out, result.plan
-    executed = out / "notebooks" / "compare.ipynb"
+    executed = out / "notebooks" / COMPARE_NOTEBOOK
     parameters = {"results_dir": str(out.resolve()), "charts_dir": str((out / "charts").resolve()),
                   "language": plan.batch.language}
     check_parameters(plan.compare_notebook, parameters)

@@ -64,8 +64,8 @@ class Batch(Strict):
     baseline: str | None = Field(None, description="the scenario differences are taken against; default: the first")
     target_on_time_rate: float = Field(0.95, gt=0, le=1, description="the target line in the on-time chart")
     language: Literal["en", "zh"] = "en"
-    timeout_minutes: float | None = Field(None, gt=0, description="stop a scenario's notebook after this long; "
-                                          "None: no limit")
+    timeout_minutes: float | None = Field(None, gt=0, le=100_000, description="stop a scenario's notebook after "
+                                          "this long (at most 100,000 minutes); None: no limit")
     notebooks: BatchNotebooks = Field(default_factory=BatchNotebooks)
     scenarios: list[BatchScenario] = Field(min_length=1)
 
@@ -73,7 +73,7 @@ class Batch(Strict):
 def read_batch(path: str | Path) -> Batch:
     """Read and validate a batch file; unknown keys and bad values are InputErrors naming the file."""
     path = Path(path)
-    raw = read_yaml(path)
+    raw = read_yaml(path, what="batch file")
     try:
         return Batch.model_validate(raw)
     except ValidationError as error:

@@ -14,7 +14,6 @@ A file with no usable row is an error saying why.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .columns import detect_columns
+from .log_file import read_log_table
 
 TIME_FORMATS = (
     "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S",
@@ -81,49 +81,11 @@ class CaseLog:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (plain or gzip, UTF-8 or GBK) or Excel file, every column as text."""
-    if not path.exists():
-        raise InputError("file not found", where=str(path))
-    if path.is_dir():
-        raise InputError("is a folder, not a case log", where=str(path))
-    if path.stat().st_size == 0:
-        raise InputError("the file is empty: a case log needs a header row and at least one case", where=str(path))
-    suffixes = [s.lower() for s in path.suffixes]
-    try:
-        if suffixes and suffixes[-1] in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, dtype=object)
-        else:
-            frame = _read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise InputError("the file is empty: a case log needs a header row and at least one case",
-                         where=str(path)) from None
-    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
-        raise InputError(f"cannot read it as CSV or Excel: {str(error).splitlines()[0]}", where=str(path)) from None
+    """A CSV (plain, gzip or zipped; UTF-8, GB18030 or Latin-1) or Excel file, every column as text (see `log_file`)."""
+    frame, _ = read_log_table(Path(path))
     if frame.empty:
         raise InputError(f"the file has a header ({', '.join(map(str, frame.columns))}) but no cases", where=str(path))
     return frame
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding,
-                               sep=None, engine="python") if _needs_sniffing(path) else \
-                pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError("is neither UTF-8 nor GBK text", where=str(path))
-
-
-def _needs_sniffing(path: Path) -> bool:
-    """Whether the first line has no comma (a tab- or semicolon-separated export)."""
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rb") as handle:
-            first = handle.readline()
-    except (OSError, EOFError):
-        return False
-    return b"," not in first and (b"\t" in first or b";" in first)
 
 
 def parse_times(values: pd.Series, time_format: str | None) -> tuple[pd.Series, str]:
@@ -149,11 +111,46 @@ def parse_times(values: pd.Series, time_format: str | None) -> tuple[pd.Series, 
     return _to_datetime(text, best), best
 
 
+_UTC_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    """Timestamps as local wall-clock time. A UTC offset is dropped after reading (as one offset always was), so
+    ISO times whose offset changes at daylight saving (-05:00 in winter, -04:00 in summer) keep their local hour."""
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError) as error:
+        if "%" in fmt and not _is_mixed_offsets(error):
+            raise InputError(f"--time-format {fmt!r} is not a valid strftime format ({error}); use directives "
+                             "such as %Y-%m-%d %H:%M:%S") from None
+        parsed = _without_offsets(text, fmt)
+    if parsed.dtype == object:  # offsets that differ between values, parsed one by one
+        parsed = _without_offsets(text, fmt)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
+
+
+def _without_offsets(text: pd.Series, fmt: str) -> pd.Series:
+    wall_clock = text.str.replace(_UTC_OFFSET, "", regex=True)
+    return pd.to_datetime(wall_clock, format=fmt.replace("%z", "").replace("%Z", "").rstrip(), errors="coerce")
+
+
+def _is_mixed_offsets(error: Exception) -> bool:
+    text = str(error).lower()
+    return "timezone" in text or "offset" in text or "tz" in text
+
+
+def check_time_format(time_format: str) -> None:
+    """Refuse a --time-format that is not a strftime format before any file is read."""
+    if "%" not in time_format and time_format.upper() not in ("ISO8601", "MIXED"):
+        raise InputError(f"--time-format {time_format!r} has no % directive; use a strftime format such as "
+                         "'%Y-%m-%d %H:%M:%S' (or ISO8601)")
+    try:
+        pd.to_datetime(pd.Series(["2024-01-01 00:00:00"]), format=time_format, errors="coerce")
+    except (ValueError, TypeError) as error:
+        raise InputError(f"--time-format {time_format!r} is not a valid strftime format ({error}); use "
+                         "directives such as %Y %m %d %H %M %S") from None
 
 
 def read_case_log(path: str | Path, *, created: str | None = None, closed: str | None = None, due: str | None = None,
@@ -166,6 +163,16 @@ def read_case_log(path: str | Path, *, created: str | None = None, closed: str |
     containing one of `VOID_WORDS`.
     """
     path = Path(path)
+    if time_format is not None:
+        check_time_format(time_format)
+    roles = {role: column for role, column in (("created", created), ("closed", closed), ("due", due),
+                                               ("category", category), ("source", source), ("unit", unit))
+             if column is not None}
+    for role, column in roles.items():
+        same = [other for other, name in roles.items() if name == column and other != role]
+        if same:
+            raise InputError(f"--{role} and --{same[0]} both name the column {column!r}; each role needs a column "
+                             "of its own (a case is not closed when it is created)")
     table = read_table(path)
     given = {"created": created, "closed": closed, "due": due, "category": category, "source": source, "unit": unit,
              "status": status}

@@ -10,13 +10,14 @@ by command. Building the parser imports only the standard library and `sim`'s fo
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from ..children import default_jobs
 from ..errors import InputError
-from ..limits import MAX_JOBS, MAX_REPLICATIONS
+from ..limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEARCH_STEPS, MAX_SERVERS, MAX_TOP_CATEGORIES, MAX_WARM_UP_DAYS
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,9 +35,9 @@ def positive_int(name: str, maximum: int | None = None) -> Callable[[str], int]:
     """A whole number from 1 to maximum (no maximum when None), with the option's name in every message."""
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = int(text) if len(text) <= 30 else int("x")
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text[:40]!r}") from None
         if value < 1:
             raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
         if maximum is not None and value > maximum:
@@ -67,6 +68,33 @@ def positive_float(name: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{name} must be a positive finite number, got {text}")
         return value
     return parse
+
+
+def path_argument(name: str) -> Callable[[str], Path]:
+    """A path: not empty (an empty --out would mean the current folder), no NUL byte, a name the system can hold."""
+    def parse(text: str) -> Path:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{name} must name a file or folder, got an empty name {text!r}")
+        if "\0" in text:
+            raise argparse.ArgumentTypeError(f"{name} must not contain a NUL character, got {text!r}")
+        too_long = [part for part in Path(text).parts if len(part.encode("utf-8", "surrogateescape")) > 255]
+        if too_long:
+            raise argparse.ArgumentTypeError(f"{name}: the name {too_long[0][:40]!r}... is "
+                                             f"{len(too_long[0].encode('utf-8', 'surrogateescape'))} bytes long; "
+                                             "a file name may be at most 255 bytes")
+        return Path(text)
+    return parse
+
+
+SCENARIO_FILE = path_argument("scenario file")
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address: PROTOCOL://HOST:PORT (checked before anything is created)."""
+    if not re.fullmatch(r"[a-z]+://(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}", text or ""):
+        raise argparse.ArgumentTypeError(f"--scheduler must be an address PROTOCOL://HOST:PORT, e.g. "
+                                         f"tcp://10.0.0.5:8786, got {text[:80]!r}")
+    return text
 
 
 # --------------------------------------------------------------------------- shared options
@@ -105,14 +133,14 @@ def executor_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--executor", choices=["local", "process", "dask"], default=None,
                         help="where replications run: in this process, a local process pool (default), or Dask")
-    parent.add_argument("--scheduler", metavar="ADDRESS", default=None,
+    parent.add_argument("--scheduler", metavar="ADDRESS", default=None, type=scheduler_address,
                         help="Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask; without it, "
                              "--executor dask starts a LocalCluster of --jobs workers)")
     return parent
 
 
 def out_option(help: str, metavar: str | None = None) -> argparse.ArgumentParser:
-    return _option("--out", type=Path, metavar=metavar, help=help)
+    return _option("--out", type=path_argument("--out"), metavar=metavar, help=help)
 
 
 def language_option() -> argparse.ArgumentParser:
@@ -150,27 +178,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     run = commands.add_parser("run", help="simulate one scenario with replications", parents=simulation_options())
-    run.add_argument("scenario", type=Path)
+    run.add_argument("scenario", type=SCENARIO_FILE)
 
     compare = commands.add_parser("compare", help="compare scenarios on the same replications (paired)",
                                   parents=simulation_options())
-    compare.add_argument("scenarios", type=Path, nargs="+")
+    compare.add_argument("scenarios", type=SCENARIO_FILE, nargs="+")
 
     provenance = commands.add_parser("provenance", help="print where every parameter of a scenario comes from",
                                      parents=[overrides_option()])
-    provenance.add_argument("scenario", type=Path)
+    provenance.add_argument("scenario", type=SCENARIO_FILE)
 
     succession = commands.add_parser(
         "succession", help="secretary vacancies and the reserve pool alone (no cases): fast, many replications",
         parents=[replications_option(200), seed_option(), overrides_option(), json_option(),
                  out_option("folder for the tables and the stock-out chart (default: print only)")])
-    succession.add_argument("scenarios", type=Path, nargs="+")
+    succession.add_argument("scenarios", type=SCENARIO_FILE, nargs="+")
 
     batch = commands.add_parser(
         "batch", help="run a batch of scenarios through the notebooks; report as HTML",
         parents=[jobs_option("scenarios run in parallel (default: all cores)"),
                  out_option("results folder (default: outputs/<batch name>)"), progress_option()])
-    batch.add_argument("file", type=Path, help="batch file, e.g. params/batches/luzhou_policies.yaml")
+    batch.add_argument("file", type=path_argument("batch file"),
+                       help="batch file, e.g. params/batches/luzhou_policies.yaml")
     batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
 
     _add_robustness(commands)
@@ -188,12 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         "mmc", help="the M/M/c reduction against Erlang C",
         parents=[replications_option(None, "default: until the mean wait's 95%% half-width is within 5%%"),
                  seed_option(), jobs_option(), json_option()])
-    mmc.add_argument("--servers", type=positive_int("--servers"), required=True)
+    mmc.add_argument("--servers", type=positive_int("--servers", MAX_SERVERS), required=True)
     mmc.add_argument("--arrival-rate", type=positive_float("--arrival-rate"), required=True, help="per hour")
     mmc.add_argument("--service-rate", type=positive_float("--service-rate"), required=True, help="per hour")
 
     verify = commands.add_parser("verify", help="check a results folder against its manifest", parents=[json_option()])
-    verify.add_argument("folder", type=Path)
+    verify.add_argument("folder", type=path_argument("folder"))
 
     _add_calibrate(commands)
     return parser
@@ -226,7 +255,8 @@ def _add_calibrate(commands) -> None:
                             metavar="SCENARIO.yaml"),
                  seed_option(), replications_option(3, "replications pooled for the fit report (default 3)"),
                  json_option("print the acceptance figures as JSON"), progress_option()])
-    calibrate.add_argument("log", type=Path, help="case log: CSV (plain or gzip) or Excel, one row per case")
+    calibrate.add_argument("log", type=path_argument("case log"),
+                           help="case log: CSV (plain, gzip or zip) or Excel, one row per case")
     for role, what in (("created", "when the case was reported"), ("closed", "when it was closed"),
                        ("due", "its deadline"), ("category", "its category"), ("source", "its channel"),
                        ("unit", "the unit that handled it"),
@@ -237,12 +267,13 @@ def _add_calibrate(commands) -> None:
                                 "cancel, duplicate, transfer, void, invalid, withdrawn, 作废, 撤销, 取消, 重复, "
                                 "转办, 无效)")
     calibrate.add_argument("--time-format", metavar="FMT", help="strftime format of the timestamps (default: inferred)")
-    calibrate.add_argument("--top-categories", type=positive_int("--top-categories"), default=20, metavar="K",
+    calibrate.add_argument("--top-categories", type=positive_int("--top-categories", MAX_TOP_CATEGORIES), default=20,
+                           metavar="K",
                            help="categories beyond the K largest are merged into 'other' (default 20)")
-    calibrate.add_argument("--report", type=Path, metavar="DIR", help="fit report folder (default: the scenario's "
-                                                                      "folder)")
+    calibrate.add_argument("--report", type=path_argument("--report"), metavar="DIR",
+                           help="fit report folder (default: the scenario's folder)")
     calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
-    calibrate.add_argument("--search-steps", type=positive_int("--search-steps"), default=3,
+    calibrate.add_argument("--search-steps", type=positive_int("--search-steps", MAX_SEARCH_STEPS), default=3,
                            help="median-work steps per spread tried in the search (default 3)")
-    calibrate.add_argument("--warm-up-days", type=positive_int("--warm-up-days"), default=28,
+    calibrate.add_argument("--warm-up-days", type=positive_int("--warm-up-days", MAX_WARM_UP_DAYS), default=28,
                            help="simulated days before the log's period starts, so queues fill (default 28)")

@@ -8,20 +8,26 @@ what is allowed.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import InputError
+from ..safe_io import read_bytes
 from .messages import describe_validation_error
 from .overrides import apply_override
 from .scenario import Scenario
+from .strict_yaml import MAX_YAML_VALUES, load_yaml
 
-# A scenario file is a few kilobytes; these stop a wrong file or a YAML alias bomb from exhausting memory.
-MAX_FILE_BYTES = 5_000_000
-MAX_YAML_VALUES = 1_000_000
+__all__ = ["MAX_EXTENDS", "MAX_FILE_BYTES", "MAX_YAML_VALUES", "load_scenario", "merge_scenario", "read_yaml",
+           "validate_scenario"]
+
+# A scenario file is a few kilobytes (the largest shipped one 8 kB): a file over 1 MB is a wrong file,
+# refused before it is parsed. A YAML alias bomb is refused by strict_yaml before it is expanded.
+MAX_FILE_BYTES = 1_000_000
+MAX_EXTENDS = 20  # files in one extends: chain
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -51,64 +57,34 @@ def validate_scenario(raw: dict, where: str = "scenario") -> Scenario:
         raise InputError(describe_validation_error(error, raw), where=where) from None
 
 
-def read_yaml(path: Path) -> dict:
-    """Load one YAML mapping safely (no object construction), with clear errors."""
-    if not path.exists():
-        raise InputError("file not found", where=str(path))
-    if path.is_dir():
-        raise InputError("is a folder, not a YAML file", where=str(path))
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,} bytes",
-                             where=str(path))
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror or error}", where=str(path)) from None
+def read_yaml(path: Path, what: str = "scenario file") -> dict:
+    """Load one YAML mapping safely (regular file only, size limit, strict YAML: see `strict_yaml`)."""
+    data = read_bytes(path, limit=MAX_FILE_BYTES, what=what)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"is not UTF-8 text (byte {error.start}); save it as UTF-8", where=str(path)) from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"invalid YAML{at}: {problem}", where=str(path)) from None
-    except RecursionError:
-        raise InputError("invalid YAML: nested too deeply", where=str(path)) from None
-    if _too_many_values(content, MAX_YAML_VALUES):
-        raise InputError(f"expands to more than {MAX_YAML_VALUES:,} values (YAML aliases repeated?); "
-                         "a scenario has a few hundred", where=str(path))
+    content = load_yaml(text, where=str(path))
     if content is None:
-        raise InputError("the file is empty; a scenario needs at least horizon_days and its sections", where=str(path))
+        raise InputError(f"the file is empty; a {what} needs its parameters (a scenario: at least horizon_days and "
+                         "its sections)", where=str(path))
     if not isinstance(content, dict):
         raise InputError(f"must hold a mapping of parameters, not a {type(content).__name__}", where=str(path))
     return content
 
 
-def _too_many_values(content: Any, limit: int) -> bool:
-    """Whether content holds more than limit values, counting a value shared through an alias each time."""
-    stack, count = [content], 0
-    while stack:
-        node = stack.pop()
-        count += 1
-        if count > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple, set)):
-            stack.extend(node)
-    return False
-
-
 def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> dict:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: read_bytes names it
+        resolved = path.absolute()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
         raise InputError(f"extends: forms a cycle ({cycle})", where=str(path))
+    if len(chain) >= MAX_EXTENDS:
+        raise InputError(f"extends: the chain of parent files is longer than {MAX_EXTENDS} files (from "
+                         f"{chain[0].name} through {chain[-1].name}); a scenario extends a few at most",
+                         where=str(chain[0]))
     raw = read_yaml(path)
     parent_name = raw.pop("extends", None)
     if parent_name is None:
@@ -116,7 +92,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent_name, str) or not parent_name:
         raise InputError(f"extends: must be a file name, got {parent_name!r}", where=str(path))
     parent_path = (path.parent / parent_name)
-    if not parent_path.exists():
+    if not os.path.lexists(parent_path):
         raise InputError(f"extends: parent file {parent_name!r} not found (looked in {path.parent})", where=str(path))
     parent = _resolve_extends(parent_path, chain + (resolved,))
     return merge_scenario(parent, raw)

@@ -38,11 +38,15 @@ def unknown_key_message(path: str, key: str, allowed: list[str], what: str = "")
     return f"{prefix}{path}: unknown parameter {key!r}{hint}; allowed: {', '.join(sorted(allowed))}"
 
 
+MAX_PROBLEMS_SHOWN = 20  # one message, not a screenful per list item
+
+
 def describe_validation_error(error: ValidationError, raw: dict | None = None,
                               root: type[BaseModel] | None = None) -> str:
     """One readable line per problem: path, bad value, what is allowed (keys of `root`, default the Scenario)."""
     lines = []
-    for item in error.errors(include_url=False):
+    problems = error.errors(include_url=False)
+    for item in problems[:MAX_PROBLEMS_SHOWN]:
         loc = tuple(item["loc"])
         path = ".".join(str(p) for p in loc) or "(top level)"
         if item["type"] == "extra_forbidden":
@@ -58,9 +62,13 @@ def describe_validation_error(error: ValidationError, raw: dict | None = None,
             lines.append(f"{path}: got {shown}; {message.lower()}")
         else:
             lines.append(f"{path}: {message}" if loc else message)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN:,} more problem(s) of the same kind")
     return "\n".join(lines)
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, (list, dict, tuple, set)) and len(value) > 20:
+        return f"a {type(value).__name__} of {len(value):,} items"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

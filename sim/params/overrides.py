@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel
 
 from ..errors import InputError
 from .base import unwrap_optional
 from .messages import unknown_key_message
 from .scenario import Scenario
+from .strict_yaml import load_yaml
+
+MAX_OVERRIDE_CHARS = 10_000  # a --set is a value or a short list, typed on a command line
+MAX_OVERRIDE_VALUES = 10_000  # values in one --set once YAML aliases are expanded
 
 
 def apply_override(raw: dict, override: str) -> None:
@@ -19,10 +22,10 @@ def apply_override(raw: dict, override: str) -> None:
         raise InputError(f"--set {override!r}: expected PATH=VALUE, for example workforce.grid_workers=1800")
     path, text = override.split("=", 1)
     path = path.strip()
-    try:
-        value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        raise InputError(f"--set {path}: cannot read the value {text!r}") from None
+    if len(override) > MAX_OVERRIDE_CHARS:
+        raise InputError(f"--set {path[:60]}: the override is {len(override):,} characters long; at most "
+                         f"{MAX_OVERRIDE_CHARS:,} are allowed (put long values in a scenario file)")
+    value = read_value(path, text)
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise InputError(f"--set {override!r}: the parameter path is empty or malformed")
@@ -57,6 +60,20 @@ def apply_override(raw: dict, override: str) -> None:
                                  f"e.g. {where}=[...]")
             node[part] = {}
         node = node[part]
+
+
+def read_value(path: str, text: str):
+    """The value of `--set PATH=TEXT`: one YAML value, read strictly (see `strict_yaml`), or None when empty."""
+    if not text.strip():
+        return None
+    try:
+        return load_yaml(text, where=f"--set {path}", max_values=MAX_OVERRIDE_VALUES)
+    except InputError as error:
+        raise InputError(f"{error} (the value given was {_shown(text)})") from None
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def _check_override_path(parts: list[str], override: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,3 +34,16 @@ def writing_errors(folder: Path) -> Iterator[None]:
             "Fix the problem and run the same command again, or choose another --out",
             where=str(folder),
         ) from None
+
+
+def check_own_entries(folder: Path) -> None:
+    """Refuse a results folder whose reserved names (lock, work log) are symlinks or of the wrong kind."""
+    for name in RESERVED:
+        entry = Path(folder) / name
+        if entry.is_symlink():
+            raise OutputError(f"{name} is a symbolic link; gridgov's own {name} is never written through a link. "
+                              "Remove it or choose another --out", where=str(folder))
+    work = Path(folder) / WORK
+    if os.path.lexists(work) and not work.is_dir():
+        raise OutputError(f"{WORK} is not a folder; it is gridgov's work log. Remove it or choose another --out",
+                          where=str(folder))

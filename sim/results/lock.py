@@ -1,7 +1,9 @@
 """One gridgov process per results folder: an exclusive lock that the operating system drops when its holder dies.
 
-`folder_lock(folder)` holds `folder/.gridgov.lock` (an OS-level lock through the `filelock`
-package: `flock` on Linux and macOS, `LockFileEx` on Windows) for as long as a command writes.
+`folder_lock(folder)` holds `folder/.gridgov.lock` (an OS-level lock: `flock` on Linux and macOS,
+through the `filelock` package's `LockFileEx` on Windows) for as long as a command writes. The
+lock file is opened without following a symlink and without truncating it, and must be a regular
+file: a `.gridgov.lock` that is a link to another file is refused, never written through.
 The lock belongs to the open file, so a process that dies in any way, even by SIGKILL, releases
 it. A second process is refused at once with `FolderInUse` (an InputError: exit 2, one line
 naming the folder and the holder's pid). Within one process the lock is re-entrant: the CLI
@@ -10,18 +12,79 @@ holds the folder for the whole command and writing the results takes it again.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..safe_io import kind_of, read_bytes
 from . import store
-from .folder import LOCK, LOCK_HOLDER, writing_errors
+from .folder import LOCK, LOCK_HOLDER, check_own_entries, writing_errors
 
-_HELD: dict[tuple[int, Path], FileLock] = {}  # the folders this process holds: (pid, resolved path); a fork holds none
+try:
+    import fcntl
+except ImportError:  # Windows: filelock's LockFileEx
+    fcntl = None  # type: ignore[assignment]
+
+
+class _LockFile:
+    """An exclusive, re-entrant OS lock on a lock file opened with O_NOFOLLOW and never truncated (POSIX)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fd: int | None = None
+        self.count = 0
+
+    def acquire(self, timeout: float = 0) -> None:
+        if self.fd is not None:
+            self.count += 1
+            return
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise OutputError(f"{LOCK} is a symbolic link; gridgov's lock file must be a plain file and is "
+                                  "never written through a link. Remove it", where=str(self.path.parent)) from None
+            raise
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise OutputError(f"{LOCK} is {kind_of(info.st_mode)}; gridgov's lock file must be a plain file. "
+                              "Remove it", where=str(self.path.parent))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise Timeout(str(self.path)) from None
+            raise
+        self.fd, self.count = fd, 1
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        self.count -= 1
+        if self.count == 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _lock_file(path: Path):
+    if fcntl is not None:
+        return _LockFile(path)
+    if Path(path).is_symlink():
+        raise OutputError(f"{LOCK} is a symbolic link; remove it", where=str(Path(path).parent))
+    return FileLock(path, thread_local=False)
+
+
+_HELD: dict[tuple[int, Path], _LockFile | FileLock] = {}  # folders this process holds: (pid, resolved path)
 
 
 class FolderInUse(InputError):
@@ -41,8 +104,9 @@ def folder_lock(folder: Path) -> Iterator[Path]:
         finally:
             held.release()
         return
+    check_own_entries(folder)  # before the lock file is created: a symlinked work log refuses the folder untouched
     # Shared by the threads of this process: the process is the writer, not one of its threads.
-    lock = FileLock(folder / LOCK, thread_local=False)
+    lock = _lock_file(folder / LOCK)
     with writing_errors(folder):
         try:
             lock.acquire(timeout=0)
@@ -72,12 +136,12 @@ def lock_holder(folder: Path) -> int | None:
         return os.getpid()
     if not (folder / LOCK).exists():
         return None
-    probe = FileLock(folder / LOCK, thread_local=False)
+    probe = _lock_file(folder / LOCK)
     try:
         probe.acquire(timeout=0)
     except Timeout:
         return _recorded_holder(folder) or -1
-    except OSError:  # the lock file cannot be opened here (another account's folder): no holder known
+    except (OSError, InputError):  # the lock file cannot be opened here (another account's folder, a link)
         return None
     probe.release()
     return None
@@ -85,6 +149,7 @@ def lock_holder(folder: Path) -> int | None:
 
 def _recorded_holder(folder: Path) -> int | None:
     try:
-        return int((Path(folder) / LOCK_HOLDER).read_text().strip() or 0) or None
-    except (OSError, ValueError):
+        return int(read_bytes(Path(folder) / LOCK_HOLDER, limit=64, what="lock holder file", follow=False)
+                   .decode("ascii").strip() or 0) or None
+    except (InputError, ValueError):
         return None

@@ -18,9 +18,12 @@ and the batch runner):
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_io import kind_of, read_bytes
 from . import store
-from .folder import MANIFEST, RESERVED, WORK, writing_errors
+from .folder import MANIFEST, RESERVED, WORK, check_own_entries, writing_errors
 from .lock import folder_lock, lock_holder
 from .worklog import WorkLog
 
@@ -43,7 +47,8 @@ FORMAT = "gridgov-manifest/1"
 
 # --------------------------------------------------------------------------- a folder being written
 
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # store.atomic_write: mkstemp(".<name>.", ".tmp")
+_TEMPORARY = re.compile(r"^\..+\.gridgov-[a-z0-9_]{8}\.tmp$")  # store.atomic_write's temporaries
+MAX_MANIFEST_BYTES = 50_000_000
 
 
 def is_temporary(path: Path) -> bool:
@@ -51,20 +56,70 @@ def is_temporary(path: Path) -> bool:
     return bool(_TEMPORARY.match(Path(path).name))
 
 
+def own_folders(folder: Path) -> list[Path]:
+    """The folders of a results folder that gridgov wrote files into, as its own records name them.
+
+    The folder itself, the folders of the files its previous manifest lists, the scenario and
+    notebook folders its batch.json lists, and its work log. Nothing else is ever cleaned.
+    """
+    folder = Path(folder)
+    found = {folder}
+    manifest = _read_json(folder / MANIFEST)
+    if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+        found |= {(folder / name).parent for name in manifest["files"] if isinstance(name, str)}
+    batch = _read_json(folder / "batch.json")
+    if isinstance(batch, dict) and isinstance(batch.get("scenarios"), list):
+        for entry in batch["scenarios"]:
+            if isinstance(entry, dict) and isinstance(entry.get("folder"), str):
+                found.add(folder / entry["folder"])
+            if isinstance(entry, dict) and isinstance(entry.get("notebook"), str):
+                found.add((folder / entry["notebook"]).parent)
+        found.add(folder / "charts")
+    work = folder / WORK
+    if work.is_dir() and not work.is_symlink():
+        found |= {p for p in [work, *work.rglob("*")] if p.is_dir() and not p.is_symlink()}
+    return sorted(p for p in found if p.is_dir() and _inside(folder, p) and not _crosses_a_link(folder, p))
+
+
 def clean_temporaries(folder: Path) -> list[Path]:
-    """Remove temporaries left by a killed writer. Call only while holding the folder lock."""
-    removed = [p for p in Path(folder).rglob("*.tmp") if p.is_file() and is_temporary(p)]
-    for path in removed:
-        path.unlink(missing_ok=True)
+    """Remove gridgov temporaries left by a killed writer, only in the folders gridgov's records name.
+
+    Call only while holding the folder lock. A user's own `.tmp` files, and anything in folders
+    gridgov did not write, are left alone.
+    """
+    removed = []
+    for directory in own_folders(folder):
+        for path in directory.glob(".*.tmp"):
+            if is_temporary(path) and not path.is_symlink() and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
     return removed
+
+
+def _crosses_a_link(folder: Path, path: Path) -> bool:
+    current = Path(folder)
+    for part in Path(path).relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def _read_json(path: Path):
+    """A JSON file gridgov wrote (a plain file, not a link), or None if it is missing or damaged."""
+    try:
+        return json.loads(read_bytes(path, limit=MAX_MANIFEST_BYTES, what="manifest", follow=False))
+    except (InputError, ValueError, RecursionError):
+        return None
 
 
 def begin_results(folder: Path) -> None:
     """Mark folder as being (re)written: no manifest, no stale temporaries. Call while holding the lock."""
     folder = Path(folder)
+    check_own_entries(folder)
     with writing_errors(folder):
-        (folder / MANIFEST).unlink(missing_ok=True)
         clean_temporaries(folder)
+        (folder / MANIFEST).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- the manifest
@@ -95,8 +150,8 @@ def result_files(folder: Path) -> list[Path]:
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or relative.parts[0] in RESERVED or is_temporary(path):
-            continue
+        if path.is_symlink() or not path.is_file() or relative.parts[0] in RESERVED or is_temporary(path):
+            continue  # gridgov never writes a symlink: one is not a result, and is never followed
         found.append(path)
     return found
 
@@ -145,10 +200,20 @@ def finish_results(folder: Path, run: dict, files: Iterable[Path] | None = None)
 
 
 def read_manifest(folder: Path) -> dict | None:
+    """The manifest's content; None without one; ValueError if it is not a plain, readable JSON file."""
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = read_bytes(path, limit=MAX_MANIFEST_BYTES, what="manifest", follow=False)
+    except InputError as error:
+        raise ValueError(str(error).removeprefix(f"{path}: ")) from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a gridgov manifest") from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
 
 
 # --------------------------------------------------------------------------- verification
@@ -184,10 +249,10 @@ class Verification:
 def verify(folder: Path) -> Verification:
     """Check a results folder against its manifest. Raises InputError if folder is not a folder."""
     folder = Path(folder)
-    if not folder.exists():
+    if not os.path.lexists(folder):
         raise InputError("no such folder", where=str(folder))
     if not folder.is_dir():
-        raise InputError("is a file, not a results folder", where=str(folder))
+        raise InputError(f"is {_kind(folder)}, not a results folder", where=str(folder))
     result = Verification(folder)
     holder = lock_holder(folder)
     if holder:
@@ -212,11 +277,15 @@ def verify(folder: Path) -> Verification:
         result.problems.append(f"{MANIFEST} was edited after it was written (its own checksum does not match)")
     if manifest.get("complete") is not True:
         result.problems.append(f"{MANIFEST} does not mark the folder complete")
-    result.run = manifest.get("run") or {}
+    run = manifest.get("run")
+    if run is not None and not isinstance(run, dict):
+        result.problems.append(f"{MANIFEST}: 'run' must be a mapping of what ran, got a {type(run).__name__}")
+    result.run = run if isinstance(run, dict) else {}
     for name, expected in manifest["files"].items():
         result.checked += 1
         path = folder / name
-        if not isinstance(expected, dict) or not _inside(folder, path) or not path.is_file():
+        if not isinstance(expected, dict) or not _inside(folder, path) or _crosses_a_link(folder, path) \
+                or not path.is_file():
             result.missing.append(name)
             continue
         try:
@@ -225,15 +294,29 @@ def verify(folder: Path) -> Verification:
         except OSError as error:
             result.problems.append(f"{name} cannot be read ({error.strerror or error})")
     listed = set(manifest["files"])
-    result.extra = [_relative(folder, p) for p in result_files(folder) if _relative(folder, p) not in listed]
+    result.extra = [p.relative_to(folder).as_posix() for p in result_files(folder)
+                    if p.relative_to(folder).as_posix() not in listed]
     if (folder / WORK).exists() and any((folder / WORK).rglob("*")):
         result.extra.append(f"{WORK}/ (work log of an unfinished re-run)")
     return result
+
+
+def _kind(path: Path) -> str:
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as error:
+            return "a symbolic link loop" if error.errno == errno.ELOOP else "a dangling symbolic link"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"unreadable ({error.strerror})"
+    return "a file" if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _inside(folder: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return False

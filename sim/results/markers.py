@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import InputError
+from ..safe_io import read_bytes
 from . import store
 
 MARKER = "complete.json"
@@ -19,14 +21,14 @@ def is_complete(folder: Path, key: str) -> bool:
     """A scenario folder holds complete, current results: marker with this key, every listed file intact."""
     marker = Path(folder) / MARKER
     try:
-        content = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        content = json.loads(read_bytes(marker, limit=10_000_000, what="marker", follow=False))
+    except (InputError, ValueError, RecursionError):
         return False
-    if content.get("key") != key:
+    if not isinstance(content, dict) or content.get("key") != key or not isinstance(content.get("files", {}), dict):
         return False
     for name, sha in content.get("files", {}).items():
         file = Path(folder) / name
-        if not file.is_file() or store.file_sha256(file) != sha:
+        if Path(name).name != name or file.is_symlink() or not file.is_file() or store.file_sha256(file) != sha:
             return False
     return True
 

@@ -7,11 +7,13 @@ before they become file names: results never land outside the chosen output fold
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import platform
 import re
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -21,16 +23,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..safe_io import kind_of
 
+TEMPORARY_TAG = "gridgov-"  # in every temporary's name, so that clean-up never takes a user's own .tmp file
 PACKAGES = ("gridgov", "simpy", "numpy", "pandas", "scipy", "pydantic", "matplotlib")
 
 
-def safe_name(name: str) -> str:
-    """A file-name-safe version of a user-given name (no separators, no '..', no leading dot)."""
+MAX_NAME_BYTES = 120  # of a name in a file name: room left for prefixes, suffixes and a temporary's tail in 255
+
+
+def safe_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """A file-name-safe version of a user-given name (no separators, no '..', no leading dot).
+
+    Cut to max_bytes of UTF-8 at a character boundary (a Chinese character is 3 bytes; file
+    systems count bytes), so that every file name built from it fits in 255 bytes.
+    """
     cleaned = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "unnamed"
     cleaned = cleaned.replace("..", "_")
-    return cleaned[:100]
+    cut = cleaned.encode("utf-8", "surrogateescape")[:max_bytes].decode("utf-8", "ignore")
+    return cut.rstrip("._") or "unnamed"
 
 
 def distinct_file_names(names: list[str]) -> dict[str, str]:
@@ -46,7 +58,10 @@ def distinct_file_names(names: list[str]) -> dict[str, str]:
 
 
 def prepare_folder(folder: Path) -> Path:
+    """The output folder, created if needed; InputError if it cannot be (a file there, no permission)."""
     folder = Path(folder)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise InputError(f"is {_kind(folder)}, not a folder; choose a folder for the results", where=str(folder))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -56,14 +71,50 @@ def prepare_folder(folder: Path) -> Path:
     return folder
 
 
+def _kind(path: Path) -> str:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a broken symbolic link or an unreadable entry"
+    return "a file" if stat.S_ISREG(mode) else kind_of(mode)
+
+
+def own_folder(root: Path, folder: Path) -> Path:
+    """A folder inside the results folder root, created if needed, refused if any part below root is a symlink
+    or not a folder: gridgov's own folders must never lead outside root."""
+    root, folder = Path(root), Path(folder)
+    try:
+        relative = folder.relative_to(root)
+    except ValueError:
+        raise OutputError(f"{folder} is not inside the results folder", where=str(root)) from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)  # the results folder itself is the user's choice (it may be a link)
+    except OSError as error:
+        raise OutputError(f"cannot create the results folder: {error.strerror}", where=str(root)) from None
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink() or (os.path.lexists(current) and not current.is_dir()):
+            what = "a symbolic link" if current.is_symlink() else "not a folder"
+            raise OutputError(f"{current.relative_to(root)} is {what}; gridgov writes its own files there and will "
+                              "not follow it out of the results folder. Remove it or choose another --out",
+                              where=str(root))
+        try:
+            current.mkdir(exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"cannot create {current.relative_to(root)}: {error.strerror}", where=str(root)) from None
+    return folder
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call write(tmp_path), flush it to disk, then rename tmp_path to path.
 
-    The temporary is `.<name>.<random>.tmp` in the same folder (see manifest.is_temporary); it gets
-    the usual permissions (0666 minus the umask), not mkstemp's private 0600.
+    The temporary is `.<name>.gridgov-<random>.tmp` in the same folder (see manifest.is_temporary);
+    it gets the usual permissions (0666 minus the umask), not mkstemp's private 0600. The rename
+    replaces a symlink at path, never writes through it.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{TEMPORARY_TAG}", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -104,8 +155,12 @@ def write_figure(figure, path: Path, dpi: int = 150) -> Path:
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of a regular file (opened without blocking: a FIFO put in its place is an OSError, not a hang)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -5,7 +5,8 @@ completely (for example scenario hash, seed, replication and code version), so a
 other parameters or other code never picks up a stale unit. Its marker `<unit>.done` is written
 atomically after its outputs; a unit without a marker is redone. The log lives in
 `folder/.gridgov/work/` and is removed when the folder's manifest is written
-(`manifest.finish_results`).
+(`manifest.finish_results`). `.gridgov` and `work` must be real folders: a symlink there is
+refused, never written through, and never followed by the clean-up.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
+from ..safe_io import read_bytes
 from . import store
 from .folder import WORK, writing_errors
+
+MAX_MARKER_BYTES = 10_000_000
 
 
 class WorkLog:
@@ -30,30 +35,40 @@ class WorkLog:
 
     def _stem(self, unit: str) -> str:
         digest = hashlib.sha256(unit.encode()).hexdigest()[:12]
-        return f"{store.safe_name(unit)[:60]}-{digest}"
+        return f"{store.safe_name(unit, max_bytes=60)}-{digest}"
 
     def is_done(self, unit: str) -> bool:
-        return (self.dir / f"{self._stem(unit)}.done").is_file()
+        return self.info(unit) is not None
+
+    def _make_dir(self) -> None:
+        store.own_folder(self.folder, self.dir)
 
     def mark_done(self, unit: str, info: dict | None = None) -> Path:
         """Record that unit finished; call after everything it produced is in place."""
         with writing_errors(self.folder):
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self._make_dir()
             return store.write_json({"unit": unit, **(info or {})}, self.dir / f"{self._stem(unit)}.done")
 
     def info(self, unit: str) -> dict | None:
-        path = self.dir / f"{self._stem(unit)}.done"
-        if not path.is_file():
+        return self._read(self.dir / f"{self._stem(unit)}.done")
+
+    def _read(self, path: Path) -> dict | None:
+        """A marker's content, or None if it is missing, not a plain file or damaged."""
+        if not self._is_own_dir():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
+            content = json.loads(read_bytes(path, limit=MAX_MARKER_BYTES, what="work log marker", follow=False))
+        except (InputError, ValueError, RecursionError):
             return None
+        return content if isinstance(content, dict) else None
+
+    def _is_own_dir(self) -> bool:
+        return all(p.is_dir() and not p.is_symlink() for p in (self.folder / WORK, self.dir))
 
     def save_frames(self, unit: str, frames: dict[str, pd.DataFrame], info: dict | None = None) -> None:
         """Keep a unit's tables (Parquet, exact round trip) and then its marker."""
         with writing_errors(self.folder):
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self._make_dir()
             stem = self._stem(unit)
             for name, frame in frames.items():
                 store.write_table(frame, self.dir / f"{stem}.{store.safe_name(name)}.parquet")
@@ -73,12 +88,14 @@ class WorkLog:
 
     def done_units(self) -> list[str]:
         units = []
-        for path in sorted(self.dir.glob("*.done")) if self.dir.exists() else []:
-            try:
-                units.append(json.loads(path.read_text(encoding="utf-8"))["unit"])
-            except (ValueError, KeyError):
-                continue
+        for path in sorted(self.dir.glob("*.done")) if self._is_own_dir() else []:
+            content = self._read(path)
+            if content is not None and isinstance(content.get("unit"), str):
+                units.append(content["unit"])
         return units
 
     def clear(self) -> None:
-        shutil.rmtree(self.folder / WORK, ignore_errors=True)
+        """Remove the work log; a symlink named .gridgov is left alone (it was never ours to follow)."""
+        work = self.folder / WORK
+        if work.is_dir() and not work.is_symlink():
+            shutil.rmtree(work, ignore_errors=True)
