@@ -297,5 +297,25 @@ def _print_batch_kpis(out: Path) -> None:
     print()
 
 
+def cmd_report(args: Namespace) -> int:
+    """Render a finished batch's brief again, in either language, from its results folder."""
+    from ..reporting.brief import write_brief
+    from ..reporting.notebook import load_batch
+
+    if not (args.folder / "batch.json").is_file():
+        raise InputError(f"{args.folder}: not a batch results folder (no batch.json); run `gridgov batch FILE --out "
+                         f"{args.folder}` first")
+    try:
+        batch = load_batch(args.folder)
+    except RuntimeError as error:
+        raise InputError(str(error)) from None
+    language = args.language or batch.manifest.get("language") or "en"
+    files = write_brief(batch, args.out or args.folder, language)
+    print(f"brief ({language}): {files.html}\nslides: {files.pptx}\ncharts (PNG 1920 x 1080 and SVG): "
+          f"{files.html.parent / 'charts'}/")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
-            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}
+            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch,
+            "report": cmd_report}

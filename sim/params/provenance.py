@@ -18,7 +18,7 @@ def provenance(scenario: Scenario) -> list[dict[str, str]]:
     specific one wins. A parameter left at its schema default takes the reason in the schema.
     """
     rows = []
-    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "description"})
+    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "title", "description"})
     for path, value in _leaf_items(data):
         kind, note = _citation(scenario, path)
         rows.append({"parameter": path, "value": json.dumps(value, ensure_ascii=False), "kind": kind, "source": note})
