@@ -70,6 +70,7 @@ def _simulate_into(out: Path, args, scenarios, executor):
 
 
 def _print_results(args, scenarios, results, differences, out: Path) -> int:
+    from ..analysis import messages
     from ..reporting import tables as report
 
     baseline = scenarios[0].name
@@ -93,12 +94,13 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
             }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
-    print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
-          "mean [95 % confidence interval]\n")
-    print(report.kpi_tables(results.summary))
+    language = args.language
+    print(messages.text("cli.sizing", language, scenarios=len(scenarios), replications=args.replications,
+                        seed=args.seed) + "\n")
+    print(report.kpi_tables(results.summary, language))
     if differences is not None:
-        print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_tables(differences))
+        print("\n" + messages.text("cli.paired", language, baseline=baseline) + "\n")
+        print(report.differences_tables(differences, language))
         print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
         print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
     print(f"\nTables, charts and metadata written to {out}/")
@@ -289,11 +291,14 @@ def _print_batch_kpis(out: Path) -> None:
         batch = load_batch(out)
     except (FileNotFoundError, RuntimeError):
         return  # nothing completed: the summary says why
-    print("mean [95 % confidence interval]\n")
-    print(report.kpi_tables(batch.results.summary))
+    from ..analysis import messages
+
+    language = batch.manifest.get("language") or "en"
+    print(messages.text("cli.means", language) + "\n")
+    print(report.kpi_tables(batch.results.summary, language))
     if batch.differences is not None:
-        print(f"\nPaired differences against {batch.baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_table(batch.differences, report.HEADLINE_KPIS))
+        print("\n" + messages.text("cli.paired", language, baseline=batch.baseline) + "\n")
+        print(report.differences_table(batch.differences, report.HEADLINE_KPIS, language))
     print()
 
 

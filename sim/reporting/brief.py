@@ -90,7 +90,12 @@ def value_text(value: float, kpi: str, language: str) -> str:
         return t("yuan_year_value", language, value=messages.number(value, language, 0))
     if unit == "yuan":
         return t("yuan_value", language, value=messages.number(value, language, 0))
-    return f"{messages.number(value, language, _decimals(kpi, value))} {messages.unit_text(unit, language)}"
+    return _with_unit(messages.number(value, language, _decimals(kpi, value)), unit, language)
+
+
+def _with_unit(number: str, unit: str, language: str) -> str:
+    """'229 cases' / '229件': a space before the unit in English only."""
+    return number + (" " if language == "en" else "") + messages.unit_text(unit, language)
 
 
 def difference_text(value: float, kpi: str, language: str, with_unit: bool = True) -> str:
@@ -106,7 +111,7 @@ def difference_text(value: float, kpi: str, language: str, with_unit: bool = Tru
         return t("hours_value", language, value=shown)
     if unit == "yuan/year":
         return t("yuan_year_value", language, value=shown)
-    return f"{shown} {messages.unit_text(unit, language)}"
+    return _with_unit(shown, unit, language)
 
 
 def ci_text(low: float, high: float, kpi: str, language: str) -> str:
@@ -163,10 +168,15 @@ def finding_for(batch: BatchResults, differences: pd.DataFrame, scenario: str, r
                    bool(row["significant"]))
 
 
+def table_label(kpi: str, language: str) -> str:
+    """A KPI's label in a table with a unit column: without its unit in brackets."""
+    return re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", messages.kpi_label(kpi, language))
+
+
 def sentence_label(kpi: str, language: str) -> str:
     """A KPI's label inside a sentence: without its unit in brackets, and in English not capitalised
     ('on-time closure rate')."""
-    name = re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", messages.kpi_label(kpi, language))
+    name = table_label(kpi, language)
     if language == "en" and len(name) > 1 and name[1].islower():
         name = name[0].lower() + name[1:]
     return name
@@ -317,7 +327,7 @@ def kpi_table(batch: BatchResults, language: str = "en") -> dict:
                         difference = difference_cell(d["difference"], d["ci_low"], d["ci_high"], d["interval"],
                                                      bool(d["significant"]), kpi, language)
                 cells.append((estimate, difference))
-            rows.append({"label": messages.kpi_label(kpi, language),
+            rows.append({"label": table_label(kpi, language),
                          "unit": messages.unit_text(registry.unit(kpi), language), "cells": cells})
         if rows:
             groups.append({"heading": registry.GROUPS[group][1 if language == "zh" else 0], "rows": rows})

@@ -271,7 +271,8 @@ def time_to_close(case_logs: dict[str, pd.DataFrame], language: str = "en", dead
             ax.annotate(text("chart.deadline", language, value=messages.number(deadline, language),
                              what=text(f"chart.deadline_{what}", language)),
                         (deadline, 0.03 + 0.25 * (j % 2)), rotation=90, va="bottom", ha="right", fontsize=12,
-                        color=REFERENCE_COLOUR)
+                        color=REFERENCE_COLOUR, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                                      "edgecolor": "none", "alpha": 0.85})
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336, 720]))
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
@@ -393,5 +394,5 @@ def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: 
             _plain_axis(twin.yaxis, language)
             twin.grid(False)
             twin.spines["right"].set_visible(True)
-        ax.legend(handles=handles, frameon=False, loc="lower right")
+        ax.legend(handles=handles, frameon=False, loc="lower center")
     return fig

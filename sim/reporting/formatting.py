@@ -59,9 +59,9 @@ def _signed(values: tuple[float, ...], kpi: str, significant: bool = False, lang
     them for a significant difference too small to be seen with the usual ones)."""
     share = registry.is_share(kpi)
     shown = tuple(100 * value for value in values) if share else values
-    base = 1 if share else 0 if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan") else 2
+    base = 0 if registry.find(kpi) and registry.find(kpi).unit.startswith("yuan") else 1
     decimals = _decimals(shown, base) if significant else base
-    unit = (" " + messages.text("unit.pp", language)) if share else ""
+    unit = ((" " if language == "en" else "") + messages.text("unit.pp", language)) if share else ""
     return [_no_negative_zero(f"{value:+,.{decimals}f}") + unit for value in shown]
 
 

@@ -48,7 +48,7 @@ def write_slides(brief: Brief, path: Path) -> None:
 
     for number, finding in enumerate(brief.findings, start=1):
         slide = deck.slides.add_slide(blank)
-        _title(slide, f"{t('finding.headline', number=number)}: {finding.text}", 20)
+        _title(slide, t("finding.headline", number=number, text=finding.text), 20)
         chart = brief.charts.get(finding.chart)
         if chart is not None:
             height = SLIDE_HEIGHT - Inches(1.6)
