@@ -249,8 +249,7 @@ def sizing(batch: BatchResults, language: str = "en") -> list[str]:
     assumed = sum("assumption" in row["kind"] for row in rows)
     cited = sum("seed" in row["kind"] for row in rows)
     lines.append(t("sizing.assumptions", language, assumed=messages.number(assumed, language),
-                   total=messages.number(len(rows), language), cited=messages.number(cited, language),
-                   baseline=titles[batch.baseline]))
+                   total=messages.number(len(rows), language), cited=messages.number(cited, language)))
     if yardstick_only(batch.results.per_replication):
         lines.append(t("sizing.no_response", language))
     description = batch.batch_text("description", language)
