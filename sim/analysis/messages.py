@@ -10,6 +10,7 @@ language (`en`, `zh_Hans_CN`), never as a negative zero.
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,8 @@ def kpi_label(name: str, language: str = "en") -> str:
     if registry.find(name) is not None:
         return registry.label(name, language)
     return text(f"label.{name}", language)
+
+
+def kpi_name(name: str, language: str = "en") -> str:
+    """A KPI's label without the unit in brackets at its end, for places that show the unit beside it."""
+    return re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", kpi_label(name, language))

@@ -16,7 +16,6 @@ import base64
 import datetime
 import importlib.metadata
 import platform
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,7 +169,7 @@ def finding_for(batch: BatchResults, differences: pd.DataFrame, scenario: str, r
 
 def table_label(kpi: str, language: str) -> str:
     """A KPI's label in a table with a unit column: without its unit in brackets."""
-    return re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", messages.kpi_label(kpi, language))
+    return messages.kpi_name(kpi, language)
 
 
 def sentence_label(kpi: str, language: str) -> str:

@@ -87,7 +87,7 @@ def _title_of(name: str, titles: Mapping[str, str] | None) -> str:
 
 def _wrap(title: str, language: str, width: int = 18) -> str:
     if language == "zh":
-        return "\n".join(textwrap.wrap(title, width=max(6, width // 2), break_on_hyphens=False))
+        return "\n".join(textwrap.wrap(title, width=max(6, width * 2 // 3), break_on_hyphens=False))
     return "\n".join(textwrap.wrap(title, width=width))
 
 
@@ -139,10 +139,11 @@ def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: floa
                     xycoords=("axes fraction", "data"), textcoords="offset points", xytext=(8, 0), ha="left",
                     va="center", color=REFERENCE_COLOUR, annotation_clip=False)
     ax.set_xticks(x, [_wrap(_title_of(n, titles), language) for n in rows["scenario"]])
-    ax.set_ylabel(f"{label(kpi, language)} ({messages.unit_text(registry.unit(kpi), language)})"
-                  if registry.find(kpi) and not registry.is_share(kpi) else label(kpi, language))
+    name = messages.kpi_name(kpi, language)
+    ax.set_ylabel(f"{name} ({messages.unit_text(registry.unit(kpi), language)})"
+                  if registry.find(kpi) and not registry.is_share(kpi) else name)
     single = not varies.any() and rows["interval"].eq("single").all()
-    ax.set_title(text("chart.kpi_single" if single else "chart.kpi_title", language, kpi=label(kpi, language)))
+    ax.set_title(text("chart.kpi_single" if single else "chart.kpi_title", language, kpi=name))
     ax.grid(axis="x", visible=False)
     if registry.is_share(kpi):
         ax.set_ylim(0, 1.12)
