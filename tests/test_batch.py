@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import signal
 import struct
 import subprocess
 import sys
 import time
+import warnings
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -102,7 +105,7 @@ def test_an_unknown_key_in_a_batch_file_names_the_keys_a_batch_file_allows(tmp_p
 def test_an_unknown_key_in_a_batch_scenario_names_the_keys_a_batch_scenario_allows(tmp_path):
     _, message = batch_file_error(tmp_path, entry="    sweeps: {}\n")
     assert "scenarios.0.sweeps: unknown parameter 'sweeps' (did you mean 'sweep'?); " \
-           "allowed: file, name, name_format, set, sweep" in message, message
+           "allowed: description, file, name, name_format, set, sweep, title" in message, message
 
 
 def test_a_baseline_that_is_not_a_scenario_is_an_input_error(tmp_path):
@@ -117,13 +120,33 @@ def test_a_parameter_the_notebook_does_not_declare_is_an_input_error():
         check_parameters(NOTEBOOK_DIR / "scenario.ipynb", {"replicatons": 3})
 
 
-def test_the_key_changes_with_content_replications_seed_and_code_version(small):
+def test_the_key_changes_with_content_replications_seed_code_version_and_language(small):
     key = scenario_key(small, 2, 1, "v1")
     other = small.model_copy(deep=True)
     other.workforce.grid_workers += 1
     assert scenario_key(small, 2, 1, "v1") == key
     assert len({key, scenario_key(other, 2, 1, "v1"), scenario_key(small, 3, 1, "v1"),
-                scenario_key(small, 2, 2, "v1"), scenario_key(small, 2, 1, "v2")}) == 5
+                scenario_key(small, 2, 2, "v1"), scenario_key(small, 2, 1, "v2"),
+                scenario_key(small, 2, 1, "v1", "zh")}) == 6
+
+
+def test_a_swept_title_takes_the_swept_values_and_an_unknown_field_is_an_input_error(tmp_path):
+    entry = (f"  - name: d\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
+             "    sweep: {{dispatch.resolution_deadline_h: [24, 72]}}\n")
+    title = '    title: {en: "limit {resolution_deadline_h} h", zh: "时限{resolution_deadline_h}小时"}\n'
+    plan = plan_batch(write_batch(tmp_path, small_batch_text(entry.format() + title)))
+    assert [s.title for s in plan.scenarios] == [{"en": "limit 24 h", "zh": "时限24小时"},
+                                                 {"en": "limit 72 h", "zh": "时限72小时"}]
+    with pytest.raises(InputError, match="title: cannot fill it"):
+        plan_batch(write_batch(tmp_path, small_batch_text(entry.format() + '    title: {en: "{nope}", zh: "x"}\n')))
+
+
+def test_a_scenario_without_a_title_is_called_by_its_file_title_else_its_name(tmp_path):
+    plan = plan_batch(write_batch(tmp_path, small_batch_text(
+        f"  - name: before\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
+        f"  - name: elsewhere\n    file: {PARAMS / 'yanta.yaml'}\n")))
+    assert plan.scenarios[0].title == {"en": "Before the reform", "zh": "改革前"}
+    assert plan.scenarios[1].title == {"en": "elsewhere", "zh": "elsewhere"}
 
 
 def test_the_shipped_batches_are_valid():
@@ -166,6 +189,118 @@ def test_the_report_charts_are_png_and_svg_sized_for_a_16_9_slide(smoke_run):
     for stem in ("on_time_rate", "time_to_close", "backlog"):
         assert png_size(out / "charts" / f"{stem}.png") == (1920, 1080)
         assert (out / "charts" / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
+
+
+# --------------------------------------------------------------------------- the meeting brief (issue 14)
+
+IDENTIFIER = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b|--set|\b[a-z_]+\.[a-z_]+\.[a-z_]+\b|\b[0-9a-f]{16}\b")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def briefs(smoke_run, tmp_path_factory):
+    """The smoke batch's brief rendered again in both languages (gridgov report), with matplotlib's warnings kept."""
+    out, _ = smoke_run
+    rendered = {}
+    for language in ("en", "zh"):
+        folder = tmp_path_factory.mktemp(f"brief_{language}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = main(["report", str(out), "--language", language, "--out", str(folder)])
+        rendered[language] = (folder, code, [str(w.message) for w in caught])
+    return rendered
+
+
+def _visible(html: str) -> str:
+    """The page's text as a reader sees it: no tags, no embedded images or fonts, no style."""
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return unescape(html)
+
+
+def test_the_english_and_chinese_briefs_render_with_no_missing_glyph(briefs):
+    for language, (folder, code, caught) in briefs.items():
+        assert code == 0
+        assert (folder / "report.html").is_file() and (folder / "report.pptx").is_file()
+        missing = [message for message in caught if "missing from" in message or "Glyph" in message]
+        assert not missing, (language, missing)
+        for stem in ("on_time_rate", "time_to_close", "backlog", "cost_vs_on_time"):
+            assert png_size(folder / "charts" / f"{stem}.png") == (1920, 1080)
+
+
+def test_the_chinese_brief_has_chinese_headings_and_findings_and_says_its_language(briefs):
+    html = (briefs["zh"][0] / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html
+    main_part = html.split('<section class="audit"')[0]
+    headings = re.findall(r"<h[12]>(.*?)</h[12]>", main_part)
+    findings = re.findall(r'<li class="(?:claim|noclaim)">(.*?)</li>', main_part)
+    assert len(headings) >= 5 and 3 <= len(findings) <= 5
+    for text in headings + findings:
+        assert CJK.search(text) and not re.search(r"[A-Za-z]", text), text
+    assert '<html lang="en">' in (briefs["en"][0] / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_brief_opens_with_the_question_and_findings_and_ends_with_the_audit(briefs):
+    html = (briefs["en"][0] / "report.html").read_text(encoding="utf-8")
+    order = [html.index(marker) for marker in ('class="question"', 'class="findings"', 'class="sizing"',
+                                               'class="charts"', 'class="kpis"', 'class="audit"')]
+    assert order == sorted(order)
+    assert 'href="#provenance"' in html and 'id="provenance"' in html
+    assert "42 days" in html and "2 replications" in html
+
+
+def test_the_brief_shows_no_code_identifiers_outside_the_audit_appendix(briefs, smoke_run):
+    for language in ("en", "zh"):
+        html = (briefs[language][0] / "report.html").read_text(encoding="utf-8")
+        before, appendix = html.split('<section class="audit"')
+        visible = _visible(before)
+        assert not IDENTIFIER.findall(visible), (language, IDENTIFIER.findall(visible))
+        assert "-0.0" not in visible and "−0.0" not in visible  # no negative zero
+        assert "hired_10_fifo" in appendix and "workforce.grid_workers" in appendix  # the audit keeps them
+
+
+def test_every_finding_is_worded_only_as_strongly_as_its_interval_allows(smoke_run):
+    from sim.reporting.brief import findings
+    from sim.reporting.notebook import load_batch
+
+    found = findings(load_batch(smoke_run[0]), "en")
+    assert 3 <= len(found) <= 5
+    for finding in found:
+        stated = " raised " in finding.text or " lowered " in finding.text
+        if finding.interval == "interval":
+            assert stated == finding.significant, finding.text
+            assert ("no clear difference" in finding.text) == (not finding.significant), finding.text
+            assert "95 % CI" in finding.text
+        if finding.interval == "constant":
+            assert not stated and "95 % CI" not in finding.text, finding.text
+
+
+def test_the_slides_hold_a_title_a_slide_per_finding_with_its_chart_and_numbers_the_kpis_and_the_caveats(briefs,
+                                                                                                          smoke_run):
+    from pptx import Presentation
+
+    from sim.reporting.brief import findings
+    from sim.reporting.notebook import load_batch
+
+    for language in ("en", "zh"):
+        deck = Presentation(str(briefs[language][0] / "report.pptx"))
+        found = findings(load_batch(smoke_run[0]), language)
+        slides = list(deck.slides)
+        assert len(slides) == 1 + len(found) + 2
+        for slide, finding in zip(slides[1:1 + len(found)], found, strict=True):
+            pictures = [shape for shape in slide.shapes if shape.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+            assert len(pictures) == 1
+            notes = slide.notes_slide.notes_text_frame.text
+            assert finding.text in notes and all(number in notes for number in finding.notes)
+        assert any(shape.has_table for shape in slides[-2].shapes)
+
+
+def test_gridgov_report_renders_a_finished_batch_again_without_simulating(smoke_run, tmp_path):
+    out, _ = smoke_run
+    before = {p: p.stat().st_mtime_ns for p in (out / "scenarios").rglob("*") if p.is_file()}
+    assert main(["report", str(out), "--language", "zh", "--out", str(tmp_path / "zh")]) == 0
+    assert {p: p.stat().st_mtime_ns for p in (out / "scenarios").rglob("*") if p.is_file()} == before
+    assert main(["report", str(tmp_path / "nothing_here")]) == 2
 
 
 def test_a_rerun_skips_complete_scenarios_and_recomputes_a_changed_one(smoke_run, tmp_path):

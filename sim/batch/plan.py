@@ -14,13 +14,14 @@ import json
 import os
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..limits import MAX_BATCH_SCENARIOS
 from ..params import Scenario, load_scenario
+from ..params.base import in_language
 from ..results import store
 from ..results.code_version import code_version
 from .execute import declared_parameters
@@ -43,6 +44,8 @@ class PlannedScenario:
     status: str = "pending"
     error: str = ""
     seconds: float = 0.0
+    title: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,10 +79,12 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
     planned: list[PlannedScenario] = []
     for index, entry in enumerate(batch.scenarios):
         file = path.parent / entry.file
-        for name, sets in sweep_entries(entry):
+        for (name, sets), values in zip(sweep_entries(entry), sweep_values(entry), strict=True):
             overrides = common + sets + [f"name={json.dumps(name, ensure_ascii=False)}"]
             scenario = _load_entry(path, index, entry, file, overrides)
-            planned.append(PlannedScenario(name=name, file=_resolved(file), overrides=overrides, scenario=scenario))
+            planned.append(PlannedScenario(name=name, file=_resolved(file), overrides=overrides, scenario=scenario,
+                                           title=scenario_title(entry, scenario, values),
+                                           description=scenario_description(entry, scenario)))
     names = [p.name for p in planned]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -92,7 +97,7 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
         raise InputError(f"baseline: {baseline!r} is not a scenario of this batch; scenarios: {', '.join(names)}",
                          where=str(path))
     for item in planned:
-        item.key = scenario_key(item.scenario, batch.replications, batch.seed, version)
+        item.key = scenario_key(item.scenario, batch.replications, batch.seed, version, batch.language)
         item.folder = out / "scenarios" / store.safe_name(item.name)
         item.notebook = out / "notebooks" / f"{store.safe_name(item.name)}.ipynb"
     inputs = [path, scenario_notebook, *([compare_notebook] if compare_notebook else []), *(p.file for p in planned)]
@@ -200,6 +205,36 @@ def check_name_format(entry: BatchScenario, leaves: list[str]) -> None:
                              "allowed; use a short format such as {x}, {x:.2f} or {x:03d} (width at most 99)")
 
 
+def sweep_values(entry: BatchScenario) -> list[dict[str, Any]]:
+    """{last part of each swept path: value} for every combination of a sweep, in sweep_entries' order."""
+    if not entry.sweep:
+        return [{}]
+    leaves = [p.split(".")[-1] for p in entry.sweep]
+    return [{leaf: _plain(v) for leaf, v in zip(leaves, values, strict=True)}
+            for values in itertools.product(*entry.sweep.values())]
+
+
+def scenario_title(entry: BatchScenario, scenario: Scenario, values: dict[str, Any]) -> dict[str, str]:
+    """{language: title}: the batch entry's title with the swept values filled in, else the scenario file's title,
+    else the name."""
+    if entry.title is not None:
+        try:
+            return {language: getattr(entry.title, language).format(**values) for language in ("en", "zh")}
+        except (KeyError, IndexError, ValueError) as error:
+            raise InputError(f"scenarios.{entry.name}.title: cannot fill it ({error}); available keys: "
+                             f"{', '.join(values) or 'none (no sweep)'}") from None
+    if scenario.title is not None:
+        return {"en": scenario.title.en, "zh": scenario.title.zh}
+    return {"en": scenario.name, "zh": scenario.name}
+
+
+def scenario_description(entry: BatchScenario, scenario: Scenario) -> dict[str, str]:
+    """{language: description}: the batch entry's, else the scenario file's (a plain text serves both)."""
+    if entry.description is not None:
+        return {"en": entry.description.en, "zh": entry.description.zh}
+    return {language: in_language(scenario.description, language) for language in ("en", "zh")}
+
+
 def _plain(value: Any) -> Any:
     """24.0 -> 24, so that a swept value reads the same in a scenario name as in the batch file."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -217,8 +252,9 @@ def find_notebook(name: str, batch_dir: Path, key: str = "notebooks", batch_file
                      where=str(batch_file) if batch_file else None)
 
 
-def scenario_key(scenario: Scenario, replications: int, seed: int, code_version: str) -> str:
-    """What a scenario's results depend on: its content, replications, seed and code version."""
+def scenario_key(scenario: Scenario, replications: int, seed: int, code_version: str, language: str = "en") -> str:
+    """What a scenario's results depend on: its content, replications, seed, code version and the language of its
+    notebook's texts and charts (a batch re-run in another language redoes its scenario notebooks)."""
     payload = json.dumps({"content_hash": scenario.content_hash(), "replications": replications, "seed": seed,
-                          "code_version": code_version}, sort_keys=True)
+                          "code_version": code_version, "language": language}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]

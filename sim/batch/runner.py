@@ -2,8 +2,9 @@
 
 `run_batch` executes the per-scenario notebook once per scenario with papermill (parameters
 injected), each in its own process (`execute.execute_in_child`), keeps every executed notebook as
-the audit trail, then runs the comparison notebook on the collected results and exports it as a
-self-contained HTML report without code cells.
+the audit trail, then runs the comparison notebook on the collected results, which writes the
+meeting brief (`report.html` and `report.pptx`, written by the comparison notebook through
+`sim.reporting.brief`; `gridgov report` renders it again from the folder).
 
 Results layout under the output folder OUT:
 
@@ -12,7 +13,8 @@ Results layout under the output folder OUT:
     OUT/scenarios/<name>/complete.json   written last, holds the scenario's key (`sim.results.markers`)
     OUT/notebooks/<name>.ipynb           executed notebooks (also the failed ones, with the error)
     OUT/notebooks/_compare.ipynb         the executed comparison
-    OUT/report.html, OUT/charts/*.png|svg
+    OUT/report.html, OUT/report.pptx     the meeting brief and its slides
+    OUT/charts/*.png|svg                 the brief's charts (1920 x 1080)
     OUT/manifest.json                    written last when everything succeeded (`gridgov verify`)
 
 A scenario is *complete and current* when its `complete.json` holds the key of what would be run
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..params.base import in_language
 from ..results import manifest, store
 from ..results.folder import writing_errors
 from ..results.lock import folder_lock
@@ -164,12 +167,15 @@ def _progress_of(folder: Path) -> int:
 
 
 def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) -> Path:
+    batch = plan.batch
     content = {
-        "batch": plan.batch.name, "batch_file": str(plan.path.resolve()), "replications": plan.batch.replications,
+        "batch": batch.name, "title": _texts(batch.title, batch.name), "question": _texts(batch.question, ""),
+        "description": _texts(batch.description, ""),
+        "batch_file": str(plan.path.resolve()), "replications": plan.batch.replications,
         "seed": plan.batch.seed, "code_version": plan.code_version, "baseline": plan.baseline,
         "language": plan.batch.language, "target_on_time_rate": plan.batch.target_on_time_rate,
         "scenarios": [
-            {"name": s.name,
+            {"name": s.name, "title": s.title, "description": s.description,
              "folder": str(s.folder.relative_to(out)) if s.folder.is_relative_to(out) else str(s.folder),
              "file": str(s.file), "overrides": s.overrides, "content_hash": s.scenario.content_hash(),
              "key": s.key, "status": s.status, "error": s.error, "seconds": round(s.seconds, 1),
@@ -183,14 +189,19 @@ def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) 
     return store.write_json(content, Path(out) / "batch.json")
 
 
+def _texts(value, default: str) -> dict[str, str]:
+    """A LocalText or plain text as {language: text}."""
+    return {language: in_language(value, language, default) for language in ("en", "zh")}
+
+
 def _report(result: BatchResult) -> None:
     out, plan = result.out, result.plan
     executed = out / "notebooks" / COMPARE_NOTEBOOK
-    parameters = {"results_dir": str(out.resolve()), "charts_dir": str((out / "charts").resolve()),
-                  "language": plan.batch.language}
+    parameters = {"results_dir": str(out.resolve()), "brief_dir": str(out.resolve()), "language": plan.batch.language}
     check_parameters(plan.compare_notebook, parameters)
-    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out, html=out / "report.html",
-                                 title=f"gridgov: {plan.batch.name}")
+    ok, error = execute_in_child(plan.compare_notebook, executed, parameters, out)
+    if ok and not (out / "report.html").is_file():
+        ok, error = False, "the comparison notebook ran but wrote no brief (report.html)"
     if not ok:
         result.report_error = f"comparison notebook failed: {error}"
         return

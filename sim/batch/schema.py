@@ -15,13 +15,17 @@ from pydantic import Field, ValidationError, field_validator
 from ..errors import InputError
 from ..limits import MAX_REPLICATIONS
 from ..params import describe_validation_error, read_yaml
-from ..params.base import Strict
+from ..params.base import LocalText, Strict
 
 
 class BatchScenario(Strict):
     """One entry of `scenarios:`: a scenario file with overrides, optionally swept over parameters."""
 
-    name: str = Field(min_length=1, max_length=100, description="scenario name in tables and charts")
+    name: str = Field(min_length=1, max_length=100, description="scenario identifier (folders, audit)")
+    title: LocalText | None = Field(
+        None, description="what the brief calls the scenario (en, zh); with a sweep, {leaf} fields take the swept "
+        "values as in name_format; default: the scenario file's title, else the name")
+    description: LocalText | None = Field(None, description="one or two sentences on the scenario (en, zh)")
     file: str = Field(min_length=1, description="scenario file, relative to the batch file")
     set: list[str] = Field(default_factory=list, description="PATH=VALUE overrides, as gridgov --set")
     sweep: dict[str, list[Any]] = Field(
@@ -54,7 +58,9 @@ class Batch(Strict):
     """A batch of scenarios run over the same replications and seed (common random numbers)."""
 
     name: str = Field(min_length=1, max_length=100)
-    description: str = ""
+    title: LocalText | None = Field(None, description="the brief's title (en, zh); default: the name")
+    question: LocalText | None = Field(None, description="the question the batch answers, the brief's first line")
+    description: str | LocalText = ""
     replications: int = Field(ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(0, ge=0, lt=2**63)
     horizon_days: int | None = Field(None, ge=1, description="overrides every scenario's horizon_days")

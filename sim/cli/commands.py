@@ -97,6 +97,7 @@ def _simulate_into(out: Path, args, scenarios, executor):
 
 
 def _print_results(args, scenarios, results, differences, out: Path) -> int:
+    from ..analysis import messages
     from ..reporting import tables as report
 
     baseline = scenarios[0].name
@@ -125,18 +126,19 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
             }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
-    print(f"{len(scenarios)} scenario(s) x {args.replications} replication(s), seed {args.seed}; "
-          "mean [95 % confidence interval]\n")
+    language = args.language
+    print(messages.text("cli.sizing", language, scenarios=len(scenarios), replications=args.replications,
+                        seed=args.seed) + "\n")
     precision = getattr(args, "precision_result", None)
     if precision is not None:
         outcome = "met" if precision.met else f"NOT met within the cap of {precision.cap}"
         print(f"precision rule: {precision.kpi} 95 % half-width <= {precision.half_width:g} (means and paired "
               f"differences): {outcome} at {precision.replications} replications "
               f"(widest half-width {precision.achieved:.4g})\n")
-    print(report.kpi_tables(results.summary))
+    print(report.kpi_tables(results.summary, language))
     if differences is not None:
-        print(f"\nPaired differences against {baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_tables(differences))
+        print("\n" + messages.text("cli.paired", language, baseline=baseline) + "\n")
+        print(report.differences_tables(differences, language))
         print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
         print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
     print(f"\nTables, charts and metadata written to {out}/")
@@ -449,11 +451,14 @@ def _print_batch_kpis(out: Path) -> None:
         batch = load_batch(out)
     except (FileNotFoundError, RuntimeError):
         return  # nothing completed: the summary says why
-    print("mean [95 % confidence interval]\n")
-    print(report.kpi_tables(batch.results.summary))
+    from ..analysis import messages
+
+    language = batch.manifest.get("language") or "en"
+    print(messages.text("cli.means", language) + "\n")
+    print(report.kpi_tables(batch.results.summary, language))
     if batch.differences is not None:
-        print(f"\nPaired differences against {batch.baseline} (same seeds; * = CI excludes 0):\n")
-        print(report.differences_table(batch.differences, report.HEADLINE_KPIS))
+        print("\n" + messages.text("cli.paired", language, baseline=batch.baseline) + "\n")
+        print(report.differences_table(batch.differences, report.HEADLINE_KPIS, language))
     print()
 
 
@@ -513,6 +518,25 @@ def cmd_warmup(args: Namespace) -> int:
     return 0
 
 
-COMMANDS = {"robustness": cmd_robustness, "warmup": cmd_warmup,
-            "run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
-            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch}
+def cmd_report(args: Namespace) -> int:
+    """Render a finished batch's brief again, in either language, from its results folder."""
+    from ..reporting.brief import write_brief
+    from ..reporting.notebook import load_batch
+
+    if not (args.folder / "batch.json").is_file():
+        raise InputError(f"{args.folder}: not a batch results folder (no batch.json); run `gridgov batch FILE --out "
+                         f"{args.folder}` first")
+    try:
+        batch = load_batch(args.folder)
+    except RuntimeError as error:
+        raise InputError(str(error)) from None
+    language = args.language or batch.manifest.get("language") or "en"
+    files = write_brief(batch, args.out or args.folder, language)
+    print(f"brief ({language}): {files.html}\nslides: {files.pptx}\ncharts (PNG 1920 x 1080 and SVG): "
+          f"{files.html.parent / 'charts'}/")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
+            "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch,
+            "report": cmd_report, "robustness": cmd_robustness, "warmup": cmd_warmup}

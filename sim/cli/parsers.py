@@ -144,7 +144,7 @@ def out_option(help: str, metavar: str | None = None) -> argparse.ArgumentParser
 
 
 def language_option() -> argparse.ArgumentParser:
-    return _option("--language", choices=["en", "zh"], default="en", help="chart labels")
+    return _option("--language", choices=["en", "zh"], default="en", help="language of tables and charts")
 
 
 def progress_option() -> argparse.ArgumentParser:
@@ -172,8 +172,8 @@ def simulation_options() -> list[argparse.ArgumentParser]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `gridgov` parser: one sub-command per task (run, compare, provenance, succession, batch, validate, verify,
-    calibrate)."""
+    """The `gridgov` parser: one sub-command per task (run, compare, provenance, succession, batch, report, validate,
+    verify, calibrate)."""
     parser = Parser(prog="gridgov", description="Simulate urban grassroots governance scenarios.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -210,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
                  out_option("folder for warmup.png and warmup.json (default: outputs/<name>_warmup)"),
                  progress_option()])
     warmup.add_argument("scenario", type=Path)
+
+    report = commands.add_parser(
+        "report", help="write the meeting brief (report.html, report.pptx) of a finished batch, without simulating",
+        parents=[out_option("folder for the brief and its charts (default: the batch folder)")])
+    report.add_argument("folder", type=Path, metavar="BATCH_DIR", help="a batch's results folder (gridgov batch --out)")
+    report.add_argument("--language", choices=["en", "zh"], default=None,
+                        help="language of the brief (default: the batch file's)")
 
     validate = commands.add_parser("validate", help="check the model against queueing theory")
     checks = validate.add_subparsers(dest="check", required=True, parser_class=Parser)

@@ -10,7 +10,7 @@ import math
 import types
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Limits that keep one replication within memory and time on a laptop; a value beyond them is
 # almost certainly a typo (an extra zero), and is rejected with the limit named.
@@ -44,6 +44,23 @@ class Strict(BaseModel):
             raise ValueError(f"got {value!r}; expected a number, not true/false")
         return value
 
+
+class LocalText(Strict):
+    """A text a reader sees, in English and Simplified Chinese (a scenario's or a batch's title, question,
+    description)."""
+
+    en: str = Field(min_length=1, max_length=2000)
+    zh: str = Field(min_length=1, max_length=2000)
+
+    def __call__(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+def in_language(value: str | LocalText | None, language: str, default: str = "") -> str:
+    """A plain text, or a LocalText's text in the language; the default when there is none."""
+    if value is None or value == "":
+        return default
+    return value if isinstance(value, str) else value(language)
 
 
 def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:

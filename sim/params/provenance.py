@@ -19,7 +19,7 @@ def provenance(scenario: Scenario) -> list[dict[str, str]]:
     specific one wins. A parameter left at its schema default takes the reason in the schema.
     """
     rows = []
-    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "description",
+    data = scenario.model_dump(mode="json", exclude={"sources", "assumptions", "name", "title", "description",
                                                      "uncertainties"})
     ranges = _ranges(scenario)
     for path, value in _leaf_items(data):

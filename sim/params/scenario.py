@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from .base import MAX_HORIZON_DAYS, Strict
+from .base import MAX_HORIZON_DAYS, LocalText, Strict
 from .cases import Cases
 from .costs import Costs
 from .deadlines import DeadlineResponse
@@ -34,7 +34,9 @@ class Scenario(Strict):
     """One district under one policy: everything a replication needs, nothing else."""
 
     name: str = Field(min_length=1, max_length=120)
-    description: str = ""
+    title: LocalText | None = Field(None, description="what the brief and the charts call the scenario (en, zh); "
+                                    "default: its name")
+    description: str | LocalText = ""
     horizon_days: int = Field(ge=1, le=MAX_HORIZON_DAYS)
     warm_up_days: int = Field(ge=0, le=MAX_HORIZON_DAYS)
     drain_days: int = Field(
@@ -178,7 +180,7 @@ class Scenario(Strict):
 
     def content_hash(self) -> str:
         """A stable hash of everything that affects results (not the name, description or citations)."""
-        payload = self.model_dump(mode="json", exclude={"name", "description", "sources", "assumptions",
+        payload = self.model_dump(mode="json", exclude={"name", "title", "description", "sources", "assumptions",
                                                         "uncertainties"})
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,249 +1,401 @@
-"""The house style for figures: meeting-ready, colour-blind safe, confidence intervals wherever a mean is shown.
+"""The house style for figures: meeting-ready, colour-blind safe, confidence intervals wherever a mean varies.
 
 Every chart function takes tidy tables (from `experiment.Replications`) and returns a matplotlib
-Figure; saving is left to the caller. Figures are sized for a 16:9 slide. Labels come in
-English or Chinese (`language="zh"`); Chinese needs an installed CJK font, and if none is found
-the charts say so once (a warning) and fall back to English rather than draw empty boxes.
+Figure sized for a 16:9 slide (`save` writes it as a 1920 x 1080 PNG or an SVG). Texts come from
+the message catalogue in English or Chinese (`language="zh"`); the fonts (`fonts`) are shipped
+with the project's dependencies and set as concrete families, so a figure saved after its style
+context has closed still finds every glyph. Scenarios are shown by their titles (`titles`:
+scenario name -> title), never by their identifiers.
 """
 
 from __future__ import annotations
 
-import warnings
-from functools import cache
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import matplotlib.ticker
+import matplotlib.transforms
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
 
-from ..analysis import registry
+from ..analysis import messages, registry
 from ..analysis.statistics import t_interval
+from ..results import store
+from . import fonts
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-SLIDE_SIZE = (40 / 3, 7.5)  # inches: 16:9 (1920 x 1080 px at 144 dpi)
+REFERENCE_COLOUR = "#333333"  # targets, references and deadlines: never one of the series' colours
+SLIDE_SIZE = (40 / 3, 7.5)  # inches: 16:9
+CHART_DPI = 144  # 13.33 x 7.5 in at 144 dpi = 1920 x 1080 px
 COST_KPI = "annual_cost_yuan"
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN"]
 
-LABELS = {
-    "en": {
-        "backlog": "Open cases",
-        "day": "Day",
-        "hours": "Time to close (h)",
-        "share_closed": "Share of cases closed",
-        "kpi_title": "{kpi}: mean and 95 % confidence interval",
-        "backlog_title": "Open cases over time (mean over replications, 95 % band)",
-        "ttc_title": "Time to close, against deadlines",
-        "deadline": "deadline",
-        "scenario": "Scenario",
-        "cost_title": "Cost against on-time closure rate (means, 95 % CI both ways)",
-        "head_count": "Grid workers (head count)",
-        "staffing_title": "On-time closure rate against grid worker head count (mean, 95 % band)",
-        "target": "target {target:.0%}",
-        "reference": "{label}: {count:,}",
-    },
-    "zh": {
-        "backlog": "未结案件",
-        "day": "天",
-        "hours": "办结时间(小时)",
-        "share_closed": "已办结比例",
-        "kpi_title": "{kpi}:均值及95%置信区间",
-        "backlog_title": "未结案件随时间变化(各次重复均值,95%区间)",
-        "ttc_title": "办结时间与时限",
-        "deadline": "时限",
-        "scenario": "情景",
-        "cost_title": "成本与按时办结率(均值,双向95%置信区间)",
-        "head_count": "网格员人数",
-        "staffing_title": "按时办结率与网格员人数(均值,95%区间)",
-        "target": "目标 {target:.0%}",
-        "reference": "{label}:{count:,}",
-    },
-}
+fonts.install_fallback()
 
 
-@cache
-def cjk_font() -> str | None:
-    """The first installed CJK font family, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
-
-
-@cache
-def resolve_language(language: str) -> str:
-    if language == "zh" and cjk_font() is None:
-        warnings.warn("No CJK font found (Noto Sans CJK, WenQuanYi, SimHei, ...): charts fall back to English labels.",
-                      stacklevel=3)
-        return "en"
-    return language if language in LABELS else "en"
+def text(key: str, language: str = "en", **fields) -> str:
+    return messages.text(key, language, **fields)
 
 
 def label(key: str, language: str = "en") -> str:
-    """A chart text: a KPI's label from the registry, or one of the charts' own texts."""
-    language = resolve_language(language)
-    if registry.find(key) is not None:
-        return registry.label(key, language)
-    return LABELS[language].get(key, LABELS["en"].get(key, key.replace("_", " ")))
+    """A chart text: a KPI's label from the registry, or one of the catalogue's labels."""
+    return messages.kpi_label(key, language)
 
 
 def style(language: str = "en"):
-    """A matplotlib rc context with the house style; draw a whole figure inside it."""
+    """A matplotlib rc context with the house style and the language's fonts; draw a whole figure inside it."""
     rc = {
         "font.size": 15, "axes.titlesize": 19, "axes.labelsize": 16, "xtick.labelsize": 14, "ytick.labelsize": 14,
         "legend.fontsize": 14, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
         "grid.alpha": 0.3, "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "font.family": fonts.families(language), "axes.unicode_minus": True,
+        "axes.formatter.use_mathtext": False, "axes.formatter.limits": (-9, 9),
     }
-    if resolve_language(language) == "zh":
-        rc["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
-        rc["axes.unicode_minus"] = False
     return plt.rc_context(rc)
 
 
-def new_figure(size=SLIDE_SIZE):
-    return plt.subplots(figsize=size, layout="constrained")
+def new_figure(size=SLIDE_SIZE, **kwargs):
+    return plt.subplots(figsize=size, layout="constrained", **kwargs)
 
 
-def kpi_bars(summary: pd.DataFrame, kpi: str, language: str = "en", target: float | None = None):
-    """One bar per scenario: the mean of a KPI with its 95 % CI as error bars."""
+def save(figure, path: Path, close: bool = True, fmt: str | None = None) -> Path:
+    """Write a figure as PNG (exactly 1920 x 1080) or SVG, by `fmt` or else the file's suffix."""
+    try:
+        figure.savefig(path, dpi=CHART_DPI, format=fmt or Path(path).suffix.lstrip("."))
+    finally:
+        if close:
+            plt.close(figure)
+    return Path(path)
+
+
+def write(figure, path: Path, close: bool = True) -> Path:
+    """Save a figure atomically (see `store.atomic_write`) as PNG or SVG by the path's suffix."""
+    fmt = Path(path).suffix.lstrip(".")
+    try:
+        return store.atomic_write(Path(path), lambda tmp: save(figure, tmp, close=False, fmt=fmt))
+    finally:
+        if close:
+            plt.close(figure)
+
+
+def _title_of(name: str, titles: Mapping[str, str] | None) -> str:
+    return (titles or {}).get(name, name)
+
+
+def _wrap(title: str, language: str, width: int = 18) -> str:
+    if language == "zh":
+        return "\n".join(textwrap.wrap(title, width=max(6, width * 2 // 3), break_on_hyphens=False))
+    return "\n".join(textwrap.wrap(title, width=width))
+
+
+def _value_text(value: float, kpi: str, language: str) -> str:
+    if registry.is_share(kpi):
+        return messages.percent(value, language)
+    return messages.number(value, language, 0 if abs(value) >= 100 else 1)
+
+
+def _percent_axis(axis, language: str) -> None:
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: messages.percent(v, language, 0)))
+
+
+def _plain_axis(axis, language: str, scale: float = 1.0) -> None:
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda v, _: messages.number(v / scale, language, 0 if abs(v / scale) >= 10 or v == 0 else 1)))
+
+
+# --------------------------------------------------------------------------- one KPI per scenario
+
+
+def kpi_bars(summary: pd.DataFrame, kpi: str, language: str = "en", target: float | None = None,
+             titles: Mapping[str, str] | None = None):
+    """One bar per scenario: the mean of a KPI with its 95 % CI as error bars (none from one replication)."""
     rows = summary[summary["kpi"] == kpi].reset_index(drop=True)
     with style(language):
         fig, ax = new_figure()
-        _draw_kpi_bars(ax, rows, kpi, language, target)
+        _draw_kpi_bars(ax, rows, kpi, language, target, titles)
     return fig
 
 
-def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: float | None) -> None:
+def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: float | None, titles) -> None:
     x = np.arange(len(rows))
-    low = (rows["mean"] - rows["ci_low"]).clip(lower=0)
-    high = (rows["ci_high"] - rows["mean"]).clip(lower=0)
-    ax.bar(x, rows["mean"], color=[PALETTE[i % len(PALETTE)] for i in x], yerr=[low, high], capsize=8,
-           error_kw={"elinewidth": 2})
-    for i, (value, top) in enumerate(zip(rows["mean"], rows["ci_high"], strict=True)):
-        above = top if np.isfinite(top) else value
-        ax.annotate(_format(value, kpi), (i, above), textcoords="offset points", xytext=(0, 6), ha="center",
-                    va="bottom")
+    varies = rows["interval"].eq("interval").to_numpy()
+    low = np.where(varies, (rows["mean"] - rows["ci_low"]).clip(lower=0), 0)
+    high = np.where(varies, (rows["ci_high"] - rows["mean"]).clip(lower=0), 0)
+    ax.bar(x, rows["mean"], color=[PALETTE[i % len(PALETTE)] for i in x], width=0.6, zorder=2)
+    if varies.any():
+        ax.errorbar(x[varies], rows["mean"][varies], yerr=[low[varies], high[varies]], fmt="none", ecolor="#222222",
+                    capsize=8, elinewidth=2, zorder=3)
+    for i, value in enumerate(rows["mean"]):
+        top = value + high[i]
+        ax.annotate(_value_text(value, kpi, language), (i, top), textcoords="offset points", xytext=(0, 6),
+                    ha="center", va="bottom", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
     if target is not None:
-        ax.axhline(target, color="#444444", linestyle="--", linewidth=1.5)
-        ax.annotate(label("target", language).format(target=target), (1.0, target), xycoords=("axes fraction", "data"),
-                    textcoords="offset points", xytext=(0, 4), ha="right", va="bottom", color="#444444")
-    ax.set_xticks(x, rows["scenario"], rotation=15 if len(rows) > 3 else 0)
-    ax.set_ylabel(label(kpi, language))
-    ax.set_title(label("kpi_title", language).format(kpi=label(kpi, language)))
+        ax.axhline(target, color=REFERENCE_COLOUR, linestyle="--", linewidth=1.5, zorder=1)
+        ax.annotate(text("chart.target", language, value=messages.percent(target, language, 0)), (1.0, target),
+                    xycoords=("axes fraction", "data"), textcoords="offset points", xytext=(8, 0), ha="left",
+                    va="center", color=REFERENCE_COLOUR, annotation_clip=False)
+    ax.set_xticks(x, [_wrap(_title_of(n, titles), language) for n in rows["scenario"]])
+    name = messages.kpi_name(kpi, language)
+    ax.set_ylabel(f"{name} ({messages.unit_text(registry.unit(kpi), language)})"
+                  if registry.find(kpi) and not registry.is_share(kpi) else name)
+    single = not varies.any() and rows["interval"].eq("single").all()
+    ax.set_title(text("chart.kpi_single" if single else "chart.kpi_title", language, kpi=name))
+    ax.grid(axis="x", visible=False)
     if registry.is_share(kpi):
-        ax.set_ylim(0, 1.1)
+        ax.set_ylim(0, 1.12)
+        _percent_axis(ax.yaxis, language)
+    else:
+        ax.set_ylim(0, max(1e-9, float(np.nanmax(rows["mean"] + high))) * 1.15)
+        _plain_axis(ax.yaxis, language)
 
 
-def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = "backlog"):
-    """Open cases over time per scenario: mean over replications with a 95 % band (daily resolution)."""
-    with style(language):
-        fig, ax = new_figure()
-        _draw_backlog(ax, series, language, column)
-    return fig
+# --------------------------------------------------------------------------- open cases over time
 
 
-def _draw_backlog(ax, series: pd.DataFrame, language: str, column: str) -> None:
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def _merge_identical(curves: dict[str, np.ndarray]) -> list[list[str]]:
+    """Scenario names grouped by identical curves, in order of first appearance."""
+    groups: list[list[str]] = []
+    for name, values in curves.items():
+        for group in groups:
+            if _same(curves[group[0]], values):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
+def _joined(names: list[str], language: str) -> str:
+    return messages.text("brief.list_sep", language).join(names)
+
+
+def backlog_over_time(series: pd.DataFrame, language: str = "en", column: str = "backlog",
+                      titles: Mapping[str, str] | None = None, scenarios: Mapping | None = None):
+    """Open cases over time, one panel per scenario (identical ones merged, with a note): mean over replications
+    and a 95 % band where replications differ; warm-up, hiring days and the drain marked when `scenarios`
+    (name -> Scenario) are given."""
     series = series.assign(day_index=np.floor(series["day"]).astype(int))
     daily = series.groupby(["scenario", "replication", "day_index"], sort=False,
                            observed=True)[column].mean().reset_index()
-    for i, (scenario, group) in enumerate(daily.groupby("scenario", sort=False)):
-        stats = group.groupby("day_index")[column].apply(lambda v: t_interval(v.to_numpy())).apply(pd.Series)
-        color = PALETTE[i % len(PALETTE)]
-        ax.plot(stats.index, stats[0], color=color, linewidth=2.5, label=scenario)
-        ax.fill_between(stats.index, stats[1], stats[2], color=color, alpha=0.2, linewidth=0)
-    ax.set_xlabel(label("day", language))
-    ax.set_ylabel(label(column, language))
-    ax.set_title(label("backlog_title", language))
-    ax.legend(frameon=False)
-
-
-def time_to_close(case_logs: dict[str, pd.DataFrame], language: str = "en", deadlines_h: list[float] = ()):
-    """Cumulative share of cases closed against hours since arrival, per scenario, with deadlines marked."""
+    stats = {}
+    for scenario, group in daily.groupby("scenario", sort=False, observed=True):
+        wide = group.pivot(index="day_index", columns="replication", values=column)
+        stats[scenario] = wide.apply(lambda row: pd.Series(t_interval(row.to_numpy())), axis=1)
+    groups = _merge_identical({name: frame.to_numpy() for name, frame in stats.items()})
+    columns = min(3, len(groups))
+    rows = int(np.ceil(len(groups) / columns))
     with style(language):
-        fig, ax = new_figure()
-        _draw_time_to_close(ax, case_logs, language, deadlines_h)
+        fig, axes = new_figure(sharex=True, sharey=True, nrows=rows, ncols=columns, squeeze=False)
+        for i, group in enumerate(groups):
+            ax = axes.flat[i]
+            frame = stats[group[0]]
+            color = PALETTE[i % len(PALETTE)]
+            ax.plot(frame.index, frame[0], color=color, linewidth=2.2)
+            if (frame[2] - frame[1]).fillna(0).gt(0).any():
+                ax.fill_between(frame.index, frame[1], frame[2], color=color, alpha=0.25, linewidth=0)
+            title = _joined([_title_of(n, titles) for n in group], language)
+            ax.set_title(_wrap(title, language, 40 if columns == 1 else 34), fontsize=14 if columns > 1 else 17)
+            if scenarios and group[0] in scenarios:
+                _mark_periods(ax, scenarios[group[0]], language, legend=(i == 0))
+        for ax in axes.flat[len(groups):]:
+            ax.set_visible(False)
+        for ax in axes[-1]:
+            ax.set_xlabel(label("day", language))
+        for ax in axes[:, 0]:
+            ax.set_ylabel(label(column, language))
+            _plain_axis(ax.yaxis, language)
+        for ax in axes.flat:
+            ax.set_ylim(bottom=0)
+        heading = text("chart.backlog_title", language)
+        if any(len(g) > 1 for g in groups):
+            heading += "\n" + text("chart.same_curve", language, names="; ".join(
+                _joined([_title_of(n, titles) for n in g], language) for g in groups if len(g) > 1))
+        fig.suptitle(heading, fontsize=17)
     return fig
 
 
-def _draw_time_to_close(ax, case_logs: dict[str, pd.DataFrame], language: str, deadlines_h) -> None:
-    for i, (scenario, log) in enumerate(case_logs.items()):
-        hours = (log["closed_h"] - log["arrived_h"]).dropna().to_numpy()
-        if len(hours) == 0:
-            continue
-        hours = np.sort(hours)
-        share = np.arange(1, len(hours) + 1) / len(log)
-        step = max(1, len(hours) // 2000)
-        ax.plot(hours[::step], share[::step], color=PALETTE[i % len(PALETTE)], linewidth=2.5, label=scenario)
-    for deadline in sorted(set(deadlines_h)):
-        ax.axvline(deadline, color="#777777", linestyle=":", linewidth=1.2)
-        ax.annotate(f"{deadline:g} h", (deadline, 0.02), rotation=90, va="bottom", ha="right", color="#555555")
-    ax.set_xscale("log")
-    ax.set_xlabel(label("hours", language))
-    ax.set_ylabel(label("share_closed", language))
-    ax.set_ylim(0, 1.02)
-    ax.set_title(label("ttc_title", language))
-    ax.legend(frameon=False, loc="upper left")
+def _mark_periods(ax, scenario, language: str, legend: bool) -> None:
+    """Shade the warm-up and the drain; a line at each hiring day."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    ax.axvspan(0, start, color="#999999", alpha=0.18, linewidth=0,
+               label=text("chart.warm_up", language) if legend else None)
+    if scenario.drain_days:
+        ax.axvspan(end, end + scenario.drain_days, color="#999999", alpha=0.08, linewidth=0, hatch="//",
+                   label=text("chart.drain", language) if legend else None)
+    for batch in scenario.workforce.hiring_batches:
+        ax.axvline(batch.start_day, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.5)
+        ax.annotate(text("chart.hiring", language, count=messages.number(batch.size, language)),
+                    (batch.start_day, 1.0), xycoords=("data", "axes fraction"), textcoords="offset points",
+                    xytext=(3, -3), ha="left", va="top", fontsize=11, color=REFERENCE_COLOUR)
+    if legend:
+        ax.legend(frameon=False, loc="upper right", fontsize=11)
 
 
-def _format(value: float, kpi: str) -> str:
-    if registry.is_share(kpi):
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+# --------------------------------------------------------------------------- time to close
 
 
-def cost_vs_on_time(summary: pd.DataFrame, language: str = "en"):
-    """Each scenario as a point: annual cost against on-time rate, 95 % CIs both ways; None without a cost KPI."""
+def time_to_close(case_logs: dict[str, pd.DataFrame], language: str = "en", deadlines_h=(),
+                  titles: Mapping[str, str] | None = None):
+    """Cumulative share of cases closed against hours since arrival (replication 0), one line per distinct curve
+    (scenarios with identical curves merged and said to coincide), each deadline marked and named.
+
+    `deadlines_h`: hours, or (hours, what) pairs with what = "category" or "department".
+    """
+    curves = {}
+    for scenario, log in case_logs.items():
+        hours = np.sort((log["closed_h"] - log["arrived_h"]).dropna().to_numpy())
+        if len(hours):
+            curves[scenario] = np.concatenate([hours, [len(log)]])  # the count of cases tells curves apart too
+    groups = _merge_identical(curves)
+    with style(language):
+        fig, ax = new_figure()
+        for i, group in enumerate(groups):
+            values = curves[group[0]]
+            hours, total = values[:-1], values[-1]
+            share = np.arange(1, len(hours) + 1) / total
+            step = max(1, len(hours) // 2000)
+            names = _joined([_title_of(n, titles) for n in group], language)
+            if len(group) > 1:
+                names = text("chart.same_curve", language, names=names)
+            ax.plot(hours[::step], share[::step], color=PALETTE[i % len(PALETTE)], linewidth=2.5,
+                    label="\n".join(textwrap.wrap(names, 70 if language == "en" else 36)))
+        for j, (deadline, what) in enumerate(_deadlines(deadlines_h)):
+            ax.axvline(deadline, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.3)
+            ax.annotate(text("chart.deadline", language, value=messages.number(deadline, language),
+                             what=text(f"chart.deadline_{what}", language)),
+                        (deadline, 0.03 + 0.25 * (j % 2)), rotation=90, va="bottom", ha="right", fontsize=12,
+                        color=REFERENCE_COLOUR, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                                      "edgecolor": "none", "alpha": 0.85})
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336, 720]))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: messages.number(v, language, 0)))
+        all_hours = np.concatenate([c[:-1] for c in curves.values()]) if curves else np.array([1.0])
+        ax.set_xlim(max(0.5, float(np.min(all_hours[all_hours > 0])) if (all_hours > 0).any() else 0.5),
+                    max(float(np.max(all_hours)), *(d for d, _ in _deadlines(deadlines_h)), 2.0) * 1.1)
+        ax.set_xlabel(label("hours", language))
+        ax.set_ylabel(label("share_closed", language))
+        ax.set_ylim(0, 1.02)
+        _percent_axis(ax.yaxis, language)
+        ax.set_title(text("chart.ttc_title", language))
+        ax.legend(frameon=False, loc="upper left", fontsize=13)
+    return fig
+
+
+def _deadlines(deadlines_h) -> list[tuple[float, str]]:
+    pairs = [(float(d), "category") if not isinstance(d, tuple) else (float(d[0]), d[1]) for d in deadlines_h]
+    seen: dict[float, str] = {}
+    for hours, what in pairs:
+        seen.setdefault(hours, what)
+    return sorted(seen.items())
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping[str, str] | None = None):
+    """Each scenario as a point, labelled directly: annual cost (its CI only if the cost varies) against the
+    on-time rate with its 95 % CI; None without a cost KPI."""
     cost = summary[summary["kpi"] == COST_KPI].set_index("scenario")
     rate = summary[summary["kpi"] == "on_time_rate"].set_index("scenario")
     names = [n for n in dict.fromkeys(summary["scenario"]) if n in cost.index and n in rate.index]
     if not names or cost.loc[names, "mean"].isna().all():
         return None
+    scale = 1e6 if language == "en" else 1e4  # million yuan; 万元
     with style(language):
         fig, ax = new_figure()
+        xs = cost.loc[names, "mean"].to_numpy(float) / scale
+        ys = rate.loc[names, "mean"].to_numpy(float)
         for i, name in enumerate(names):
             c, r = cost.loc[name], rate.loc[name]
-            ax.errorbar(c["mean"], r["mean"], xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"],
-                                                                                            0)]],
-                        yerr=[[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]], fmt="o",
-                        markersize=11, capsize=6, color=PALETTE[i % len(PALETTE)], label=name)
-        ax.set_xlabel(label(COST_KPI, language))
+            xerr = ([[max(c["mean"] - c["ci_low"], 0) / scale], [max(c["ci_high"] - c["mean"], 0) / scale]]
+                    if c["interval"] == "interval" else None)
+            yerr = ([[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]]
+                    if r["interval"] == "interval" else None)
+            ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="o", markersize=11, capsize=6,
+                        color=PALETTE[i % len(PALETTE)])
+        _direct_labels(ax, xs, ys, [_title_of(n, titles) for n in names], language)
+        span = max(float(np.ptp(xs)), 0.05 * float(np.max(np.abs(xs))) or 1.0)
+        ax.set_xlim(float(np.min(xs)) - 0.25 * span, float(np.max(xs)) + 0.9 * span)
+        low = float(np.nanmin(rate.loc[names, "ci_low"].fillna(rate.loc[names, "mean"])))
+        high = float(np.nanmax(rate.loc[names, "ci_high"].fillna(rate.loc[names, "mean"])))
+        pad = max(0.02, 0.15 * (high - low))
+        ax.set_ylim(max(0.0, low - pad), min(1.0, high + pad))
+        _percent_axis(ax.yaxis, language)
+        _plain_axis(ax.xaxis, language)
+        ax.set_xlabel(text("chart.cost_axis", language))
         ax.set_ylabel(label("on_time_rate", language))
-        ax.set_title(label("cost_title", language))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.legend(frameon=False)
+        fig.suptitle(text("chart.cost_title", language), fontsize=19)
+        ax.set_title(text("chart.cost_note", language), fontsize=13, color="#444444")
     return fig
+
+
+def _direct_labels(ax, xs: np.ndarray, ys: np.ndarray, names: list[str], language: str) -> None:
+    """A label right of each point; labels of points at about the same place are stacked so that none overlaps."""
+    gap = 0.06 * max(float(np.ptp(ys)), 0.02)
+    near_x = 0.1 * max(float(np.ptp(xs)), 1e-9) + 1e-9
+    shifted = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=14, y=0, units="points")
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(ys, kind="stable"):
+        y = float(ys[i])
+        while any(abs(px - xs[i]) < near_x and abs(py - y) < gap for px, py in placed):
+            y += gap
+        placed.append((float(xs[i]), y))
+        ax.text(xs[i], y, "\n".join(textwrap.wrap(names[i], 40 if language == "en" else 20)), transform=shifted,
+                fontsize=13, va="center", ha="left")
+
+
+# --------------------------------------------------------------------------- staffing
 
 
 def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: int | None = None,
                    reference_label: str = "", language: str = "en"):
-    """On-time rate (mean, 95 % band) against head count; cost on a second axis when the table has it."""
+    """On-time rate (mean, 95 % band) against head count, the target and the reference in one neutral colour;
+    the annual cost on a second axis from zero when the table has it."""
     with style(language):
         fig, ax = new_figure()
         x = table["head_count"].to_numpy()
-        ax.plot(x, table["on_time_mean"], marker="o", color=PALETTE[0], linewidth=2.5, label=label("on_time_rate",
-                                                                                                   language))
-        ax.fill_between(x, table["on_time_ci_low"], table["on_time_ci_high"], color=PALETTE[0], alpha=0.2, linewidth=0)
+        handles = ax.plot(x, table["on_time_mean"], marker="o", color=PALETTE[0], linewidth=2.5,
+                          label=label("on_time_rate", language))
+        ax.fill_between(x, table["on_time_ci_low"], table["on_time_ci_high"], color=PALETTE[0], alpha=0.2,
+                        linewidth=0)
         if target is not None:
-            ax.axhline(target, color="#444444", linestyle="--", linewidth=1.5,
-                       label=label("target", language).format(target=target))
+            handles.append(ax.axhline(target, color=REFERENCE_COLOUR, linestyle="--", linewidth=1.5,
+                                      label=text("chart.target", language,
+                                                 value=messages.percent(target, language, 0))))
         if reference is not None:
-            ax.axvline(reference, color=PALETTE[3], linestyle=":", linewidth=2,
-                       label=label("reference", language).format(label=reference_label or "reference", count=reference))
+            handles.append(ax.axvline(reference, color=REFERENCE_COLOUR, linestyle=":", linewidth=2,
+                                      label=text("chart.reference", language,
+                                                 label=reference_label or text("chart.reference_default", language),
+                                                 count=messages.number(reference, language))))
         ax.set_xlabel(label("head_count", language))
         ax.set_ylabel(label("on_time_rate", language))
         ax.set_ylim(0, 1.05)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_title(label("staffing_title", language))
+        _percent_axis(ax.yaxis, language)
+        _plain_axis(ax.xaxis, language)
+        ax.set_title(text("chart.staffing_title", language))
         if "cost_mean" in table and table["cost_mean"].notna().any():
+            scale = 1e6 if language == "en" else 1e4
             twin = ax.twinx()
-            twin.plot(x, table["cost_mean"], marker="s", color=PALETTE[1], linewidth=2, label=label(COST_KPI, language))
-            twin.fill_between(x, table["cost_ci_low"], table["cost_ci_high"], color=PALETTE[1], alpha=0.15, linewidth=0)
-            twin.set_ylabel(label(COST_KPI, language))
-            twin.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            handles += twin.plot(x, table["cost_mean"] / scale, marker="s", color=PALETTE[1], linewidth=2,
+                                 label=text("chart.cost_line", language))
+            if (table["cost_ci_high"] - table["cost_ci_low"]).fillna(0).gt(0).any():
+                twin.fill_between(x, table["cost_ci_low"] / scale, table["cost_ci_high"] / scale, color=PALETTE[1],
+                                  alpha=0.15, linewidth=0)
+            twin.set_ylabel(text("chart.cost_axis", language))
+            twin.set_ylim(0, float(np.nanmax(table["cost_mean"])) / scale * 1.1)
+            _plain_axis(twin.yaxis, language)
             twin.grid(False)
-            twin.legend(frameon=False, loc="lower right")
-        ax.legend(frameon=False, loc="lower left" if "cost_mean" not in table else "upper left")
+            twin.spines["right"].set_visible(True)
+        ax.legend(handles=handles, frameon=False, loc="lower center")
     return fig
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import registry
+from ..analysis import messages, registry
 from ..results import store
-from . import tables
+from . import charts, tables
 from .formatting import difference_text, estimate_text
 
-CHART_DPI = 144  # 13.33 x 7.5 in at 144 dpi = 1920 x 1080 px, a 16:9 slide
+CHART_DPI = charts.CHART_DPI  # 13.33 x 7.5 in at 144 dpi = 1920 x 1080 px, a 16:9 slide
 
 
 def display(obj) -> None:
@@ -35,9 +35,7 @@ def save_chart(figure, folder: str | Path | None, stem: str) -> list[Path]:
         return []
     folder = store.prepare_folder(Path(folder))
     name = store.safe_name(stem)
-    return [store.atomic_write(folder / f"{name}.{fmt}",
-                               lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt, dpi=CHART_DPI))
-            for fmt in ("png", "svg")]
+    return [charts.write(figure, folder / f"{name}.{fmt}", close=False) for fmt in ("png", "svg")]
 
 
 def show_chart(figure, folder: str | Path | None = None, stem: str = "chart") -> list[Path]:
@@ -51,11 +49,14 @@ def show_chart(figure, folder: str | Path | None = None, stem: str = "chart") ->
         plt.close(figure)
 
 
-def kpi_frame(summary: pd.DataFrame, kpis=None, differences: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per KPI and scenario: label, unit, mean [95 % CI], and (if given) the paired difference from baseline.
+def kpi_frame(summary: pd.DataFrame, kpis=None, differences: pd.DataFrame | None = None, language: str = "en",
+              titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per KPI and scenario: label, unit, mean [95 % CI], and (if given) the paired difference from baseline;
+    column names and texts in the language, scenarios by their titles.
 
     Default: the KPIs of the service, flow and workload groups of the registry that the summary has.
     """
+    t = lambda key: messages.text(key, language)  # noqa: E731
     kpis = kpis or [k for group in ("service", "flow", "workload") for k in tables.present(summary, group)]
     rows = []
     scenarios = list(dict.fromkeys(summary["scenario"]))
@@ -65,20 +66,23 @@ def kpi_frame(summary: pd.DataFrame, kpis=None, differences: pd.DataFrame | None
             if match.empty:
                 continue
             r = match.iloc[0]
-            row = {"KPI": registry.label(kpi), "unit": registry.unit(kpi), "scenario": scenario,
-                   "mean [95 % CI]": estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi)}
+            row = {t("table.kpi"): messages.kpi_label(kpi, language),
+                   t("table.unit"): messages.unit_text(registry.unit(kpi), language),
+                   t("table.scenario"): (titles or {}).get(scenario, scenario),
+                   t("table.estimate"): estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi,
+                                                      language)}
             if differences is not None:
-                row["difference vs baseline [95 % CI]"] = _difference_text(differences, scenario, kpi)
+                row[t("table.difference")] = _difference_text(differences, scenario, kpi, language)
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _difference_text(differences: pd.DataFrame, scenario: str, kpi: str) -> str:
+def _difference_text(differences: pd.DataFrame, scenario: str, kpi: str, language: str = "en") -> str:
     match = differences[(differences["scenario"] == scenario) & (differences["kpi"] == kpi)]
     if match.empty:
-        return "baseline"
+        return messages.text("baseline_cell", language)
     r = match.iloc[0]
-    return difference_text(r["difference"], r["ci_low"], r["ci_high"], r["interval"], r["significant"], kpi)
+    return difference_text(r["difference"], r["ci_low"], r["ci_high"], r["interval"], r["significant"], kpi, language)
 
 
 def show_table(frame: pd.DataFrame) -> None:

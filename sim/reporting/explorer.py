@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis import messages
 from ..errors import InputError
 from ..experiment.runs import Replications, replicate_many
 from ..params import Scenario, load_scenario
+from ..params.base import in_language
 from . import charts
 from .display import display, kpi_frame, show_chart, show_table
 from .notebook import as_overrides, deadlines_of
@@ -46,20 +48,19 @@ def schema_has(path: str) -> bool:
     return True
 
 
-DEADLINE_NOTE = ("Unless the scenario turns on the departments' responses (deadline_response: overtime, compression, "
-                 "supervision; luzhou_deadline_*.yaml), the deadline is a measuring stick only: nobody works "
-                 "differently under a shorter limit, so times to close and backlogs stay the same and only the share "
-                 "counted late moves.")
+DEADLINE_NOTE = messages.text("explorer.deadline_note")
 
 
-def levers(scenario: Scenario | None = None) -> list[Lever]:
+def levers(scenario: Scenario | None = None, language: str = "en") -> list[Lever]:
     """The explorer's main levers, declared as data: those whose parameter is in the schema and, given a
-    scenario, that change some behaviour in it."""
+    scenario, that change some behaviour in it; labels in the language."""
     import ipywidgets as w
+
+    t = lambda key: messages.text(key, language)  # noqa: E731
 
     def batches_widget(s: Scenario):
         total = sum(b.size for b in s.workforce.hiring_batches)
-        return w.IntSlider(value=total, min=0, max=max(4000, total), step=50, description="hired (2 batches)",
+        return w.IntSlider(value=total, min=0, max=max(4000, total), step=50, description=t("explorer.hired"),
                            continuous_update=False, style={"description_width": "initial"})
 
     def batches_overrides(total: int) -> list[str]:
@@ -69,28 +70,27 @@ def levers(scenario: Scenario | None = None) -> list[Lever]:
         return [f"workforce.hiring_batches=[{{size: {first}, start_day: 7}}, {{size: {total - first}, start_day: 14}}]"]
 
     candidates = [
-        Lever("grid workers", "workforce.grid_workers",
+        Lever(t("explorer.grid_workers"), "workforce.grid_workers",
               lambda s: w.IntSlider(value=s.workforce.grid_workers, min=0, max=max(5000, 2 * s.workforce.grid_workers),
-                                    step=10, description="grid workers", continuous_update=False),
+                                    step=10, description=t("explorer.grid_workers"), continuous_update=False),
               lambda v: [f"workforce.grid_workers={v}"]),
-        Lever("hiring batches", "workforce.hiring_batches", batches_widget, batches_overrides),
-        Lever("department deadline", "dispatch.resolution_deadline_h",
+        Lever(t("explorer.hired"), "workforce.hiring_batches", batches_widget, batches_overrides),
+        Lever(t("explorer.deadline"), "dispatch.resolution_deadline_h",
               lambda s: w.Dropdown(options=sorted({24.0, 48.0, 72.0, 120.0, 168.0, s.dispatch.resolution_deadline_h}),
-                                   value=s.dispatch.resolution_deadline_h, description="deadline (h)"),
-              lambda v: [f"dispatch.resolution_deadline_h={v}"], note=DEADLINE_NOTE),
-        Lever("queue discipline", "dispatch.queue_discipline",
-              lambda s: w.ToggleButtons(options=[("FIFO", "fifo"), ("plain FCFS", "fcfs"), ("earliest deadline", "edf"),
-                                                 ("least slack", "lsf")],
-                                        value=s.dispatch.queue_discipline, description="queue"),
+                                   value=s.dispatch.resolution_deadline_h, description=t("explorer.deadline")),
+              lambda v: [f"dispatch.resolution_deadline_h={v}"], note=t("explorer.deadline_note")),
+        Lever(t("explorer.queue"), "dispatch.queue_discipline",
+              lambda s: w.ToggleButtons(options=[(t("explorer.fifo"), "fifo"), (t("explorer.edf"), "edf")],
+                                        value=s.dispatch.queue_discipline, description=t("explorer.queue")),
               lambda v: [f"dispatch.queue_discipline={v}"]),
-        Lever("reserve ratio", "reserve_pool.ratio_to_communities",
+        Lever(t("explorer.reserve"), "reserve_pool.ratio_to_communities",
               lambda s: w.FloatSlider(value=s.reserve_pool.ratio_to_communities, min=0, max=4, step=0.5,
-                                      description="reserve pool (x communities)", continuous_update=False,
+                                      description=t("explorer.reserve"), continuous_update=False,
                                       style={"description_width": "initial"}),
               lambda v: [f"reserve_pool.ratio_to_communities={v}"], acts=lambda s: s.secretaries.leave),
-        Lever("horizon", "horizon_days",
+        Lever(t("explorer.horizon"), "horizon_days",
               lambda s: w.IntSlider(value=s.horizon_days, min=s.warm_up_days + 7, max=max(365, s.horizon_days),
-                                    step=7, description="horizon (days)", continuous_update=False,
+                                    step=7, description=t("explorer.horizon"), continuous_update=False,
                                     style={"description_width": "initial"}),
               lambda v: [f"horizon_days={v}"]),
     ]
@@ -111,7 +111,7 @@ class Explorer:
         self.replications, self.seed, self.language = replications, seed, language
         self.output = w.Output()
         self.status = w.HTML()
-        self.picker = w.Dropdown(options=list(self.files), description="scenario")
+        self.picker = w.Dropdown(options=list(self.files), description=messages.text("explorer.scenario", language))
         self.picker.observe(lambda _: self._rebuild(), names="value")
         self.box = w.VBox()
         self.widget = w.VBox([self.picker, self.box, self.status, self.output])
@@ -124,7 +124,7 @@ class Explorer:
         import ipywidgets as w
 
         scenario = self._base()
-        self.controls = [(lever, lever.make(scenario)) for lever in levers(scenario)]
+        self.controls = [(lever, lever.make(scenario)) for lever in levers(scenario, self.language)]
         for _, control in self.controls:
             control.observe(lambda _: self.render(), names="value")
         rows = [w.HBox([c for _, c in self.controls[i:i + 3]]) for i in range(0, len(self.controls), 3)]
@@ -149,27 +149,31 @@ class Explorer:
             # e.g. hiring batches that start after a shortened horizon: run without them, and say so
             kept = [o for o in overrides if not o.startswith("workforce.hiring_batches=")]
             scenario = load_scenario(self.files[self.picker.value], kept + ["workforce.hiring_batches=[]"])
-            self.note = " Hiring batches left out: they would start after the horizon."
+            self.note = messages.text("explorer.no_hiring", self.language)
             return scenario
 
     def render(self) -> Replications | None:
         """Run the short simulation with the current settings and redraw; return the results."""
 
-        self.status.value = "running..."
+        self.status.value = messages.text("explorer.running", self.language)
         self.note = ""
         with self.output:
             self.output.clear_output(wait=True)
             try:
                 scenario = self._scenario()
             except InputError as error:
-                self.status.value = f"<b>Not valid:</b> {error}"
+                self.status.value = messages.text("explorer.not_valid", self.language, error=error)
                 return None
             results = replicate_many([scenario], self.replications, self.seed, keep_case_log=True)
-            show_table(kpi_frame(results.summary).drop(columns="scenario"))
-            show_chart(charts.backlog_over_time(results.timeseries, self.language))
+            show_table(kpi_frame(results.summary, language=self.language).drop(
+                columns=messages.text("table.scenario", self.language)))
+            show_chart(charts.backlog_over_time(results.timeseries, self.language,
+                                                scenarios={scenario.name: scenario}))
             show_chart(charts.time_to_close(results.case_logs, self.language, deadlines_of([scenario])))
-        self.status.value = (f"{scenario.name}: {self.replications} replication(s), {scenario.horizon_days} days, "
-                             f"{scenario.workforce.final_grid_workers:,} grid workers at the end.{self.note}")
+        self.status.value = messages.text(
+            "explorer.status", self.language, scenario=in_language(scenario.title, self.language, scenario.name),
+            replications=self.replications, days=scenario.horizon_days,
+            workers=messages.number(scenario.workforce.final_grid_workers, self.language), note=self.note)
         return results
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import registry
+from ..analysis import messages, registry
 from ..analysis.behaviour import TOLERANCE, yardstick_only, yardstick_split
 from ..analysis.statistics import paired_differences, summarise
 from ..experiment.runs import Replications, collect, replicate_many, simulate
 from ..params import Scenario, load_scenario
+from ..params.base import in_language
 from ..results import store
 from ..results.markers import MARKER, write_marker
 from . import charts
@@ -95,13 +96,18 @@ def deadlines_of(scenarios: list[Scenario]) -> list[float]:
     return sorted(values)
 
 
-def show_scenario_kpis(run: ScenarioRun) -> None:
-    markdown(f"**{run.scenario.name}**: {run.scenario.description or ''}  \n"
-             f"{int(run.results.per_replication['replication'].nunique())} replication(s), "
-             f"{run.scenario.horizon_days} days (warm-up {run.scenario.warm_up_days}, drain "
-             f"{run.scenario.drain_days}); "
-             f"content hash `{run.scenario.content_hash()}`")
-    show_table(kpi_frame(run.results.summary).drop(columns="scenario"))
+def show_scenario_kpis(run: ScenarioRun, language: str = "en") -> None:
+    scenario = run.scenario
+    heading = messages.text("notebook.scenario_heading", language,
+                            title=in_language(scenario.title, language, scenario.name),
+                            description=in_language(scenario.description, language))
+    sizing = messages.text("notebook.scenario_sizing", language,
+                           replications=int(run.results.per_replication["replication"].nunique()),
+                           days=scenario.horizon_days, warm_up=scenario.warm_up_days, drain=scenario.drain_days,
+                           hash=scenario.content_hash())
+    markdown(f"**{heading}**  \n{sizing}")
+    frame = kpi_frame(run.results.summary, language=language)
+    show_table(frame.drop(columns=messages.text("table.scenario", language)))
 
 
 SCORECARD_COLUMNS = ["unit", "period", "start_day", "end_day", "arrived", "closed", "on_time_rate", "overdue",
@@ -156,6 +162,26 @@ class BatchResults:
     baseline: str
     failed: list[dict]
     differences: pd.DataFrame | None
+    folder: Path = Path()
+
+    def titles(self, language: str = "en") -> dict[str, str]:
+        """Scenario name -> its title in the language (the batch file's, the scenario file's, else the name)."""
+        return {entry["name"]: (entry.get("title") or {}).get(language) or entry["name"]
+                for entry in self.manifest["scenarios"]}
+
+    def descriptions(self, language: str = "en") -> dict[str, str]:
+        return {entry["name"]: (entry.get("description") or {}).get(language, "")
+                for entry in self.manifest["scenarios"]}
+
+    def batch_text(self, key: str, language: str = "en") -> str:
+        """The batch's title, question or description in the language ('' when it has none)."""
+        value = self.manifest.get(key) or ""
+        return value.get(language, "") if isinstance(value, dict) else str(value)
+
+    @property
+    def names(self) -> list[str]:
+        """The completed scenarios, in the batch's order."""
+        return list(self.scenarios)
 
 
 def load_batch(results_dir: str | Path) -> BatchResults:
@@ -189,48 +215,62 @@ def load_batch(results_dir: str | Path) -> BatchResults:
     if baseline not in scenarios:
         baseline = next(iter(scenarios))
     differences = paired_differences(per_replication, baseline) if len(scenarios) > 1 else None
-    return BatchResults(manifest, results, scenarios, baseline, failed, differences)
+    return BatchResults(manifest, results, scenarios, baseline, failed, differences, results_dir)
 
 
-def show_batch_status(batch: BatchResults) -> None:
+def write_brief(batch: BatchResults, out: str | Path, language: str = "en"):
+    """Write the batch's meeting brief (report.html, report.pptx, charts/) into out; see `brief.write_brief`."""
+    from .brief import write_brief as write
+
+    return write(batch, out, language)
+
+
+def show_findings(batch: BatchResults, language: str = "en") -> None:
+    """The brief's question and findings, as the notebook's first output."""
+    from .brief import findings
+
+    found = findings(batch, language)
+    lines = [f"{i}. {finding.text}" for i, finding in enumerate(found, start=1)]
+    markdown(f"## {messages.text('brief.findings', language)}\n\n"
+             + ("\n".join(lines) if lines else messages.text("brief.no_findings", language)))
+
+
+def show_batch_status(batch: BatchResults, language: str = "en") -> None:
     m = batch.manifest
-    markdown(f"## Batch `{m['batch']}`\n\n{len(m['scenarios'])} scenario(s) x {m['replications']} replication(s), "
-             f"seed {m['seed']}, code version `{m['code_version']}`. Scenarios share their random numbers "
-             f"(common random numbers), so differences from the baseline **{batch.baseline}** are paired.")
-    rows = [{"scenario": s["name"], "status": "complete" if s not in batch.failed else "FAILED",
-             "content hash": s["content_hash"], "overrides": "; ".join(s["overrides"]),
-             "reason": s.get("error", "") if s in batch.failed else ""} for s in m["scenarios"]]
+    markdown(messages.text("notebook.batch_status", language, batch=m["batch"],
+                           scenarios=len(m["scenarios"]), replications=m["replications"], seed=m["seed"],
+                           version=m["code_version"], baseline=batch.titles(language)[batch.baseline]))
+    t = lambda key: messages.text(key, language)  # noqa: E731
+    titles = batch.titles(language)
+    rows = [{t("table.scenario"): titles[s["name"]], t("audit.status"): s["status"],
+             t("audit.hash"): s["content_hash"], t("audit.overrides"): "; ".join(s["overrides"])}
+            for s in m["scenarios"]]
     show_table(pd.DataFrame(rows))
     if batch.failed:
-        markdown("**Failed scenarios are left out of the comparison below:** "
-                 + ", ".join(f"{s['name']} ({s.get('error') or 'no complete results'})" for s in batch.failed))
+        markdown(messages.text("brief.failed", language, names=", ".join(
+            f"{titles[s['name']]} ({s.get('error') or '-'})" for s in batch.failed)))
 
 
-def show_comparison_table(batch: BatchResults) -> None:
-    markdown("Mean over replications with its 95 % confidence interval; the difference from the baseline is "
-             "paired (same seeds), with its own 95 % CI; `*` marks a difference whose CI excludes 0.")
-    show_table(kpi_frame(batch.results.summary, differences=batch.differences))
+def show_comparison_table(batch: BatchResults, language: str = "en") -> None:
+    markdown(messages.text("brief.kpi_note", language))
+    show_table(kpi_frame(batch.results.summary, differences=batch.differences, language=language,
+                         titles=batch.titles(language)))
 
 
-def show_behaviour_notes(batch: BatchResults) -> None:
+def show_behaviour_notes(batch: BatchResults, language: str = "en") -> None:
     """Say which scenarios handle their cases alike, so that their on-time rates differ only by the yardstick."""
-    groups = yardstick_only(batch.results.per_replication)
-    if not groups:
-        markdown("Every scenario whose on-time rate differs from another's also handles cases differently (times "
-                 "to close, waits, backlogs or workloads).")
-    for group in groups:
+    for group in yardstick_only(batch.results.per_replication):
+        titles = batch.titles(language)
         summary = batch.results.summary
         rates = [summary[(summary["scenario"] == name) & (summary["kpi"] == "on_time_rate")]["mean"].iloc[0]
                  for name in group]
-        listed = ", ".join(f"**{name}** ({100 * rate:.1f} %)" for name, rate in zip(group, rates, strict=True))
-        markdown(f"{listed} handle their cases alike: times to close, waits, backlogs and workloads agree within "
-                 f"{100 * TOLERANCE:g} % in every replication. Their on-time rates differ because the cases are "
-                 "measured against different deadlines, not because anyone works differently (the departments' "
-                 "responses to deadlines, `deadline_response`, are off in them).")
-    show_yardstick_split(batch)
+        markdown(messages.text("finding.same_behaviour", language, names=", ".join(titles[n] for n in group),
+                               tolerance=messages.percent(TOLERANCE, language, 1),
+                               rates=", ".join(messages.percent(r, language) for r in rates)))
+    show_yardstick_split(batch, language)
 
 
-def show_yardstick_split(batch: BatchResults) -> None:
+def show_yardstick_split(batch: BatchResults, language: str = "en") -> None:
     """Where scenarios measure their whistled cases against a common limit: how much of each on-time difference
     is behaviour and how much the yardstick."""
     split = yardstick_split(batch.results.per_replication, batch.baseline)
@@ -243,20 +283,25 @@ def show_yardstick_split(batch: BatchResults) -> None:
     show_table(points.rename(columns={"mean": "mean (pp)", "low": "CI low", "high": "CI high"}))
 
 
-def show_comparison_charts(batch: BatchResults, charts_dir: str | Path | None = None, language: str = "en",
+def show_comparison_charts(batch: BatchResults, language: str = "en", charts_dir: str | Path | None = None,
                            target: float | None = None) -> list[Path]:
-    """The meeting charts: on-time rate with CIs, time to close, backlog, cost against on-time rate."""
+    """The meeting charts (as in the brief): on-time rate with CIs, time to close, open cases, cost."""
+    from .brief import deadline_kinds
+
     target = target if target is not None else batch.manifest.get("target_on_time_rate")
+    titles = batch.titles(language)
+    summary = batch.results.summary
     written = []
-    written += show_chart(charts.kpi_bars(batch.results.summary, "on_time_rate", language, target=target),
+    written += show_chart(charts.kpi_bars(summary, "on_time_rate", language, target=target, titles=titles),
                           charts_dir, "on_time_rate")
     if batch.results.case_logs:
-        deadlines = deadlines_of(list(batch.scenarios.values()))
-        written += show_chart(charts.time_to_close(batch.results.case_logs, language, deadlines), charts_dir,
-                              "time_to_close")
-    written += show_chart(charts.backlog_over_time(batch.results.timeseries, language), charts_dir, "backlog")
-    written += show_chart(charts.kpi_bars(batch.results.summary, "ttc_p90_h", language), charts_dir, "ttc_p90_h")
-    figure = charts.cost_vs_on_time(batch.results.summary, language)
+        written += show_chart(charts.time_to_close(batch.results.case_logs, language,
+                                                   deadline_kinds(list(batch.scenarios.values())), titles),
+                              charts_dir, "time_to_close")
+    written += show_chart(charts.backlog_over_time(batch.results.timeseries, language, titles=titles,
+                                                   scenarios=batch.scenarios), charts_dir, "backlog")
+    written += show_chart(charts.kpi_bars(summary, "ttc_p90_h", language, titles=titles), charts_dir, "ttc_p90_h")
+    figure = charts.cost_vs_on_time(summary, language, titles)
     if figure is not None:
         written += show_chart(figure, charts_dir, "cost_vs_on_time")
     figure = charts.deadline_trade_off(batch.results.summary, language)

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import __version__
 from ..experiment.runs import Replications
 from ..params import Scenario
+from ..params.base import in_language
 from ..results import manifest, store
 from . import charts
 from .tables import provenance_frame
@@ -74,12 +75,18 @@ def run_description(scenarios: list[Scenario], *, seed: int, replications: int, 
 
 
 def _write_charts(folder: Path, results: Replications, scenarios: list[Scenario], language: str) -> list[Path]:
+    """The run's charts as 1920 x 1080 PNGs, scenarios by their titles."""
+    titles = {s.name: in_language(s.title, language, s.name) for s in scenarios}
+    by_name = {s.name: s for s in scenarios}
     written = []
     for kpi in ("on_time_rate", "ttc_p90_h", "grid_worker_utilisation"):
-        written.append(store.write_figure(charts.kpi_bars(results.summary, kpi, language), folder / f"{kpi}.png"))
-    written.append(store.write_figure(charts.backlog_over_time(results.timeseries, language), folder / "backlog.png"))
+        written.append(charts.write(charts.kpi_bars(results.summary, kpi, language, titles=titles),
+                                    folder / f"{kpi}.png"))
+    written.append(charts.write(charts.backlog_over_time(results.timeseries, language, titles=titles,
+                                                         scenarios=by_name), folder / "backlog.png"))
     if results.case_logs:
         deadlines = sorted({c.deadline_h for s in scenarios for c in s.cases.categories.values() if c.deadline_h})
-        written.append(store.write_figure(charts.time_to_close(results.case_logs, language, deadlines),
-                                          folder / "time_to_close.png"))
+        deadlines += sorted({(s.dispatch.resolution_deadline_h, "department") for s in scenarios})
+        written.append(charts.write(charts.time_to_close(results.case_logs, language, deadlines, titles),
+                                    folder / "time_to_close.png"))
     return written

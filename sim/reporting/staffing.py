@@ -27,6 +27,11 @@ def staffing_sweep(scenario_file: str | Path, overrides: list[str] | dict[str, A
     return staffing_table(results.summary, dict(zip((s.name for s in scenarios), counts, strict=True)))
 
 
+def head_count_after_hiring(scenario_file: str | Path) -> int:
+    """The scenario file's grid workers once every hiring batch is on duty (the staffing chart's reference)."""
+    return load_scenario(scenario_file).workforce.final_grid_workers
+
+
 def staffing_table(summary: pd.DataFrame, head_count_of: dict[str, int]) -> pd.DataFrame:
     rows = []
     for name, count in head_count_of.items():

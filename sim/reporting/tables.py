@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from ..analysis import registry
+from ..analysis import messages, registry
 from ..params import Scenario, provenance
 from .formatting import difference_text, estimate_text
 
@@ -22,53 +22,54 @@ def present(summary: pd.DataFrame, group: str) -> list[str]:
     return [kpi for kpi in registry.in_group(group) if kpi in have]
 
 
-def kpi_table(summary: pd.DataFrame, kpis) -> str:
+def kpi_table(summary: pd.DataFrame, kpis, language: str = "en") -> str:
     """KPIs as rows (label and name), scenarios as columns: 'mean [ci_low, ci_high]'."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
     for kpi in kpis:
-        row = {"KPI": f"{registry.label(kpi)} ({kpi})"}
+        row = {messages.text("table.kpi", language): f"{registry.label(kpi, language)} ({kpi})"}
         for scenario in scenarios:
             match = summary[(summary["kpi"] == kpi) & (summary["scenario"] == scenario)]
             if match.empty:
-                row[scenario] = "n/a"
+                row[scenario] = messages.text("n_a", language)
                 continue
             r = match.iloc[0]
-            row[scenario] = estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi)
+            row[scenario] = estimate_text(r["mean"], r["ci_low"], r["ci_high"], r["interval"], kpi, language)
         rows.append(row)
     return pd.DataFrame(rows).to_string(index=False) if rows else "(none)"
 
 
-def _by_group(frame: pd.DataFrame, table) -> str:
-    """`table(frame, kpis)` for each registry group the frame has KPIs of, under the group's heading."""
+def _by_group(frame: pd.DataFrame, table, language: str = "en") -> str:
+    """`table(frame, kpis, language)` for each registry group the frame has KPIs of, under the group's heading."""
     parts = []
-    for group, (heading, _) in registry.GROUPS.items():
+    for group, (heading, heading_zh) in registry.GROUPS.items():
         kpis = present(frame, group)
         if kpis:
-            parts.append(f"{heading}:\n\n{table(frame, kpis)}")
+            parts.append(f"{heading_zh if language == 'zh' else heading}:\n\n{table(frame, kpis, language)}")
     return "\n\n".join(parts)
 
 
-def kpi_tables(summary: pd.DataFrame) -> str:
+def kpi_tables(summary: pd.DataFrame, language: str = "en") -> str:
     """One table per registry group the summary has KPIs of, each under the group's heading."""
-    return _by_group(summary, kpi_table)
+    return _by_group(summary, kpi_table, language)
 
 
-def differences_table(differences: pd.DataFrame, kpis) -> str:
+def differences_table(differences: pd.DataFrame, kpis, language: str = "en") -> str:
+    t = lambda key: messages.text(key, language)  # noqa: E731
     rows = []
     for kpi in kpis:
         for _, r in differences[differences["kpi"] == kpi].iterrows():
             rows.append({
-                "scenario": r["scenario"], "KPI": f"{registry.label(kpi)} ({kpi})",
-                "difference vs " + r["baseline"]: difference_text(r["difference"], r["ci_low"], r["ci_high"],
-                                                                  r["interval"], r["significant"], kpi),
+                t("table.scenario"): r["scenario"], t("table.kpi"): f"{registry.label(kpi, language)} ({kpi})",
+                t("table.difference"): difference_text(r["difference"], r["ci_low"], r["ci_high"], r["interval"],
+                                                       r["significant"], kpi, language),
             })
     return pd.DataFrame(rows).to_string(index=False) if rows else "(no differences)"
 
 
-def differences_tables(differences: pd.DataFrame) -> str:
+def differences_tables(differences: pd.DataFrame, language: str = "en") -> str:
     """Paired differences, one table per registry group."""
-    return _by_group(differences, differences_table)
+    return _by_group(differences, differences_table, language)
 
 
 def marginal_cost_table(marginal: dict) -> str:
