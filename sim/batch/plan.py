@@ -163,13 +163,12 @@ def default_out(batch: Batch) -> Path:
 
 def sweep_entries(entry: BatchScenario) -> list[tuple[str, list[str]]]:
     """(name, overrides) for every combination of a sweep; one entry without a sweep."""
+    paths = list(entry.sweep or {})
+    leaves = [p.split(".")[-1] for p in paths]
+    check_name_format(entry, leaves)
     if not entry.sweep:
         return [(entry.name, list(entry.set))]
-    paths = list(entry.sweep)
-    leaves = [p.split(".")[-1] for p in paths]
     out = []
-    if entry.name_format:
-        check_name_format(entry, leaves)
     for values in itertools.product(*(entry.sweep[p] for p in paths)):
         if entry.name_format:
             try:
@@ -188,20 +187,31 @@ _FORMAT_SPEC = re.compile(r"^[<>^=]?[+\- ]?0?\d{0,2}(\.\d{1,2})?[dfgeEsx%]?$")
 
 
 def check_name_format(entry: BatchScenario, leaves: list[str]) -> None:
-    """name_format may only name swept parameters ({deadline_h}), with a short format spec ({share:.2f})."""
-    where = f"scenarios.{entry.name}.name_format {entry.name_format!r}"
+    """name_format, and the entry's titles, may only name swept parameters ({deadline_h}), with a short format spec
+    ({share:.2f})."""
+    templates = [("name_format", entry.name_format)]
+    if entry.title is not None:
+        templates += [(f"title.{language}", getattr(entry.title, language)) for language in ("en", "zh")]
+    for key, template in templates:
+        if template:
+            check_format(f"scenarios.{entry.name}.{key} {template!r}", template, leaves)
+
+
+def check_format(where: str, template: str, leaves: list[str]) -> None:
+    """A template filled with swept values: swept keys only (no attribute access or indexing), short specs only."""
     try:
-        fields = list(string.Formatter().parse(entry.name_format or ""))
+        parts = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise InputError(f"{where}: {error}; write swept keys in braces, e.g. {{{leaves[0]}}}") from None
-    for _, field, spec, conversion in fields:
-        if field is None:
+        raise InputError(f"{where}: {error}; write swept keys in braces, e.g. {{{leaves[0] if leaves else 'x'}}}"
+                         ) from None
+    for _, key, spec, conversion in parts:
+        if key is None:
             continue
-        if field not in leaves:
-            raise InputError(f"{where}: {{{field}}} is not a swept key (no attribute access or indexing); "
-                             f"available keys: {', '.join(leaves)}")
+        if key not in leaves:
+            raise InputError(f"{where}: {{{key}}} is not a swept key (no attribute access or indexing); "
+                             f"available keys: {', '.join(leaves) or 'none (no sweep)'}")
         if conversion is not None or not _FORMAT_SPEC.match(spec or "") or "{" in (spec or ""):
-            raise InputError(f"{where}: the format {{{field}{'!' + conversion if conversion else ''}:{spec}}} is not "
+            raise InputError(f"{where}: the format {{{key}{'!' + conversion if conversion else ''}:{spec}}} is not "
                              "allowed; use a short format such as {x}, {x:.2f} or {x:03d} (width at most 99)")
 
 

@@ -209,12 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[replications_option(3), seed_option(), overrides_option(), jobs_option(), json_option(),
                  out_option("folder for warmup.png and warmup.json (default: outputs/<name>_warmup)"),
                  progress_option()])
-    warmup.add_argument("scenario", type=Path)
+    warmup.add_argument("scenario", type=SCENARIO_FILE)
 
     report = commands.add_parser(
         "report", help="write the meeting brief (report.html, report.pptx) of a finished batch, without simulating",
         parents=[out_option("folder for the brief and its charts (default: the batch folder)")])
-    report.add_argument("folder", type=Path, metavar="BATCH_DIR", help="a batch's results folder (gridgov batch --out)")
+    report.add_argument("folder", type=path_argument("BATCH_DIR"), metavar="BATCH_DIR",
+                        help="a batch's results folder (gridgov batch --out)")
     report.add_argument("--language", choices=["en", "zh"], default=None,
                         help="language of the brief (default: the batch file's)")
 
@@ -241,7 +242,8 @@ def _add_robustness(commands) -> None:
         parents=[jobs_option("processes for the future x policy units (default: all cores)"), executor_options(),
                  out_option("results folder (default: outputs/<batch name>_robustness)"), progress_option(),
                  json_option("print the tables' summary as JSON")])
-    robustness.add_argument("file", type=Path, help="batch file whose scenarios declare `uncertainties:`")
+    robustness.add_argument("file", type=path_argument("batch file"),
+                            help="batch file whose scenarios declare `uncertainties:`")
     robustness.add_argument("--futures", "-N", type=positive_int("--futures", 65_536), default=16,
                             help="futures (lhs), base sample N, a power of 2 (sobol: N x (k+2) futures) or "
                                  "trajectories (morris: N x (k+1) futures); default 16")

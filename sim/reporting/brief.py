@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from .. import __version__
 from ..analysis import messages, registry
-from ..analysis.behaviour import TOLERANCE, yardstick_only
+from ..analysis.behaviour import TOLERANCE, yardstick_only, yardstick_split
 from ..analysis.statistics import paired_differences
 from ..params import provenance
 from ..results import store
@@ -207,6 +208,9 @@ def findings(batch: BatchResults, language: str = "en") -> list[Finding]:
                                                                                        language),
                                    tolerance=messages.percent(TOLERANCE, language, 1), rates=rates),
                                  "time_to_close", [f"{titles[n]}" for n in group], claim=False))
+    split = yardstick_finding(batch, language)
+    if split is not None:
+        result.insert(1, split)
     rest = [name for name in others if name != best and not any(best in g and name in g for g in groups)]
     if rest:
         against_best = paired_differences(batch.results.per_replication[
@@ -219,6 +223,31 @@ def findings(batch: BatchResults, language: str = "en") -> list[Finding]:
             if extra is not None:
                 result.append(extra)
     return result[:MAX_FINDINGS]
+
+
+def yardstick_finding(batch: BatchResults, language: str = "en") -> Finding | None:
+    """Where the scenarios' cases are also measured against one common limit: for the scenario whose on-time rate
+    differs most from the baseline's, how much of the difference is behaviour and how much the yardstick."""
+    split = yardstick_split(batch.results.per_replication, batch.baseline)
+    if split.empty:
+        return None
+    parts = split.set_index(["scenario", "part"])
+    scenario = max(dict.fromkeys(split["scenario"]), key=lambda name: abs(parts.loc[(name, "total"), "mean"]))
+    titles = batch.titles(language)
+
+    def shown(part: str) -> str:
+        row = parts.loc[(scenario, part)]
+        return (f"{difference_text(row['mean'], 'on_time_rate', language)} "
+                f"({ci_text(row['low'], row['high'], 'on_time_rate', language)})")
+
+    behaviour = parts.loc[(scenario, "behaviour")]
+    low, high = float(behaviour["low"]), float(behaviour["high"])
+    acts = bool(np.isfinite(low) and np.isfinite(high) and not low <= 0 <= high)
+    key = "finding.yardstick_split" if acts else "finding.yardstick_split_unclear"
+    text = t(key, language, scenario=titles[scenario], baseline=titles[batch.baseline], total=shown("total"),
+             behaviour=shown("behaviour"), yardstick=shown("yardstick"))
+    notes = [f"{part}: {shown(part)}" for part in ("total", "behaviour", "yardstick")]
+    return Finding(text, "on_time_rate", notes, claim=acts)
 
 
 def _listed(names: list[str], language: str) -> str:
@@ -279,6 +308,9 @@ def write_charts(batch: BatchResults, folder: Path, language: str = "en") -> dic
     cost = charts.cost_vs_on_time(summary, language, titles)
     if cost is not None:
         figures["cost_vs_on_time"] = cost
+    trade_off = charts.deadline_trade_off(summary, language, titles)
+    if trade_off is not None:
+        figures["deadline_trade_off"] = trade_off
     written = {}
     for stem, figure in figures.items():
         charts.write(figure, folder / f"{stem}.svg", close=False)

@@ -399,12 +399,9 @@ def staffing_curve(table: pd.DataFrame, target: float | None = None, reference: 
     return fig
 
 
-TRADE_OFF_TITLE = {"en": "On time against overtime cost (means, 95 % CI both ways; bubble area: reopen rate)",
-                   "zh": "按时办结率与加班费(均值,双向95%置信区间;气泡面积:重新办理比例)"}
-
-
-def deadline_trade_off(summary: pd.DataFrame, language: str = "en"):
-    """Each scenario as a bubble: overtime pay against on-time rate, area by reopen rate; None without overtime."""
+def deadline_trade_off(summary: pd.DataFrame, language: str = "en", titles: Mapping[str, str] | None = None):
+    """Each scenario as a bubble, labelled directly: overtime pay against on-time rate (95 % CIs where they vary),
+    area by reopen rate; None without overtime."""
     cost = summary[summary["kpi"] == "annual_cost_overtime_yuan"].set_index("scenario")
     rate = summary[summary["kpi"] == "on_time_rate"].set_index("scenario")
     reopen = summary[summary["kpi"] == "reopen_rate"].set_index("scenario")
@@ -412,19 +409,28 @@ def deadline_trade_off(summary: pd.DataFrame, language: str = "en"):
     if not names:
         return None
     largest = max(float(reopen.loc[names, "mean"].max()), 1e-9)
+    scale = 1e6 if language == "en" else 1e4  # million yuan; 万元
     with style(language):
         fig, ax = new_figure()
+        xs = cost.loc[names, "mean"].to_numpy(float) / scale
+        ys = rate.loc[names, "mean"].to_numpy(float)
         for i, name in enumerate(names):
             c, r, colour = cost.loc[name], rate.loc[name], PALETTE[i % len(PALETTE)]
-            ax.scatter(c["mean"], r["mean"], s=2500 * reopen.loc[name, "mean"] / largest, color=colour, alpha=0.45,
-                       label=f"{name} ({reopen.loc[name, 'mean']:.1%})")
-            ax.errorbar(c["mean"], r["mean"],
-                        xerr=[[max(c["mean"] - c["ci_low"], 0)], [max(c["ci_high"] - c["mean"], 0)]],
-                        yerr=[[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]], fmt="none",
-                        capsize=6, color=colour)
-        ax.set_xlabel(label("annual_cost_overtime_yuan", language))
+            ax.scatter(xs[i], ys[i], s=2500 * reopen.loc[name, "mean"] / largest, color=colour, alpha=0.45)
+            xerr = ([[max(c["mean"] - c["ci_low"], 0) / scale], [max(c["ci_high"] - c["mean"], 0) / scale]]
+                    if c.get("interval", "interval") == "interval" else None)
+            yerr = ([[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]]
+                    if r.get("interval", "interval") == "interval" else None)
+            ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="none", capsize=6, color=colour)
+        _direct_labels(ax, xs, ys, [text("chart.trade_off_label", language, scenario=_title_of(n, titles),
+                                         reopen=messages.percent(float(reopen.loc[n, "mean"]), language, 1))
+                                    for n in names], language)
+        span = max(float(np.ptp(xs)), 0.05 * float(np.max(np.abs(xs))) or 1.0)
+        ax.set_xlim(float(np.min(xs)) - 0.25 * span, float(np.max(xs)) + 0.9 * span)
+        _percent_axis(ax.yaxis, language)
+        _plain_axis(ax.xaxis, language)
+        ax.set_xlabel(text("chart.overtime_axis", language))
         ax.set_ylabel(label("on_time_rate", language))
-        ax.set_title(TRADE_OFF_TITLE[resolve_language(language)])
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.legend(frameon=False, markerscale=0.3)
+        fig.suptitle(text("chart.trade_off_title", language), fontsize=19)
+        ax.set_title(text("chart.trade_off_note", language), fontsize=13, color="#444444")
     return fig

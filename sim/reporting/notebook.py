@@ -276,11 +276,16 @@ def show_yardstick_split(batch: BatchResults, language: str = "en") -> None:
     split = yardstick_split(batch.results.per_replication, batch.baseline)
     if split.empty:
         return
-    markdown("Difference in on-time rate from the baseline (paired, 95 % CI), split into **behaviour** (the "
-             "difference with every scenario's whistled cases measured against the same limit) and **yardstick** "
-             "(the rest: the deadline the cases are measured against), in percentage points.")
-    points = split.assign(**{column: (100 * split[column]).round(2) for column in ("mean", "low", "high")})
-    show_table(points.rename(columns={"mean": "mean (pp)", "low": "CI low", "high": "CI high"}))
+    markdown(messages.text("notebook.yardstick_split", language))
+    titles = batch.titles(language)
+    t = lambda key: messages.text(key, language)  # noqa: E731
+    rows = [{t("table.scenario"): titles.get(row.scenario, row.scenario), t("table.part"): t(f"table.part_{row.part}"),
+             t("table.points"): messages.number(100 * row.mean, language, 2, signed=True),
+             t("table.ci"): messages.text("table.ci_range", language,
+                                          low=messages.number(100 * row.low, language, 2, signed=True),
+                                          high=messages.number(100 * row.high, language, 2, signed=True))}
+            for row in split.itertuples()]
+    show_table(pd.DataFrame(rows))
 
 
 def show_comparison_charts(batch: BatchResults, language: str = "en", charts_dir: str | Path | None = None,
@@ -304,7 +309,7 @@ def show_comparison_charts(batch: BatchResults, language: str = "en", charts_dir
     figure = charts.cost_vs_on_time(summary, language, titles)
     if figure is not None:
         written += show_chart(figure, charts_dir, "cost_vs_on_time")
-    figure = charts.deadline_trade_off(batch.results.summary, language)
+    figure = charts.deadline_trade_off(summary, language, titles)
     if figure is not None:
         written += show_chart(figure, charts_dir, "deadline_trade_off")
     return written
