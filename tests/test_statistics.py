@@ -43,9 +43,20 @@ def test_a_share_from_two_replications_stays_within_zero_and_one():
     assert row["ci_low"] == 0.0 and row["method"] == "t, clipped to [0, 1]"
 
 
-def test_a_quantity_that_is_not_a_share_is_not_clipped():
-    row = summarise(tidy({"a": [0.05, 0.45]}, "ttc_p50_h")).iloc[0]
-    assert row["ci_low"] < 0 and row["method"] == "t"
+def test_a_time_or_count_from_two_replications_never_has_an_interval_below_zero():
+    for kpi in ("ttc_p50_h", "backlog_mean"):
+        row = summarise(tidy({"a": [0.05, 0.45]}, kpi)).iloc[0]
+        assert row["ci_low"] == 0.0 and row["ci_high"] > row["mean"] and row["method"] == "t, clipped to [0, inf]"
+
+
+def test_a_quantity_with_negative_values_is_not_clipped():
+    row = summarise(tidy({"a": [-0.05, 0.45]}, "ttc_p50_h")).iloc[0]
+    assert row["ci_low"] < -0.05 and row["method"] == "t"
+
+
+def test_an_interval_inside_its_bounds_is_not_called_clipped():
+    row = summarise(tidy({"a": [0.40, 0.45, 0.42]}, "on_time_rate")).iloc[0]
+    assert row["method"] == "t"
 
 
 def test_a_difference_of_shares_stays_within_minus_one_and_one():

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..core.outcomes import UNITS
 from . import registry
 
 SINGLE, CONSTANT, INTERVAL, NONE = "single", "constant", "interval", "none"
@@ -61,7 +62,7 @@ def estimate(values, confidence: float = 0.95, bounds: tuple[float, float] | Non
         return Estimate(mean, mean, mean, n, CONSTANT)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
     low, high, method = mean - half, mean + half, "t"
-    if bounds is not None:
+    if bounds is not None and (low < bounds[0] or high > bounds[1]):
         low, high = max(low, bounds[0]), min(high, bounds[1])
         method = f"t, clipped to [{bounds[0]:g}, {bounds[1]:g}]"
     return Estimate(mean, low, high, n, INTERVAL, method)
@@ -73,17 +74,33 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
     return e.mean, e.low, e.high
 
 
+NON_NEGATIVE_UNITS = frozenset(UNITS) - {"share"}  # hours, counts, costs, ratios: never below zero
+
+
 def share_bounds(kpi: str, difference: bool = False) -> tuple[float, float] | None:
     if not registry.is_share(kpi):
         return None
     return (-1.0, 1.0) if difference else (0.0, 1.0)
 
 
+def kpi_bounds(kpi: str, values: np.ndarray) -> tuple[float, float] | None:
+    """Where a KPI's mean can lie: [0, 1] for a share, [0, inf) for a count, time or cost whose values are all
+    non-negative (so that 2 replications of a rare count do not give an interval below zero), else anywhere."""
+    if registry.is_share(kpi):
+        return (0.0, 1.0)
+    found = registry.find(kpi)
+    finite = values[np.isfinite(values)]
+    if found is not None and found.unit in NON_NEGATIVE_UNITS and len(finite) and finite.min() >= 0:
+        return (0.0, math.inf)
+    return None
+
+
 def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """From tidy rows (scenario, replication, kpi, value) to one row per scenario and KPI."""
     rows = []
     for (scenario, kpi), group in per_replication.groupby(["scenario", "kpi"], sort=False, observed=True):
-        e = estimate(group["value"].to_numpy(), confidence, share_bounds(kpi))
+        values = group["value"].to_numpy(float)
+        e = estimate(values, confidence, kpi_bounds(kpi, values))
         found = registry.find(kpi)
         rows.append({"scenario": scenario, "kpi": kpi, "mean": e.mean, "ci_low": e.low, "ci_high": e.high, "n": e.n,
                      "interval": e.interval, "method": e.method, "unit": found.unit if found else ""})
