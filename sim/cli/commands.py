@@ -131,17 +131,18 @@ def _print_results(args, scenarios, results, differences, out: Path) -> int:
                         seed=args.seed) + "\n")
     precision = getattr(args, "precision_result", None)
     if precision is not None:
-        outcome = "met" if precision.met else f"NOT met within the cap of {precision.cap}"
-        print(f"precision rule: {precision.kpi} 95 % half-width <= {precision.half_width:g} (means and paired "
-              f"differences): {outcome} at {precision.replications} replications "
-              f"(widest half-width {precision.achieved:.4g})\n")
+        outcome = (messages.text("cli.precision_met", language) if precision.met
+                   else messages.text("cli.precision_not_met", language, cap=precision.cap))
+        print(messages.text("cli.precision", language, kpi=precision.kpi, half_width=f"{precision.half_width:g}",
+                            outcome=outcome, replications=precision.replications,
+                            achieved=f"{precision.achieved:.4g}") + "\n")
     print(report.kpi_tables(results.summary, language))
     if differences is not None:
         print("\n" + messages.text("cli.paired", language, baseline=baseline) + "\n")
         print(report.differences_tables(differences, language))
-        print("\nMarginal cost per percentage point of on-time rate (paired; delta-method 95 % CI):\n")
+        print("\n" + messages.text("cli.marginal", language) + "\n")
         print(report.marginal_cost_table(_marginal_costs(results, scenarios)))
-    print(f"\nTables, charts and metadata written to {out}/")
+    print("\n" + messages.text("cli.written", language, out=f"{out}/"))
     return 0
 
 
