@@ -137,8 +137,17 @@ def test_a_swept_title_takes_the_swept_values_and_an_unknown_field_is_an_input_e
     plan = plan_batch(write_batch(tmp_path, small_batch_text(entry.format() + title)))
     assert [s.title for s in plan.scenarios] == [{"en": "limit 24 h", "zh": "时限24小时"},
                                                  {"en": "limit 72 h", "zh": "时限72小时"}]
-    with pytest.raises(InputError, match="title: cannot fill it"):
+    with pytest.raises(InputError, match=r"title.en '\{nope\}': \{nope\} is not a swept key"):
         plan_batch(write_batch(tmp_path, small_batch_text(entry.format() + '    title: {en: "{nope}", zh: "x"}\n')))
+
+
+def test_a_title_may_not_reach_into_attributes_or_ask_for_a_huge_width(tmp_path):
+    entry = (f"  - name: d\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
+             "    sweep: {dispatch.resolution_deadline_h: [24, 72]}\n")
+    for template in ("{resolution_deadline_h.__class__}", "{resolution_deadline_h:>999999999}"):
+        title = f'    title: {{en: "x", zh: "{template}"}}\n'
+        with pytest.raises(InputError, match="title.zh"):
+            plan_batch(write_batch(tmp_path, small_batch_text(entry + title)))
 
 
 def test_a_scenario_without_a_title_is_called_by_its_file_title_else_its_name(tmp_path):
