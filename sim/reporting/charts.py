@@ -338,18 +338,21 @@ def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping
     return fig
 
 
-def _direct_labels(ax, xs: np.ndarray, ys: np.ndarray, names: list[str], language: str) -> None:
-    """A label right of each point; labels of points at about the same place are stacked so that none overlaps."""
+def _direct_labels(ax, xs: np.ndarray, ys: np.ndarray, names: list[str], language: str,
+                   right_xs: np.ndarray | None = None, offset_points: float = 14) -> None:
+    """A label right of each point (of right_xs, where its marker or error bar ends, offset_points further);
+    labels of points at about the same place are stacked so that none overlaps."""
     gap = 0.06 * max(float(np.ptp(ys)), 0.02)
     near_x = 0.1 * max(float(np.ptp(xs)), 1e-9) + 1e-9
-    shifted = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=14, y=0, units="points")
+    anchors = xs if right_xs is None else right_xs
+    shifted = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=offset_points, y=0, units="points")
     placed: list[tuple[float, float]] = []
     for i in np.argsort(ys, kind="stable"):
         y = float(ys[i])
         while any(abs(px - xs[i]) < near_x and abs(py - y) < gap for px, py in placed):
             y += gap
         placed.append((float(xs[i]), y))
-        ax.text(xs[i], y, "\n".join(textwrap.wrap(names[i], 40 if language == "en" else 20)), transform=shifted,
+        ax.text(anchors[i], y, "\n".join(textwrap.wrap(names[i], 40 if language == "en" else 20)), transform=shifted,
                 fontsize=13, va="center", ha="left")
 
 
@@ -414,9 +417,12 @@ def deadline_trade_off(summary: pd.DataFrame, language: str = "en", titles: Mapp
         fig, ax = new_figure()
         xs = cost.loc[names, "mean"].to_numpy(float) / scale
         ys = rate.loc[names, "mean"].to_numpy(float)
+        right_xs = xs.copy()
         for i, name in enumerate(names):
             c, r, colour = cost.loc[name], rate.loc[name], PALETTE[i % len(PALETTE)]
             ax.scatter(xs[i], ys[i], s=2500 * reopen.loc[name, "mean"] / largest, color=colour, alpha=0.45)
+            if c.get("interval", "interval") == "interval":
+                right_xs[i] = max(xs[i], float(c["ci_high"]) / scale)
             xerr = ([[max(c["mean"] - c["ci_low"], 0) / scale], [max(c["ci_high"] - c["mean"], 0) / scale]]
                     if c.get("interval", "interval") == "interval" else None)
             yerr = ([[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]]
@@ -424,7 +430,7 @@ def deadline_trade_off(summary: pd.DataFrame, language: str = "en", titles: Mapp
             ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="none", capsize=6, color=colour)
         _direct_labels(ax, xs, ys, [text("chart.trade_off_label", language, scenario=_title_of(n, titles),
                                          reopen=messages.percent(float(reopen.loc[n, "mean"]), language, 1))
-                                    for n in names], language)
+                                    for n in names], language, right_xs, offset_points=30)
         span = max(float(np.ptp(xs)), 0.05 * float(np.max(np.abs(xs))) or 1.0)
         ax.set_xlim(float(np.min(xs)) - 0.25 * span, float(np.max(xs)) + 0.9 * span)
         _percent_axis(ax.yaxis, language)
