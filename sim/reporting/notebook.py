@@ -218,6 +218,11 @@ def load_batch(results_dir: str | Path) -> BatchResults:
     return BatchResults(manifest, results, scenarios, baseline, failed, differences, results_dir)
 
 
+def heading(key: str, language: str = "en") -> None:
+    """A notebook's section heading (and its note) from the message catalogue, in the notebook's language."""
+    markdown(messages.text(key, language))
+
+
 def write_brief(batch: BatchResults, out: str | Path, language: str = "en"):
     """Write the batch's meeting brief (report.html, report.pptx, charts/) into out; see `brief.write_brief`."""
     from .brief import write_brief as write
