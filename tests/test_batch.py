@@ -141,6 +141,14 @@ def test_a_swept_title_takes_the_swept_values_and_an_unknown_field_is_an_input_e
         plan_batch(write_batch(tmp_path, small_batch_text(entry.format() + '    title: {en: "{nope}", zh: "x"}\n')))
 
 
+def test_a_swept_description_takes_the_swept_values(tmp_path):
+    entry = (f"  - name: d\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
+             "    sweep: {dispatch.resolution_deadline_h: [24, 72]}\n"
+             '    description: {en: "a {resolution_deadline_h} h limit", zh: "时限{resolution_deadline_h}小时"}\n')
+    plan = plan_batch(write_batch(tmp_path, small_batch_text(entry)))
+    assert [s.description["en"] for s in plan.scenarios] == ["a 24 h limit", "a 72 h limit"]
+
+
 def test_a_title_may_not_reach_into_attributes_or_ask_for_a_huge_width(tmp_path):
     entry = (f"  - name: d\n    file: {PARAMS / 'luzhou_baseline.yaml'}\n"
              "    sweep: {dispatch.resolution_deadline_h: [24, 72]}\n")

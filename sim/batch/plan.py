@@ -84,7 +84,7 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
             scenario = _load_entry(path, index, entry, file, overrides)
             planned.append(PlannedScenario(name=name, file=_resolved(file), overrides=overrides, scenario=scenario,
                                            title=scenario_title(entry, scenario, values),
-                                           description=scenario_description(entry, scenario)))
+                                           description=scenario_description(entry, scenario, values)))
     names = [p.name for p in planned]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -190,8 +190,10 @@ def check_name_format(entry: BatchScenario, leaves: list[str]) -> None:
     """name_format, and the entry's titles, may only name swept parameters ({deadline_h}), with a short format spec
     ({share:.2f})."""
     templates = [("name_format", entry.name_format)]
-    if entry.title is not None:
-        templates += [(f"title.{language}", getattr(entry.title, language)) for language in ("en", "zh")]
+    for key in ("title", "description"):
+        text = getattr(entry, key)
+        if text is not None:
+            templates += [(f"{key}.{language}", getattr(text, language)) for language in ("en", "zh")]
     for key, template in templates:
         if template:
             check_format(f"scenarios.{entry.name}.{key} {template!r}", template, leaves)
@@ -238,10 +240,11 @@ def scenario_title(entry: BatchScenario, scenario: Scenario, values: dict[str, A
     return {"en": scenario.name, "zh": scenario.name}
 
 
-def scenario_description(entry: BatchScenario, scenario: Scenario) -> dict[str, str]:
-    """{language: description}: the batch entry's, else the scenario file's (a plain text serves both)."""
+def scenario_description(entry: BatchScenario, scenario: Scenario, values: dict[str, Any]) -> dict[str, str]:
+    """{language: description}: the batch entry's with the swept values filled in, else the scenario file's (a
+    plain text serves both)."""
     if entry.description is not None:
-        return {"en": entry.description.en, "zh": entry.description.zh}
+        return {language: getattr(entry.description, language).format(**values) for language in ("en", "zh")}
     return {language: in_language(scenario.description, language) for language in ("en", "zh")}
 
 
