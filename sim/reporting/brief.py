@@ -16,7 +16,7 @@ import base64
 import datetime
 import importlib.metadata
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -30,42 +30,14 @@ from ..analysis.statistics import paired_differences
 from ..params import provenance
 from ..results import store
 from . import charts, fonts
-from .notebook import BatchResults, deadlines_of
+from .batch_results import BatchResults, deadlines_of
+from .brief_content import Brief, Finding
 
 TEMPLATE = "brief.html.j2"
 KPI_GROUPS = ("service", "flow", "workload", "cost")
 PACKAGES = ("simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "python-pptx", "babel",
             "pylopdf-fonts-zh-cn")
 MAX_FINDINGS = 5
-
-
-@dataclass
-class Finding:
-    """One finding: its sentence, the chart that shows it, and the numbers behind it (the slides' speaker notes)."""
-
-    text: str
-    chart: str
-    notes: list[str] = field(default_factory=list)
-    claim: bool = False  # whether it states a difference (an interval, or a constant, that excludes zero)
-    kpi: str = ""
-    interval: str = ""  # the difference's: "interval", "constant", "single", or "" for a note on several scenarios
-    significant: bool = False
-
-
-@dataclass
-class Brief:
-    """Everything the page and the slides show, in one language."""
-
-    language: str
-    title: str
-    question: str
-    findings: list[Finding]
-    sizing: list[str]
-    charts: dict[str, Path]
-    kpi_table: dict
-    scenarios: list[dict]
-    audit: dict
-    generated: str
 
 
 def t(key: str, language: str, **fields) -> str:

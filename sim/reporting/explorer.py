@@ -13,8 +13,9 @@ from ..experiment.runs import Replications, replicate_many
 from ..params import Scenario, load_scenario
 from ..params.base import in_language
 from . import charts
+from .batch_results import deadlines_of
 from .display import display, kpi_frame, show_chart, show_table
-from .notebook import as_overrides, deadlines_of
+from .notebook import as_overrides
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from ..analysis import messages
-from .brief import Brief
+from .brief_content import Brief
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(40 / 3), Inches(7.5)
 HEADLINE_ROWS = 8  # indicator rows on the table slide (the service and flow groups first)
