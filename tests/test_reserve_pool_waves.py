@@ -15,7 +15,7 @@ from sim.core.district import District
 from sim.core.steps import step_integral
 from sim.experiment.studies import succession_study
 from sim.mechanisms import MECHANISMS, run_replication
-from sim.mechanisms.succession import simulate_succession, succession_measures
+from sim.mechanisms.secretary_office import simulate_succession, succession_measures
 from sim.params import load_scenario
 from sim.params.people import (
     ActingSecretaries,

@@ -9,7 +9,7 @@ import pytest
 
 from sim.analysis.statistics import t_interval
 from sim.core.steps import step_integral
-from sim.mechanisms.succession import simulate_succession, succession_measures
+from sim.mechanisms.secretary_office import simulate_succession, succession_measures
 from sim.params.people import ReservePool, Secretaries, TrainingCohorts
 from sim.units import HOURS_PER_DAY
 

@@ -1,6 +1,6 @@
 """Studies that run one mechanism alone, fast, for many replications: the secretaries and the reserve pool.
 
-`succession_study` runs `mechanisms.succession.SuccessionOffice` without cases for each scenario:
+`succession_study` runs `mechanisms.secretary_office.SuccessionOffice` without cases for each scenario:
 five years of vacancies and pool in a fraction of a second, so its KPIs get hundreds of
 replications where the full model affords a handful.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..core.streams import Streams
 from ..core.territory import build_territory
-from ..mechanisms.succession import simulate_succession, succession_measures
+from ..mechanisms.secretary_office import simulate_succession, succession_measures
 from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
 
 
