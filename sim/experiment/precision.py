@@ -22,8 +22,8 @@ import pandas as pd
 from scipy import stats
 
 from ..params import Scenario
-from .executors import Executor, run_tasks
-from .runs import Replications, Run, _task, collect
+from .executors import Executor
+from .runs import Replications, Run, collect, run_replications
 
 MIN_REPLICATIONS = 2
 
@@ -104,7 +104,7 @@ def replicate_to_precision(scenarios: list[Scenario], kpi: str, target: float, *
     while stop is None and done < cap:
         upto = min(cap, max(MIN_REPLICATIONS, done + step))
         tasks = [(s, seed, r, keep_case_log and r == 0) for r in range(done, upto) for s in scenarios]
-        runs += _run(tasks, jobs, executor, progress, resume)
+        runs += run_replications(tasks, jobs, executor, progress, resume)
         per_replication = collect(runs).per_replication
         stop = first_meeting(per_replication, kpi, target, baseline, done + 1, upto)
         done = upto
@@ -114,15 +114,3 @@ def replicate_to_precision(scenarios: list[Scenario], kpi: str, target: float, *
                           key=lambda run: (order[run.scenario], run.replication)))
     achieved = widest_half_width(kept.per_replication, kpi, n, baseline)
     return kept, Precision(kpi, target, cap, n, achieved, stop is not None)
-
-
-def _run(tasks, jobs, executor, progress, resume) -> list[Run]:
-    if resume is None:
-        return run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor)
-    runs: list[Run | None] = [resume.load(*task) for task in tasks]
-    todo = [i for i, run in enumerate(runs) if run is None]
-    fresh = run_tasks([tasks[i] for i in todo], _task, jobs=jobs, progress=progress, executor=executor,
-                      on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
-    for i, run in zip(todo, fresh, strict=True):
-        runs[i] = run
-    return [run for run in runs if run is not None]

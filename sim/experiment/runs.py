@@ -97,15 +97,22 @@ def replicate_many(
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     tasks = [(s, seed, r, keep_case_log and r == 0) for s in scenarios for r in range(replications)]
+    return collect(run_replications(tasks, jobs, executor, progress, resume))
+
+
+def run_replications(tasks: list[tuple[Scenario, int, int, bool]], jobs: int, executor, progress: bool,
+                     resume=None) -> list[Run]:
+    """Run (scenario, seed, replication, keep case log) tasks in order; with resume, load the finished ones and
+    save each new one as it arrives, so a killed run redoes only what is missing."""
     if resume is None:
-        return collect(run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor))
+        return run_tasks(tasks, _task, jobs=jobs, progress=progress, executor=executor)
     runs: list[Run | None] = [resume.load(*task) for task in tasks]
     todo = [i for i, run in enumerate(runs) if run is None]
     fresh = run_tasks([tasks[i] for i in todo], _task, jobs=jobs, progress=progress, executor=executor,
                       on_result=lambda j, run: resume.save(tasks[todo[j]][0], run))
     for i, run in zip(todo, fresh, strict=True):
         runs[i] = run
-    return collect(cast("list[Run]", runs))  # every None was filled in above
+    return cast("list[Run]", runs)  # every None was filled in above
 
 
 def replicate(scenario: Scenario, n: int, seed: int = 0, *, jobs: int = 1, progress: bool = False,
