@@ -301,6 +301,18 @@ def _deadlines(deadlines_h) -> list[tuple[float, str]]:
 # --------------------------------------------------------------------------- cost
 
 
+def _varies(row) -> bool:
+    """Whether a summary row has a real interval (not one replication, not a constant)."""
+    return row.get("interval", "interval") == "interval"
+
+
+def _error_bar(row, scale: float = 1.0):
+    """matplotlib's [[below], [above]] for a summary row's 95 % CI, or None where nothing varies."""
+    if not _varies(row):
+        return None
+    return [[max(row["mean"] - row["ci_low"], 0) / scale], [max(row["ci_high"] - row["mean"], 0) / scale]]
+
+
 def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping[str, str] | None = None):
     """Each scenario as a point, labelled directly: annual cost (its CI only if the cost varies) against the
     on-time rate with its 95 % CI; None without a cost KPI."""
@@ -316,10 +328,7 @@ def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping
         ys = rate.loc[names, "mean"].to_numpy(float)
         for i, name in enumerate(names):
             c, r = cost.loc[name], rate.loc[name]
-            xerr = ([[max(c["mean"] - c["ci_low"], 0) / scale], [max(c["ci_high"] - c["mean"], 0) / scale]]
-                    if c["interval"] == "interval" else None)
-            yerr = ([[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]]
-                    if r["interval"] == "interval" else None)
+            xerr, yerr = _error_bar(c, scale), _error_bar(r)
             ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="o", markersize=11, capsize=6,
                         color=PALETTE[i % len(PALETTE)])
         _direct_labels(ax, xs, ys, [_title_of(n, titles) for n in names], language)
@@ -421,12 +430,9 @@ def deadline_trade_off(summary: pd.DataFrame, language: str = "en", titles: Mapp
         for i, name in enumerate(names):
             c, r, colour = cost.loc[name], rate.loc[name], PALETTE[i % len(PALETTE)]
             ax.scatter(xs[i], ys[i], s=2500 * reopen.loc[name, "mean"] / largest, color=colour, alpha=0.45)
-            if c.get("interval", "interval") == "interval":
+            if _varies(c):
                 right_xs[i] = max(xs[i], float(c["ci_high"]) / scale)
-            xerr = ([[max(c["mean"] - c["ci_low"], 0) / scale], [max(c["ci_high"] - c["mean"], 0) / scale]]
-                    if c.get("interval", "interval") == "interval" else None)
-            yerr = ([[max(r["mean"] - r["ci_low"], 0)], [max(r["ci_high"] - r["mean"], 0)]]
-                    if r.get("interval", "interval") == "interval" else None)
+            xerr, yerr = _error_bar(c, scale), _error_bar(r)
             ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="none", capsize=6, color=colour)
         _direct_labels(ax, xs, ys, [text("chart.trade_off_label", language, scenario=_title_of(n, titles),
                                          reopen=messages.percent(float(reopen.loc[n, "mean"]), language, 1))
