@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..analysis.case_log import case_log as make_case_log
 from ..analysis.case_log import timeseries
+from ..analysis.closure import closure_curve
 from ..analysis.kpis import kpis
 from ..analysis.statistics import summarise
 from ..analysis.tables import tables
@@ -33,6 +34,7 @@ class Run:
     timeseries: pd.DataFrame
     case_log: pd.DataFrame | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # scorecards, time use, mechanism logs
+    closure: pd.DataFrame | None = None  # share of cases closed within each grid hour (`analysis.closure`)
 
 
 
@@ -49,6 +51,7 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, *, case_lo
         timeseries=timeseries(raw),
         case_log=log,
         tables={} if log is None else tables(raw, log),
+        closure=closure_curve(raw),
     )
 
 
@@ -61,6 +64,7 @@ class Replications:
     timeseries: pd.DataFrame
     case_logs: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # scenario -> name -> table (rep 0)
+    closure: pd.DataFrame | None = None  # every replication's closure curve, with scenario and replication columns
 
     def kpi(self, name: str, scenario: str | None = None) -> pd.Series:
         rows = self.summary[self.summary["kpi"] == name]
@@ -134,4 +138,11 @@ def collect(runs: list[Run]) -> Replications:
     )
     logs = {run.scenario: run.case_log for run in runs if run.case_log is not None}
     tables = {run.scenario: run.tables for run in runs if run.tables}
-    return Replications(per_replication, summarise(per_replication), series, logs, tables)
+    return Replications(per_replication, summarise(per_replication), series, logs, tables, closure_curves(runs))
+
+
+def closure_curves(runs: list[Run]) -> pd.DataFrame | None:
+    """Every run's closure curve in one table (scenario, replication, hours, share_closed, cases)."""
+    curves = [run.closure.assign(scenario=run.scenario, replication=run.replication)
+              for run in runs if run.closure is not None]
+    return pd.concat(curves, ignore_index=True) if curves else None

@@ -15,6 +15,7 @@ from ..experiment.runs import Replications
 from ..params import Scenario
 from ..results import store
 from ..results.markers import MARKER
+from .results_folder import CLOSURE_FILE
 
 
 def deadlines_of(scenarios: list[Scenario]) -> list[float]:
@@ -64,7 +65,7 @@ def load_batch(results_dir: str | Path) -> BatchResults:
         raise FileNotFoundError(f"{manifest_path}: no batch manifest; run `gridgov batch FILE --out {results_dir}` "
                                 f"first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    per_rep, series, logs, scenarios, failed = [], [], {}, {}, []
+    per_rep, series, closure, logs, scenarios, failed = [], [], [], {}, {}, []
     for entry in manifest["scenarios"]:
         folder = results_dir / entry["folder"]
         marker = folder / MARKER
@@ -76,13 +77,16 @@ def load_batch(results_dir: str | Path) -> BatchResults:
         stored = json.loads((folder / "scenario.json").read_text(encoding="utf-8"))
         scenario = Scenario.model_validate(stored["scenario"])
         scenarios[scenario.name] = scenario
+        if (folder / CLOSURE_FILE).is_file():
+            closure.append(pd.read_csv(folder / CLOSURE_FILE))
         log = folder / f"case_log_{store.safe_name(scenario.name)}_rep0.parquet"
         if log.is_file():
             logs[scenario.name] = pd.read_parquet(log, columns=["arrived_h", "closed_h", "due_h"])
     if not per_rep:
         raise RuntimeError(f"{results_dir}: no scenario of batch {manifest['batch']} completed")
     per_replication = pd.concat(per_rep, ignore_index=True)
-    results = Replications(per_replication, summarise(per_replication), pd.concat(series, ignore_index=True), logs)
+    results = Replications(per_replication, summarise(per_replication), pd.concat(series, ignore_index=True), logs,
+                           closure=pd.concat(closure, ignore_index=True) if closure else None)
     baseline = manifest.get("baseline") or next(iter(scenarios))
     if baseline not in scenarios:
         baseline = next(iter(scenarios))

@@ -271,8 +271,9 @@ def write_charts(batch: BatchResults, folder: Path, language: str = "en") -> dic
     target = batch.manifest.get("target_on_time_rate")
     summary = batch.results.summary
     figures = {"on_time_rate": charts.kpi_bars(summary, "on_time_rate", language, target=target, titles=titles)}
-    if batch.results.case_logs:
-        figures["time_to_close"] = charts.time_to_close(batch.results.case_logs, language,
+    curves = closure_of(batch)
+    if curves is not None:
+        figures["time_to_close"] = charts.time_to_close(curves, language,
                                                         deadline_kinds(list(batch.scenarios.values())), titles)
     figures["backlog"] = charts.backlog_over_time(batch.results.timeseries, language, titles=titles,
                                                   scenarios=batch.scenarios)
@@ -288,6 +289,14 @@ def write_charts(batch: BatchResults, folder: Path, language: str = "en") -> dic
         charts.write(figure, folder / f"{stem}.svg", close=False)
         written[stem] = charts.write(figure, folder / f"{stem}.png")
     return written
+
+
+def closure_of(batch: BatchResults):
+    """What the time-to-close chart is drawn from: every replication's closure curve, or (results written before
+    the batch kept them) replication 0's case logs; None when there is neither."""
+    if batch.results.closure is not None and not batch.results.closure.empty:
+        return batch.results.closure
+    return batch.results.case_logs or None
 
 
 def deadline_kinds(scenarios) -> list[tuple[float, str]]:

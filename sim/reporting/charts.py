@@ -13,6 +13,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -21,8 +22,8 @@ import matplotlib.transforms
 import numpy as np
 import pandas as pd
 
-from ..analysis import messages, registry
-from ..analysis.statistics import t_interval
+from ..analysis import closure, messages, registry
+from ..analysis.statistics import estimate, t_interval
 from ..results import store
 from . import fonts
 
@@ -242,31 +243,42 @@ def _mark_periods(ax, scenario, language: str, legend: bool) -> None:
 # --------------------------------------------------------------------------- time to close
 
 
-def time_to_close(case_logs: dict[str, pd.DataFrame], language: str = "en", deadlines_h=(),
+def time_to_close(curves: pd.DataFrame | Mapping[str, pd.DataFrame], language: str = "en", deadlines_h=(),
                   titles: Mapping[str, str] | None = None):
-    """Cumulative share of cases closed against hours since arrival (replication 0), one line per distinct curve
-    (scenarios with identical curves merged and said to coincide), each deadline marked and named.
+    """Share of cases closed within each time since arrival: the mean over replications, with a 95 % band where
+    replications differ; one line per distinct curve (scenarios with identical curves merged and said to
+    coincide), each deadline marked and named.
 
-    `deadlines_h`: hours, or (hours, what) pairs with what = "category" or "department".
+    `curves`: every replication's closure curve (`Replications.closure`: scenario, replication, hours,
+    share_closed); or, from results that kept no such table, {scenario: case log of replication 0}
+    (then the chart says it shows replication 0). `deadlines_h`: hours, or (hours, what) pairs with
+    what = "category" or "department".
     """
-    curves = {}
-    for scenario, log in case_logs.items():
-        hours = np.sort((log["closed_h"] - log["arrived_h"]).dropna().to_numpy())
-        if len(hours):
-            curves[scenario] = np.concatenate([hours, [len(log)]])  # the count of cases tells curves apart too
-    groups = _merge_identical(curves)
+    from_logs = not isinstance(curves, pd.DataFrame)
+    table = (pd.concat([closure.from_case_log(log).assign(scenario=name, replication=0)
+                        for name, log in curves.items()], ignore_index=True) if from_logs
+             else cast("pd.DataFrame", curves))
+    stats, wide = {}, {}
+    for scenario, group in table.groupby("scenario", sort=False):
+        frame = group.pivot(index="hours", columns="replication", values="share_closed").sort_index()
+        wide[scenario] = np.concatenate([frame.to_numpy().ravel(), [group["cases"].iloc[0]]])
+        stats[scenario] = pd.DataFrame([_share_estimate(row) for row in frame.to_numpy()], index=frame.index,
+                                       columns=["mean", "low", "high"])
+    groups = _merge_identical(wide)
+    replications = int(table.groupby("scenario")["replication"].nunique().max()) if len(table) else 0
     with style(language):
         fig, ax = new_figure()
+        banded = False
         for i, group in enumerate(groups):
-            values = curves[group[0]]
-            hours, total = values[:-1], values[-1]
-            share = np.arange(1, len(hours) + 1) / total
-            step = max(1, len(hours) // 2000)
+            frame, color = stats[group[0]], PALETTE[i % len(PALETTE)]
             names = _joined([_title_of(n, titles) for n in group], language)
             if len(group) > 1:
                 names = text("chart.same_curve", language, names=names)
-            ax.plot(hours[::step], share[::step], color=PALETTE[i % len(PALETTE)], linewidth=2.5,
+            ax.plot(frame.index, frame["mean"], color=color, linewidth=2.5,
                     label="\n".join(textwrap.wrap(names, 70 if language == "en" else 36)))
+            if (frame["high"] - frame["low"]).fillna(0).gt(0).any():
+                ax.fill_between(frame.index, frame["low"], frame["high"], color=color, alpha=0.2, linewidth=0)
+                banded = True
         for j, (deadline, what) in enumerate(_deadlines(deadlines_h)):
             ax.axvline(deadline, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.3)
             ax.annotate(text("chart.deadline", language, value=messages.number(deadline, language),
@@ -275,19 +287,48 @@ def time_to_close(case_logs: dict[str, pd.DataFrame], language: str = "en", dead
                         color=REFERENCE_COLOUR, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                                                       "edgecolor": "none", "alpha": 0.85})
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336, 720]))
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.25, 0.5, 1, 2, 4, 8, 12, 24, 48, 72, 120, 168,
+                                                                   336, 720, 1440, 2160]))
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: messages.number(v, language, 0)))
-        all_hours = np.concatenate([c[:-1] for c in curves.values()]) if curves else np.array([1.0])
-        ax.set_xlim(max(0.5, float(np.min(all_hours[all_hours > 0])) if (all_hours > 0).any() else 0.5),
-                    max(float(np.max(all_hours)), *(d for d, _ in _deadlines(deadlines_h)), 2.0) * 1.1)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: messages.number(v, language, 0 if v >= 1 else 2 if v < 0.5 else 1)))
+        ax.set_xlim(*_hours_shown(stats.values(), [d for d, _ in _deadlines(deadlines_h)]))
         ax.set_xlabel(label("hours", language))
         ax.set_ylabel(label("share_closed", language))
         ax.set_ylim(0, 1.02)
         _percent_axis(ax.yaxis, language)
-        ax.set_title(text("chart.ttc_title", language))
+        if from_logs:
+            note = text("chart.ttc_replication_0", language)
+        elif replications < 2:
+            note = text("chart.ttc_single", language)
+        else:
+            note = text("chart.ttc_band" if banded else "chart.ttc_no_spread", language,
+                        replications=messages.number(replications, language))
+        ax.set_title(f"{text('chart.ttc_title', language)}\n{note}", fontsize=17)
         ax.legend(frameon=False, loc="upper left", fontsize=13)
     return fig
+
+
+def _share_estimate(values: np.ndarray) -> tuple[float, float, float]:
+    e = estimate(values, bounds=(0.0, 1.0))
+    return e.mean, e.low, e.high
+
+
+def _hours_shown(stats, deadlines: list[float]) -> tuple[float, float]:
+    """From the first grid hour where some curve has closed a case to a little beyond the last hour where a curve
+    still rises (and every deadline)."""
+    first, last = [], list(deadlines)
+    for frame in stats:
+        rising = frame.index[frame["mean"].to_numpy() > 0]
+        if len(rising):
+            first.append(float(rising[0]))
+        final = frame["mean"].iloc[-1]
+        reached = frame.index[frame["mean"].to_numpy() >= final - 1e-9]
+        last.append(float(reached[0]) if len(reached) else float(frame.index[-1]))
+    low = max(closure.FIRST_HOUR, min(first, default=1.0) / 1.2)
+    high = max([2.0, *last]) * 1.3
+    longest = max((float(frame.index[-1]) for frame in stats), default=high)
+    return low, max(min(high, longest), low * 2)
 
 
 def _deadlines(deadlines_h) -> list[tuple[float, str]]:

@@ -103,43 +103,101 @@ def show_scenario_kpis(run: ScenarioRun, language: str = "en") -> None:
     show_table(frame.drop(columns=messages.text("table.scenario", language)))
 
 
+def show_time_to_close(run: ScenarioRun, language: str = "en") -> None:
+    """The share of cases closed within each time, mean over the replications with its 95 % band."""
+    curves = run.results.closure if run.results.closure is not None else run.results.case_logs
+    show_chart(charts.time_to_close(curves, language, deadlines_of([run.scenario]),
+                                    {run.scenario.name: in_language(run.scenario.title, language, run.scenario.name)}))
+
+
 SCORECARD_COLUMNS = ["unit", "period", "start_day", "end_day", "arrived", "closed", "on_time_rate", "overdue",
                      "backlog_end", "satisfaction", "patrol_coverage", "below_threshold"]
+SCORECARD_SHARES = ("on_time_rate", "satisfaction", "patrol_coverage")
+SCORECARDS = (("scorecard_subdistrict_quarterly", "scorecard.subdistricts"),
+              ("scorecard_community_monthly", "scorecard.communities"))
 
 
-def show_scorecards(tables: dict[str, pd.DataFrame], grid_rows: int = 20) -> None:
+def scorecard_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A scorecard with the catalogue's column names, shares as percentages and the threshold flag as yes/no."""
+    t = lambda key: messages.text(key, language)  # noqa: E731
+    shown = frame[[c for c in SCORECARD_COLUMNS if c in frame.columns]].copy()
+    for column in SCORECARD_SHARES:
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: messages.percent(v, language))
+    if "below_threshold" in shown:
+        shown["below_threshold"] = shown["below_threshold"].map(lambda v: t("word.yes") if v else t("word.no"))
+    return shown.rename(columns={c: t(f"scorecard.{c}") for c in shown.columns})
+
+
+def show_scorecards(tables: dict[str, pd.DataFrame], grid_rows: int = 20, language: str = "en") -> None:
     """The three-level assessment (seed 000) of replication 0: subdistricts quarterly, communities monthly, grids
-    weekly."""
+    weekly; texts and column names in the language."""
+    t = lambda key, **fields: messages.text(key, language, **fields)  # noqa: E731
     if "scorecard_subdistrict_quarterly" not in tables:
-        markdown("_No scorecards: the case log of replication 0 was not kept._")
+        markdown(f"_{t('scorecard.none')}_")
         return
-    for name, title in (("scorecard_subdistrict_quarterly", "Subdistricts, quarterly"),
-                        ("scorecard_community_monthly", "Communities, monthly")):
-        markdown(f"**{title}**")
-        show_table(tables[name][SCORECARD_COLUMNS])
+    for name, title in SCORECARDS:
+        markdown(f"**{t(title)}**")
+        show_table(scorecard_frame(tables[name], language))
     grids = tables["scorecard_grid_weekly"]
-    markdown(f"**Grids, weekly** (on-time rate, first {grid_rows} grids): {grids['below_threshold'].mean():.1%} of "
-             "grid-weeks fall under the on-time threshold")
-    show_table(grids.pivot(index="unit", columns="period", values="on_time_rate").round(2).head(grid_rows))
+    markdown(t("scorecard.grids", rows=grid_rows,
+               share=messages.percent(grids["below_threshold"].mean(), language)))
+    wide = grids.pivot(index="unit", columns="period", values="on_time_rate").head(grid_rows)
+    wide = wide.apply(lambda column: column.map(lambda v: messages.percent(v, language, 0)))
+    wide.index.name = t("scorecard.grid")
+    wide.columns.name = t("scorecard.week")
+    show_table(wide.reset_index())
 
 
-def mechanism_kpis(kpis: dict[str, float]) -> pd.DataFrame:
-    """The prevention and participation KPIs of one run (only the mechanisms that are on), with the on-time rate."""
+TIME_USE_COLUMNS = ("role", "shift_h", "overtime_h", "cases_h", "patrol_h", "burden_h", "other_h", "idle_h",
+                    "burden_freed_h")
+
+
+def time_use_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """Worker time per role (hours in the measured window), roles and columns in the language."""
+    t = lambda key: messages.text(key, language)  # noqa: E731
+    shown = frame[[c for c in TIME_USE_COLUMNS if c in frame.columns]].copy()
+    shown["role"] = shown["role"].map(lambda role: t(f"time_use.{role}"))
+    hours = [c for c in shown.columns if c != "role"]
+    shown[hours] = shown[hours].apply(lambda column: column.map(lambda v: messages.number(v, language, 0)))
+    return shown.rename(columns={c: t(f"time_use.{c}") for c in shown.columns})
+
+
+def show_time_use(tables: dict[str, pd.DataFrame], language: str = "en") -> None:
+    if "time_use" in tables:
+        show_table(time_use_frame(tables["time_use"], language))
+
+
+def mechanism_kpis(kpis: dict[str, float], language: str = "en") -> pd.DataFrame:
+    """The prevention and participation KPIs of one run (only the mechanisms that are on), with the on-time rate:
+    label, unit and value in the language."""
     shown = {"on_time_rate", *registry.in_group("prevention"), *registry.in_group("participation"),
              *registry.in_group("time_use")}
-    return pd.Series({k: v for k, v in kpis.items() if k in shown}, name="value").to_frame()
+    t = lambda key: messages.text(key, language)  # noqa: E731
+    rows = [{t("table.kpi"): messages.kpi_name(k, language),
+             t("table.unit"): messages.unit_text(registry.unit(k), language),
+             t("table.value"): messages.percent(v, language) if registry.is_share(k)
+             else messages.number(v, language, 0 if abs(v) >= 100 else 2)}
+            for k, v in kpis.items() if k in shown]
+    return pd.DataFrame(rows)
 
 
-def show_provenance(run: ScenarioRun) -> None:
+def show_mechanism_kpis(kpis: dict[str, float], language: str = "en") -> None:
+    show_table(mechanism_kpis(kpis, language))
+
+
+def show_provenance(run: ScenarioRun, language: str = "en") -> None:
     """Where every parameter comes from; values set by overrides are marked as such."""
+    t = lambda key: messages.text(key, language)  # noqa: E731
     frame = provenance_frame(run.scenario)
     overridden = {o.split("=", 1)[0].strip() for o in run.overrides}
     if overridden and "parameter" in frame.columns:
         hit = frame["parameter"].map(lambda p: any(p == o or p.startswith(o + ".") for o in overridden))
-        frame.insert(1, "set by override", hit.map({True: "yes", False: ""}))
+        frame.insert(1, "overridden", hit.map({True: t("word.yes"), False: ""}))
     if run.overrides:
-        markdown("Overrides applied (in order): " + ", ".join(f"`{o}`" for o in run.overrides))
-    show_table(frame)
+        markdown(t("notebook.overrides") + " " + ", ".join(f"`{o}`" for o in run.overrides))
+    show_table(frame.rename(columns={c: t(f"provenance.{c}") for c in frame.columns
+                                     if messages.has(f"provenance.{c}")}))
 
 
 # --------------------------------------------------------------------------- a batch's results
@@ -223,7 +281,7 @@ def show_yardstick_split(batch: BatchResults, language: str = "en") -> None:
 def show_comparison_charts(batch: BatchResults, language: str = "en", charts_dir: str | Path | None = None,
                            target: float | None = None) -> list[Path]:
     """The meeting charts (as in the brief): on-time rate with CIs, time to close, open cases, cost."""
-    from .brief import deadline_kinds
+    from .brief import closure_of, deadline_kinds
 
     target = target if target is not None else batch.manifest.get("target_on_time_rate")
     titles = batch.titles(language)
@@ -231,8 +289,9 @@ def show_comparison_charts(batch: BatchResults, language: str = "en", charts_dir
     written = []
     written += show_chart(charts.kpi_bars(summary, "on_time_rate", language, target=target, titles=titles),
                           charts_dir, "on_time_rate")
-    if batch.results.case_logs:
-        written += show_chart(charts.time_to_close(batch.results.case_logs, language,
+    curves = closure_of(batch)
+    if curves is not None:
+        written += show_chart(charts.time_to_close(curves, language,
                                                    deadline_kinds(list(batch.scenarios.values())), titles),
                               charts_dir, "time_to_close")
     written += show_chart(charts.backlog_over_time(batch.results.timeseries, language, titles=titles,

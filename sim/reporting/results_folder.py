@@ -16,6 +16,8 @@ from ..results import manifest, store
 from . import charts
 from .tables import provenance_frame
 
+CLOSURE_FILE = "time_to_close_per_replication.csv"  # `analysis.closure`, one curve per replication
+
 
 def write_results(
     folder: Path,
@@ -41,6 +43,8 @@ def write_results(
             store.write_table(results.per_replication, folder / "kpis_per_replication.csv"),
             store.write_table(results.timeseries, folder / "timeseries.parquet"),
         ]
+        if results.closure is not None:  # every replication's share closed within each grid hour
+            written.append(store.write_table(results.closure, folder / CLOSURE_FILE))
         if differences is not None and not differences.empty:
             written.append(store.write_table(differences, folder / "differences.csv"))
         for scenario in scenarios:
@@ -84,9 +88,10 @@ def _write_charts(folder: Path, results: Replications, scenarios: list[Scenario]
                                     folder / f"{kpi}.png"))
     written.append(charts.write(charts.backlog_over_time(results.timeseries, language, titles=titles,
                                                          scenarios=by_name), folder / "backlog.png"))
-    if results.case_logs:
+    if results.closure is not None or results.case_logs:
         deadlines = sorted({c.deadline_h for s in scenarios for c in s.cases.categories.values() if c.deadline_h})
         deadlines += sorted({(s.dispatch.resolution_deadline_h, "department") for s in scenarios})
-        written.append(charts.write(charts.time_to_close(results.case_logs, language, deadlines, titles),
+        curves = results.closure if results.closure is not None else results.case_logs
+        written.append(charts.write(charts.time_to_close(curves, language, deadlines, titles),
                                     folder / "time_to_close.png"))
     return written
