@@ -114,7 +114,8 @@ def finding_for(batch: BatchResults, differences: pd.DataFrame, scenario: str, r
     if row is None or base is None or value is None or row["interval"] == "none":
         return None
     titles = batch.titles(language)
-    fields = {"scenario": titles[scenario], "baseline": titles[reference], "kpi": sentence_label(kpi, language),
+    fields = {"scenario": quoted(titles[scenario], language), "baseline": quoted(titles[reference], language),
+              "kpi": sentence_label(kpi, language),
               "base": value_text(base, kpi, language), "value": value_text(value, kpi, language),
               "difference": difference_text(row["difference"], kpi, language)}
     claim = False
@@ -176,8 +177,8 @@ def findings(batch: BatchResults, language: str = "en") -> list[Finding]:
         titles = batch.titles(language)
         rates = messages.text("brief.list_sep", language).join(
             value_text(_mean(batch, name, "on_time_rate"), "on_time_rate", language) for name in group)
-        result.insert(1, Finding(t("finding.same_behaviour", language, names=_listed([titles[n] for n in group],
-                                                                                       language),
+        result.insert(1, Finding(t("finding.same_behaviour", language,
+                                   names=_listed([quoted(titles[n], language) for n in group], language),
                                    tolerance=messages.percent(TOLERANCE, language, 1), rates=rates),
                                  "time_to_close", [f"{titles[n]}" for n in group], claim=False))
     split = yardstick_finding(batch, language)
@@ -216,10 +217,17 @@ def yardstick_finding(batch: BatchResults, language: str = "en") -> Finding | No
     low, high = float(behaviour["low"]), float(behaviour["high"])
     acts = bool(np.isfinite(low) and np.isfinite(high) and not low <= 0 <= high)
     key = "finding.yardstick_split" if acts else "finding.yardstick_split_unclear"
-    text = t(key, language, scenario=titles[scenario], baseline=titles[batch.baseline], total=shown("total"),
+    text = t(key, language, scenario=quoted(titles[scenario], language),
+             baseline=quoted(titles[batch.baseline], language), total=shown("total"),
              behaviour=shown("behaviour"), yardstick=shown("yardstick"))
     notes = [f"{part}: {shown(part)}" for part in ("total", "behaviour", "yardstick")]
     return Finding(text, "on_time_rate", notes, claim=acts)
+
+
+def quoted(title: str, language: str) -> str:
+    """A scenario's title inside a sentence, in quotation marks (titles such as '10 hired, first come first served'
+    hold commas of their own)."""
+    return t("brief.quoted", language, title=title)
 
 
 def _listed(names: list[str], language: str) -> str:
@@ -241,7 +249,7 @@ def sizing(batch: BatchResults, language: str = "en") -> list[str]:
                drain=messages.number(base.drain_days, language)),
              t("sizing.replications" if m["replications"] < 10 else "sizing.replications_many", language,
                replications=messages.number(m["replications"], language), seed=m["seed"]),
-             t("sizing.district", language, baseline=titles[batch.baseline],
+             t("sizing.district", language, baseline=quoted(titles[batch.baseline], language),
                grids=messages.number(base.territory.residential_grids + base.territory.dedicated_grids, language),
                communities=messages.number(base.territory.communities, language),
                workers=messages.number(base.workforce.grid_workers, language))]
@@ -407,10 +415,11 @@ def render_html(brief: Brief) -> str:
     def render(font: str) -> str:
         return environment.get_template(TEMPLATE).render(
             brief=brief, images=images, lang=messages.HTML_LANG[language], font=font,
+            families=", ".join(f'"{family}"' for family in fonts.page_families(language)),
             t=lambda key, **fields: t(key, language, **fields))
 
     page = render("")
-    return render(fonts.embedded_cjk_font(page))
+    return render(fonts.embedded_cjk_font(page, latin=language == "zh"))
 
 
 @dataclass

@@ -274,18 +274,20 @@ def time_to_close(curves: pd.DataFrame | Mapping[str, pd.DataFrame], language: s
             names = _joined([_title_of(n, titles) for n in group], language)
             if len(group) > 1:
                 names = text("chart.same_curve", language, names=names)
-            ax.plot(frame.index, frame["mean"], color=color, linewidth=2.5,
+            ax.plot(frame.index, frame["mean"], color=color, linewidth=2.5, zorder=3,
                     label="\n".join(textwrap.wrap(names, 70 if language == "en" else 36)))
-            if (frame["high"] - frame["low"]).fillna(0).gt(0).any():
-                ax.fill_between(frame.index, frame["low"], frame["high"], color=color, alpha=0.2, linewidth=0)
+            if (frame["high"] - frame["low"]).fillna(0).gt(0).any():  # bands under every line
+                ax.fill_between(frame.index, frame["low"], frame["high"], color=color, alpha=0.15, linewidth=0,
+                                zorder=1)
                 banded = True
-        for j, (deadline, what) in enumerate(_deadlines(deadlines_h)):
-            ax.axvline(deadline, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.3)
+        for deadline, what in _deadlines(deadlines_h):  # labels low down, where the curves have not yet risen
+            ax.axvline(deadline, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.3, zorder=2)
             ax.annotate(text("chart.deadline", language, value=messages.number(deadline, language),
                              what=text(f"chart.deadline_{what}", language)),
-                        (deadline, 0.03 + 0.25 * (j % 2)), rotation=90, va="bottom", ha="right", fontsize=12,
-                        color=REFERENCE_COLOUR, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                      "edgecolor": "none", "alpha": 0.85})
+                        (deadline, 0.02), xytext=(-2, 0), textcoords="offset points", rotation=90, va="bottom",
+                        ha="right", fontsize=11, color=REFERENCE_COLOUR, zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                              "alpha": 0.8})
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.25, 0.5, 1, 2, 4, 8, 12, 24, 48, 72, 120, 168,
                                                                    336, 720, 1440, 2160]))
@@ -367,12 +369,15 @@ def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping
         fig, ax = new_figure()
         xs = cost.loc[names, "mean"].to_numpy(float) / scale
         ys = rate.loc[names, "mean"].to_numpy(float)
+        dodge = _dodge(xs)
         for i, name in enumerate(names):
             c, r = cost.loc[name], rate.loc[name]
             xerr, yerr = _error_bar(c, scale), _error_bar(r)
+            moved = matplotlib.transforms.offset_copy(ax.transData, fig=fig, x=dodge[i], y=0, units="points")
             ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="o", markersize=11, capsize=6,
-                        color=PALETTE[i % len(PALETTE)])
-        _direct_labels(ax, xs, ys, [_title_of(n, titles) for n in names], language)
+                        color=PALETTE[i % len(PALETTE)], transform=moved)
+        _direct_labels(ax, xs, ys, [_title_of(n, titles) for n in names], language,
+                       offset_points=14 + float(np.max(dodge)))
         span = max(float(np.ptp(xs)), 0.05 * float(np.max(np.abs(xs))) or 1.0)
         ax.set_xlim(float(np.min(xs)) - 0.25 * span, float(np.max(xs)) + 0.9 * span)
         low = float(np.nanmin(rate.loc[names, "ci_low"].fillna(rate.loc[names, "mean"])))
@@ -384,8 +389,28 @@ def cost_vs_on_time(summary: pd.DataFrame, language: str = "en", titles: Mapping
         ax.set_xlabel(text("chart.cost_axis", language))
         ax.set_ylabel(label("on_time_rate", language))
         fig.suptitle(text("chart.cost_title", language), fontsize=19)
-        ax.set_title(text("chart.cost_note", language), fontsize=13, color="#444444")
+        note = text("chart.cost_note", language)
+        if dodge.any():
+            note += text("chart.cost_dodged", language)
+        ax.set_title(note, fontsize=13, color="#444444")
     return fig
+
+
+DODGE_POINTS = 16  # how far apart points of the same cost are drawn side by side
+
+
+def _dodge(xs: np.ndarray) -> np.ndarray:
+    """Horizontal offsets (points) that set points of the same x side by side, so that their error bars do not
+    hide each other; 0 for a point alone at its x."""
+    offsets = np.zeros(len(xs))
+    groups: dict[float, list[int]] = {}
+    for i, x in enumerate(xs):
+        key = next((k for k in groups if abs(k - x) <= 1e-9 * max(1.0, abs(x))), float(x))
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        for j, i in enumerate(members):
+            offsets[i] = (j - (len(members) - 1) / 2) * DODGE_POINTS
+    return offsets
 
 
 def _direct_labels(ax, xs: np.ndarray, ys: np.ndarray, names: list[str], language: str,

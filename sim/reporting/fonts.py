@@ -51,23 +51,42 @@ def install_fallback() -> None:
     matplotlib.rcParams["font.family"] = families("en")
 
 
-def embedded_cjk_font(text: str) -> str:
-    """The CJK font cut down to the characters of `text` that need it, as a base64 WOFF for a page's @font-face
-    ('' when the text has none): the page then shows its Chinese on a machine without Chinese fonts."""
+EMBEDDED_FAMILY = "gridgov CJK"  # the page's own @font-face (`embedded_cjk_font`)
+LATIN_PAGE_FAMILIES = ("DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial")
+CJK_PAGE_FAMILIES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
+
+
+def page_families(language: str = "en") -> list[str]:
+    """A page's CSS font list: for Chinese the embedded font first (it carries the page's Chinese and every ASCII
+    character, so digits and letters match the Chinese); otherwise the Latin fonts first and the embedded one
+    only for the few Chinese characters (so an English page does not mix two fonts in its numbers)."""
+    if language == "zh":
+        return [EMBEDDED_FAMILY, *CJK_PAGE_FAMILIES, *LATIN_PAGE_FAMILIES]
+    return [*LATIN_PAGE_FAMILIES, EMBEDDED_FAMILY, *CJK_PAGE_FAMILIES]
+
+
+def embedded_cjk_font(text: str, latin: bool = False) -> str:
+    """The CJK font cut down to the characters of `text` that need it (with `latin`, also every printable ASCII
+    character), as a base64 WOFF for a page's @font-face ('' when the text has no Chinese): the page then shows
+    its Chinese on a machine without Chinese fonts."""
     import base64
     import io
+    import string
 
     from fontTools import subset
 
     needed = sorted({ch for ch in text if ord(ch) > 0x2E7F})  # CJK punctuation, ideographs, full-width forms
     if not needed:
         return ""
+    needed += sorted({ch for ch in text if 0x2000 <= ord(ch) <= 0x206F})  # quotation marks, dashes: CJK widths
+    if latin:
+        needed += sorted(set(string.printable.strip()) | {" "})
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
     font = subset.load_font(str(cjk_font_file()), options)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(needed) + "0123456789%")
+    subsetter.populate(text="".join(needed))
     subsetter.subset(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
