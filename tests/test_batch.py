@@ -208,6 +208,19 @@ def test_the_report_charts_are_png_and_svg_sized_for_a_16_9_slide(smoke_run):
         assert (out / "charts" / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_every_scenario_keeps_a_time_to_close_curve_per_replication_and_the_brief_reads_them(smoke_run):
+    from sim.reporting.brief import closure_of
+    from sim.reporting.notebook import load_batch
+    from sim.reporting.results_folder import CLOSURE_FILE
+
+    out, _ = smoke_run
+    batch = load_batch(out)
+    for entry in json.loads((out / "batch.json").read_text())["scenarios"]:
+        assert CLOSURE_FILE in json.loads((out / entry["folder"] / "complete.json").read_text())["files"]
+    curves = closure_of(batch)
+    assert set(curves["scenario"]) == set(batch.names) and curves["replication"].nunique() == 2
+
+
 # --------------------------------------------------------------------------- the meeting brief (issue 14)
 
 IDENTIFIER = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b|--set|\b[a-z_]+\.[a-z_]+\.[a-z_]+\b|\b[0-9a-f]{16}\b")

@@ -194,3 +194,98 @@ def test_a_title_changes_no_result():
     with_title = load_scenario(PARAMS / "luzhou_baseline.yaml")
     without = load_scenario(PARAMS / "luzhou_baseline.yaml", ["title=null", "description=plain"])
     assert with_title.content_hash() == without.content_hash()
+
+
+# --------------------------------------------------------------------------- the cost chart's points of one cost
+
+
+def test_points_of_the_same_cost_are_set_side_by_side_and_the_note_says_so():
+    summary = pd.concat([summary_of({"a": 0.8, "b": 0.9, "c": 0.91}),
+                         pd.DataFrame([{"scenario": n, "kpi": "annual_cost_yuan", "mean": c, "ci_low": c, "ci_high": c,
+                                        "interval": "constant"} for n, c in (("a", 3e6), ("b", 3.5e6), ("c", 3.5e6))])])
+    figure = charts.cost_vs_on_time(summary, "en", titles={"a": "A", "b": "B", "c": "C"})
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    markers = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    shown_x = [line.get_transform().transform((line.get_xdata()[0], line.get_ydata()[0]))[0] for line in markers]
+    assert shown_x[1] != shown_x[2] and abs(shown_x[1] - shown_x[2]) < 0.05 * figure.bbox.width
+    assert "points side by side have the same cost" in ax.get_title()
+    charts.plt.close(figure)
+
+
+# --------------------------------------------------------------------------- slides
+
+
+def test_a_slide_headline_shrinks_to_fit_and_a_chinese_character_counts_as_wide():
+    from sim.reporting import slides
+
+    width = slides.SLIDE_WIDTH - 2 * slides.MARGIN
+    assert slides.headline_size("Finding 1: short", width) == (slides.HEADLINE_SIZES[0], 1)
+    size, lines = slides.headline_size("word " * 45, width)
+    assert size < slides.HEADLINE_SIZES[0] and lines <= slides.HEADLINE_LINES
+    assert slides.text_width_pt("按时办结率", 20) == 100 and slides.text_width_pt("rate", 20) == pytest.approx(48)
+
+
+def test_slide_texts_ask_for_a_latin_and_an_east_asian_font(tmp_path):
+    from pptx import Presentation
+    from pptx.oxml.ns import qn
+
+    from sim.reporting import slides
+
+    deck = Presentation()
+    box = deck.slides.add_slide(deck.slide_layouts[6]).shapes.add_textbox(0, 0, 100, 100)
+    slides._text(box.text_frame, ["按时办结率 95%"], 20, "zh")
+    properties = box.text_frame.paragraphs[0].runs[0]._r.find(qn("a:rPr"))
+    assert properties.find(qn("a:ea")).get("typeface") == slides.FONTS["zh"][1]
+    assert properties.get("lang") == "zh-CN"
+
+
+# --------------------------------------------------------------------------- the page's fonts
+
+
+def test_an_english_page_uses_latin_fonts_first_and_a_chinese_page_its_embedded_font_with_ascii():
+    assert fonts.page_families("en")[0] == "DejaVu Sans" and fonts.page_families("zh")[0] == fonts.EMBEDDED_FAMILY
+    assert fonts.embedded_cjk_font("no Chinese here") == ""
+    plain, with_ascii = fonts.embedded_cjk_font("按时 ok"), fonts.embedded_cjk_font("按时 ok", latin=True)
+    assert len(with_ascii) > len(plain)
+
+
+# --------------------------------------------------------------------------- notebooks in both languages
+
+
+NOTEBOOKS_WITH_CATALOGUED_PROSE = ("scenario.ipynb", "compare.ipynb", "prevention_scorecards.ipynb")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_WITH_CATALOGUED_PROSE)
+def test_a_notebooks_introduction_and_headings_come_from_the_catalogue(name):
+    import nbformat
+
+    book = nbformat.read(PARAMS.parent / "notebooks" / name, as_version=4)
+    assert not [c for c in book.cells if c.cell_type == "markdown"]  # no static prose: it would stay English
+    assert "parameters" in book.cells[0].metadata.get("tags", []) and "language" in book.cells[0].source
+    keys = re.findall(r'nb\.heading\("([\w.]+)", language\)', "\n".join(c.source for c in book.cells))
+    assert keys and keys[0].startswith("notebook.intro_") and all(messages.has(k) for k in keys)
+    assert messages.text(keys[0], "zh").startswith("# ") and CJK.search(messages.text(keys[0], "zh"))
+
+
+@pytest.fixture(scope="module")
+def scorecard_run():
+    from sim.experiment.runs import simulate
+
+    from .conftest import small_scenario
+
+    return simulate(small_scenario("horizon_days=21", "warm_up_days=7", "drain_days=7"), seed=1)
+
+
+def test_scorecard_and_time_use_columns_follow_the_language(scorecard_run):
+    from sim.reporting import notebook
+
+    card = notebook.scorecard_frame(scorecard_run.tables["scorecard_community_monthly"], "zh")
+    assert list(card.columns)[:3] == ["单位", "期次", "起始日"] and all(CJK.search(c) for c in card.columns)
+    assert card["按时办结率"].str.endswith("%").all() and set(card["低于阈值"]) <= {"是", "否"}
+    english = notebook.scorecard_frame(scorecard_run.tables["scorecard_community_monthly"], "en")
+    assert "On-time rate" in english.columns and "on_time_rate" not in english.columns
+    use = notebook.time_use_frame(scorecard_run.tables["time_use"], "zh")
+    assert "网格员" in set(use["岗位"]) and all(CJK.search(c) for c in use.columns)
+    kpis = notebook.mechanism_kpis(scorecard_run.kpis, "zh")
+    assert "按时办结率" in set(kpis["指标"])
