@@ -37,12 +37,12 @@ class ReplicationLog:
         frames = self.log.load_frames(self.key(scenario, seed, replication, case_log))
         if frames is None or "kpis" not in frames or "timeseries" not in frames:
             return None
-        if (case_log and "case_log" not in frames) or "closure" not in frames:
+        if case_log and "case_log" not in frames:
             return None
         kpis = dict(zip(frames["kpis"]["kpi"].tolist(), frames["kpis"]["value"].tolist(), strict=True))
         tables = {name.removeprefix(TABLE): frame for name, frame in frames.items() if name.startswith(TABLE)}
         return Run(scenario.name, seed, replication, kpis, frames["timeseries"], frames.get("case_log"), tables,
-                   frames["closure"])
+                   frames.get("closure"))
 
     def save(self, scenario: Scenario, run: Run) -> None:
         case_log = run.case_log is not None
