@@ -16,8 +16,18 @@ import statistics
 import time
 from pathlib import Path
 
-from tests.app_browser import (browser_missing, change_and_wait, chromium, choose, done, open_page, page_errors,
-                               served, set_slider, wait_until)
+from tests.app_browser import (
+    browser_missing,
+    change_and_wait,
+    choose,
+    chromium,
+    done,
+    open_page,
+    page_errors,
+    served,
+    set_slider,
+    wait_until,
+)
 
 GRID_WORKERS = "gridgov-lever-workforce-grid-workers"
 DEADLINE = ".gridgov-lever-dispatch-resolution-deadline-h"

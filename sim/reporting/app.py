@@ -10,6 +10,7 @@ the notebooks extra, where Solara and Panel each bring a web framework of their 
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -28,12 +29,11 @@ def parameterised_explorer(folder: Path, language: str = "en", parameters: dict 
     """The explorer notebook with its parameters set, written into folder (scenario files made absolute)."""
     import nbformat
     import papermill
-
     from papermill.iorw import load_notebook_node
 
     book = load_notebook_node(str(EXPLORER))  # with the metadata papermill's parameterize expects
     defaults = papermill.inspect_notebook(str(EXPLORER))
-    files = eval(defaults["scenario_files"]["default"], {})  # a literal list of strings (checked below)
+    files = ast.literal_eval(defaults["scenario_files"]["default"])
     if not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
         raise ValueError("explore.ipynb: scenario_files must be a list of file names")
     values = {"scenario_files": [str((NOTEBOOKS / f).resolve()) for f in files], "language": language}
@@ -51,6 +51,18 @@ def command(notebook: Path, port: int) -> list[str]:
             "--Voila.port_retries=0", "--show_tracebacks=False", "--theme=light"]
 
 
+def warm_font_cache(notebook: Path) -> None:
+    """Cut the page's Chinese font now (it is kept), so that the first visitor does not wait for it."""
+    import papermill
+
+    from ..params import load_scenario
+    from ..params.base import in_language
+    from .page import font_face
+
+    files = ast.literal_eval(papermill.inspect_notebook(str(notebook))["scenario_files"]["default"])
+    font_face("zh", "".join(in_language(load_scenario(f).title, "zh", load_scenario(f).name) for f in files))
+
+
 def check_voila() -> None:
     try:
         import voila  # noqa: F401
@@ -66,6 +78,8 @@ def serve(port: int = 8866, language: str = "en", parameters: dict | None = None
     folder = Path(tempfile.mkdtemp(prefix="gridgov-app-"))
     try:
         notebook = parameterised_explorer(folder, language, parameters)
+        if language == "zh":
+            warm_font_cache(notebook)
         print(f"gridgov app: the explorer ({language}) at http://127.0.0.1:{port}/ (Ctrl-C stops it)",
               file=sys.stderr)
         process = subprocess.Popen(command(notebook, port), cwd=folder)

@@ -15,7 +15,6 @@ counts are one subdistrict's. The same widgets run in JupyterLab and in `gridgov
 from __future__ import annotations
 
 import html
-import io
 import threading
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from .batch_results import deadlines_of
 from .display import display
 from .formatting import difference_text, estimate_text
 from .notebook import as_overrides
+from .page import RENDER, STYLE, font_face, png
 
 DEFAULT_REPLICATIONS = 4
 DEBOUNCE_S = 0.4
@@ -43,18 +43,7 @@ UNITS = ("subdistrict", "district")
 PINNED = "pinned"
 CURRENT = "current"
 
-STYLE = """<style>
-.gridgov-stale { opacity: 0.35; filter: grayscale(100%); transition: opacity 0.2s; }
-.gridgov-lever { width: 250px; margin: 0 18px 8px 0; }
-.gridgov-lever.gridgov-wide { width: 380px; }
-.gridgov-lever .widget-slider, .gridgov-lever .widget-dropdown, .gridgov-lever .widget-toggle-buttons { width: 240px; }
-.gridgov-kpis table { border-collapse: collapse; font-size: 14px; }
-.gridgov-kpis th, .gridgov-kpis td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }
-.gridgov-kpis td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.gridgov-better { color: #1a7f37; } .gridgov-worse { color: #b3261e; }
-.gridgov-error { color: #b3261e; font-weight: bold; }
-.gridgov-note { color: #555; font-size: 13px; }
-</style>"""
+
 
 
 def one_subdistrict(scenario: Scenario) -> Scenario:
@@ -167,18 +156,6 @@ def kpi_table_html(rows: list[dict[str, str]]) -> str:
     return f'<table class="gridgov-kpi-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def png(figure) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    try:
-        figure.set_size_inches(11, 5.2)
-        figure.savefig(buffer, format="png", dpi=80)
-    finally:
-        plt.close(figure)
-    return buffer.getvalue()
-
-
 class Explorer:
     """The live explorer's widgets and their behaviour (see the module's docstring)."""
 
@@ -241,12 +218,14 @@ class Explorer:
                 box.add_class("gridgov-wide")
             return box
 
-        settings = w.HBox([labelled("app.scenario", self.picker, wide=True), labelled("app.replications", self.replications),
-                           labelled("app.horizon", self.horizon)], layout=w.Layout(flex_flow="row wrap"))
+        settings = w.HBox([labelled("app.scenario", self.picker, wide=True),
+                           labelled("app.replications", self.replications), labelled("app.horizon", self.horizon)],
+                          layout=w.Layout(flex_flow="row wrap"))
         actions = w.HBox([self.pin_button, self.unpin_button, self.progress, self.status],
                          layout=w.Layout(align_items="center", flex_flow="row wrap"))
-        self.widget = w.VBox([w.HTML(STYLE + f"<h2>{html.escape(t('app.title'))}</h2>"
-                                     f"<p class='gridgov-note'>{html.escape(self._unit_text())}</p>"),
+        titles = "".join(in_language(s.title, "zh", s.name) for s in self.bases.values())
+        head = STYLE + font_face(self.language, titles) + f"<h2>{html.escape(t('app.title'))}</h2>"
+        self.widget = w.VBox([w.HTML(head + f"<p class='gridgov-note'>{html.escape(self._unit_text())}</p>"),
                               settings, self.scenario_note, self.lever_box, self.hidden_note, actions, self.results])
         self.widget.add_class("gridgov-explorer")
         self.picker.add_class("gridgov-scenario")
@@ -428,7 +407,7 @@ class Explorer:
     def _show(self, study: int, shown: Shown, redraw: bool = False) -> None:
         """Put a finished run on the page, the table first, then the charts (in a thread of its own, so the pool's
         thread stays free)."""
-        with _RENDER:
+        with RENDER:
             if study != self._study:
                 return
             pinned = self.pinned if self._pairable(shown) else None
@@ -529,14 +508,21 @@ class Explorer:
         self.runs.close()
 
 
-_RENDER = threading.Lock()  # matplotlib's rc settings are global: one chart at a time
-
-
 def explore(scenario_files: list[str | Path], overrides: list[str] | dict[str, Any] = (), *, wait: bool = False,
-            **kwargs) -> Explorer:
-    """Show the explorer and start the first run of the default settings (with wait, return once it is shown)."""
+            staffing: bool = True, **kwargs) -> Explorer:
+    """Show the explorer (and below it the staffing view of its scenario) and start the first run of the default
+    settings (with wait, return once it is shown)."""
+    import ipywidgets as w
+
+    from .staffing_view import StaffingView
+
     explorer = Explorer(scenario_files, overrides, **kwargs)
-    display(explorer.widget)
+    if staffing:
+        explorer.staffing = StaffingView(explorer.scenario, replications=explorer.replications.value,
+                                         seed=explorer.seed, language=explorer.language)
+        display(w.VBox([explorer.widget, explorer.staffing.widget]))
+    else:
+        display(explorer.widget)
     explorer.start()
     if wait:
         explorer.wait()
