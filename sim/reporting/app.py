@@ -32,11 +32,7 @@ def parameterised_explorer(folder: Path, language: str = "en", parameters: dict 
     from papermill.iorw import load_notebook_node
 
     book = load_notebook_node(str(EXPLORER))  # with the metadata papermill's parameterize expects
-    defaults = papermill.inspect_notebook(str(EXPLORER))
-    files = ast.literal_eval(defaults["scenario_files"]["default"])
-    if not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
-        raise ValueError("explore.ipynb: scenario_files must be a list of file names")
-    values = {"scenario_files": [str((NOTEBOOKS / f).resolve()) for f in files], "language": language}
+    values: dict = {"scenario_files": scenario_files(), "language": language}
     values.update(parameters or {})
     book.cells = [cell for cell in book.cells if cell.cell_type == "code"]  # the page has its own title and texts,
     book = papermill.parameterize.parameterize_notebook(book, values)     # in its language
@@ -51,16 +47,24 @@ def command(notebook: Path, port: int) -> list[str]:
             "--Voila.port_retries=0", "--show_tracebacks=False", "--theme=light"]
 
 
-def warm_font_cache(notebook: Path) -> None:
-    """Cut the page's Chinese font now (it is kept), so that the first visitor does not wait for it."""
+def scenario_files() -> list[str]:
+    """The explorer notebook's scenario files (its parameters cell's default), as absolute paths."""
     import papermill
 
+    files = ast.literal_eval(papermill.inspect_notebook(str(EXPLORER))["scenario_files"]["default"])
+    if not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
+        raise ValueError("explore.ipynb: scenario_files must be a list of file names")
+    return [str((NOTEBOOKS / f).resolve()) for f in files]
+
+
+def warm_font_cache(files: list[str]) -> None:
+    """Cut the page's Chinese font now (it is kept), so that the first visitor does not wait for it."""
     from ..params import load_scenario
     from ..params.base import in_language
     from .page import font_face
 
-    files = ast.literal_eval(papermill.inspect_notebook(str(notebook))["scenario_files"]["default"])
-    font_face("zh", "".join(in_language(load_scenario(f).title, "zh", load_scenario(f).name) for f in files))
+    scenarios = [load_scenario(f) for f in files]
+    font_face("zh", "".join(in_language(s.title, "zh", s.name) for s in scenarios))
 
 
 def check_voila() -> None:
@@ -79,7 +83,7 @@ def serve(port: int = 8866, language: str = "en", parameters: dict | None = None
     try:
         notebook = parameterised_explorer(folder, language, parameters)
         if language == "zh":
-            warm_font_cache(notebook)
+            warm_font_cache((parameters or {}).get("scenario_files") or scenario_files())
         print(f"gridgov app: the explorer ({language}) at http://127.0.0.1:{port}/ (Ctrl-C stops it)",
               file=sys.stderr)
         process = subprocess.Popen(command(notebook, port), cwd=folder)

@@ -190,7 +190,7 @@ class Explorer:
                                        value=replications if replications in (1, 2, 4, 6, 8, 10) else
                                        DEFAULT_REPLICATIONS, layout=w.Layout(width="200px"))
         self.horizon = w.IntSlider(min=14, max=91, step=7, continuous_update=False, layout=w.Layout(width="240px"))
-        self.pin_button = w.Button(description=t("app.pin"), icon="thumb-tack", disabled=True,
+        self.pin_button = w.Button(description=t("app.pin"), disabled=True,
                                    layout=w.Layout(width="auto"))
         self.unpin_button = w.Button(description=t("app.unpin"), disabled=True, layout=w.Layout(width="auto"))
         self.pin_button.on_click(lambda _: self.pin())
@@ -458,12 +458,12 @@ class Explorer:
         return self.t("app.horizon") if path == "horizon_days" else messages.text(f"lever.{path}", self.language)
 
     def _charts(self, shown: Shown, pinned: Shown | None) -> tuple[bytes, bytes]:
-        titles = {CURRENT: self.t("app.this_run")}
+        titles = {CURRENT: self.t("app.this_run_short")}
         series = shown.results.timeseries.assign(scenario=CURRENT)
         logs = {CURRENT: next(iter(shown.results.case_logs.values()))}
         scenarios = {CURRENT: shown.scenario}
         if pinned is not None:
-            titles[PINNED] = self.t("app.pinned_run")
+            titles[PINNED] = self.t("app.pinned_short")
             series = pd.concat([pinned.results.timeseries.assign(scenario=PINNED), series], ignore_index=True)
             logs = {PINNED: next(iter(pinned.results.case_logs.values())), **logs}
             scenarios[PINNED] = pinned.scenario

@@ -39,10 +39,15 @@ class LeverSpec:
 
 
 def deadline_is_read(scenario: Scenario) -> bool:
-    """Whether anything but the yardstick reads the departments' time limit: their responses to it (overtime,
-    compression, supervision), or a queue that orders by it (supervised first come first served serves
-    overdue cases first; earliest deadline and least slack order by it)."""
-    return scenario.deadline_response.enabled or scenario.dispatch.queue_discipline != "fcfs"
+    """Whether anyone works differently under another department time limit: the departments respond to it
+    (overtime, compression, supervision), pace their starts by slack, or the limit reorders cases because some
+    categories keep limits of their own (under earliest deadline or least slack first). Otherwise a shorter limit
+    moves the yardstick (the share counted late) and, first come first served, only which overdue cases are served
+    first: the lever is not offered."""
+    if scenario.deadline_response.enabled or scenario.dispatch.start_slack_h is not None:
+        return True
+    own_limits = any(c.resolution_deadline_h is not None for c in scenario.cases.categories.values())
+    return own_limits and scenario.dispatch.queue_discipline in ("edf", "lsf")
 
 
 def expected_departures(scenario: Scenario) -> float:
