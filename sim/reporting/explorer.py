@@ -270,7 +270,9 @@ class Explorer:
         try:
             return base.with_values(values, name=base.name)
         except ValueError as error:
-            raise InputError(str(error).splitlines()[0]) from None
+            errors = getattr(error, "errors", None)  # pydantic's: one message per broken rule
+            text = "; ".join(e["msg"].removeprefix("Value error, ") for e in errors()) if errors else str(error)
+            raise InputError(text) from None
 
     # ------------------------------------------------------------------ levers
 
