@@ -41,11 +41,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(language: str = "en", port: int | None = None, timeout_s: float = 120):
+def served(language: str = "en", port: int | None = None, timeout_s: float = 120, replications: int = 4):
     """`gridgov app` running on a free port until the block ends; yields its URL."""
     port = port or free_port()
     log = open(os.devnull, "w")
-    process = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port), "--language", language],
+    process = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port), "--language", language,
+                                "--replications", str(replications)],
                                cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:

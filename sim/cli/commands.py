@@ -542,7 +542,7 @@ def cmd_app(args: Namespace) -> int:
     """Serve the explorer as a web page (Voilà) on 127.0.0.1 until Ctrl-C."""
     from ..reporting.app import serve
 
-    return serve(args.port, args.language)
+    return serve(args.port, args.language, {"replications": args.replications})
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,

@@ -185,10 +185,9 @@ class Explorer:
         self.bases = {name: self._load(path) for name, path in self.files.items()}
         self.picker = w.Dropdown(options=[(self._title(s), name) for name, s in self.bases.items()],
                                  layout=w.Layout(width="360px"))
-        self.replications = w.Dropdown(options=[(t("app.one_replication") if n == 1 else str(n), n)
-                                                for n in (1, 2, 4, 6, 8, 10)],
-                                       value=replications if replications in (1, 2, 4, 6, 8, 10) else
-                                       DEFAULT_REPLICATIONS, layout=w.Layout(width="200px"))
+        counts = sorted({1, 2, 4, 6, 8, 10, replications})
+        self.replications = w.Dropdown(options=[(t("app.one_replication") if n == 1 else str(n), n) for n in counts],
+                                       value=replications, layout=w.Layout(width="200px"))
         self.horizon = w.IntSlider(min=14, max=91, step=7, continuous_update=False, layout=w.Layout(width="240px"))
         self.pin_button = w.Button(description=t("app.pin"), disabled=True,
                                    layout=w.Layout(width="auto"))
