@@ -216,8 +216,8 @@ def test_switching_scenario_says_what_it_resets(page):
 
 
 def test_a_lever_is_hidden_as_soon_as_the_setting_stops_it_acting(runs):
-    view = explorer.Explorer([PARAMS / "luzhou_deadline_24h.yaml"], SMALL + SHORT + ["workforce.hiring_batches=[]"], replications=1, runs=runs,
-                             debounce_s=0.05)
+    view = explorer.Explorer([PARAMS / "luzhou_deadline_24h.yaml"], SMALL + SHORT + ["workforce.hiring_batches=[]"],
+                             replications=1, runs=runs, debounce_s=0.05)
     assert view.boxes["dispatch.resolution_deadline_h"].layout.display == ""
     view._offer(view.base().with_values({"deadline_response.enabled": False}))
     assert view.boxes["dispatch.resolution_deadline_h"].layout.display == "none"
