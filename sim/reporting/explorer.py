@@ -407,7 +407,13 @@ class Explorer:
 
     def _show(self, study: int, shown: Shown, redraw: bool = False) -> None:
         """Put a finished run on the page, the table first, then the charts (in a thread of its own, so the pool's
-        thread stays free)."""
+        thread stays free); a failure is said on the page."""
+        try:
+            self._draw(study, shown, redraw)
+        except Exception as error:  # in a thread, a failure would otherwise reach no one
+            self._failed(study, error)
+
+    def _draw(self, study: int, shown: Shown, redraw: bool) -> None:
         with RENDER:
             if study != self._study:
                 return
