@@ -5,12 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean bench
+JUPYTER_CONFIG := jupyter-config/jupyter_server_config.d/gridgov.json
 
-$(STAMP): pyproject.toml
+.PHONY: run test install clean bench browser
+
+# The Jupyter config (strip the shipped notebooks on save) is copied by hand: an editable install leaves out
+# pyproject's data-files.
+$(STAMP): pyproject.toml $(JUPYTER_CONFIG)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dask]"
+	install -D -m 644 $(JUPYTER_CONFIG) $(VENV)/etc/$(JUPYTER_CONFIG:jupyter-config/%=jupyter/%)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,8 +24,17 @@ run: $(STAMP)
 	$(BIN)/gridgov batch params/batches/luzhou_policies.yaml --out outputs/luzhou_policies
 
 # Test files run in parallel on up to 4 cores, each file in one worker (its module fixtures run once).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+
+# Debian's Chromium and ChromeDriver for the browser test of gridgov app (tests/test_app_browser.py), where this
+# runs as root with apt; elsewhere, or if the install fails, that test is skipped and says why.
+browser:
+	@if ! command -v chromedriver >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver for the browser test"; \
+	  apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } || \
+	  echo "could not install chromium: the browser test will be skipped"; fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

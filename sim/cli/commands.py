@@ -538,6 +538,14 @@ def cmd_report(args: Namespace) -> int:
     return 0
 
 
+def cmd_app(args: Namespace) -> int:
+    """Serve the explorer as a web page (Voilà) on 127.0.0.1 until Ctrl-C."""
+    from ..reporting.app import serve
+
+    return serve(args.port, args.language, {"replications": args.replications})
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "provenance": cmd_provenance, "validate": cmd_validate,
             "verify": cmd_verify, "succession": cmd_succession, "calibrate": cmd_calibrate, "batch": cmd_batch,
-            "report": cmd_report, "robustness": cmd_robustness, "warmup": cmd_warmup}
+            "report": cmd_report, "robustness": cmd_robustness, "warmup": cmd_warmup,
+            "app": cmd_app}

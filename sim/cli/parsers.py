@@ -233,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("folder", type=path_argument("folder"))
 
     _add_calibrate(commands)
+    app = commands.add_parser("app", help="serve the explorer as a web page on this machine (Voilà), no code shown",
+                              parents=[language_option()])
+    app.add_argument("--port", type=positive_int("--port", 65535), default=8866,
+                     help="port on 127.0.0.1 (default %(default)s)")
+    app.add_argument("--replications", type=positive_int("--replications", 10), default=4,
+                     help="replications of each run at first (default %(default)s; the page offers 1-10)")
     return parser
 
 
