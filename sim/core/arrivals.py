@@ -106,11 +106,11 @@ def mixture_from_uniform(parts: list[DeadlineShare], u: np.ndarray) -> np.ndarra
 DrawnLimit = DeadlineDistribution | list[DeadlineShare]
 
 
-def _drawn_limits(categories: list[Category], mix: str, distribution: str) -> dict[int, DrawnLimit]:
-    """Category index -> its mixture (a list of shares) or distribution under the two given field names."""
+def _drawn_limits(categories: list[Category], *fields: str) -> dict[int, DrawnLimit]:
+    """Category index -> its mixture (a list of shares) or distribution, under the first of the fields it sets."""
     out: dict[int, DrawnLimit] = {}
     for i, category in enumerate(categories):
-        spec = getattr(category, mix) or getattr(category, distribution)
+        spec = next((getattr(category, name) for name in fields if getattr(category, name) is not None), None)
         if spec is not None:
             out[i] = spec
     return out
@@ -145,9 +145,8 @@ class CaseSource:
         self.source_cdf = np.cumsum(shares) / shares.sum()
         self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
         self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
-        self.deadline_mixes: dict[int, DrawnLimit] = {i: c.deadline_mix for i, c in enumerate(self.categories) if c.deadline_mix}
-        self.deadline_distributions: dict[int, DrawnLimit] = {i: c.deadline_distribution for i, c in enumerate(self.categories)
-                                       if c.deadline_distribution}
+        self.deadline_mixes = _drawn_limits(self.categories, "deadline_mix")
+        self.deadline_distributions = _drawn_limits(self.categories, "deadline_distribution")
         self.resolution_limits = _drawn_limits(self.categories, "resolution_deadline_mix",
                                                "resolution_deadline_distribution")
         departments = list(scenario.departments)

@@ -103,7 +103,6 @@ class DeadlineResponse(Mechanism):
         self.flagged: dict[int, float] = {}  # case id -> when it was flagged (waiting past due)
         self.reinforced: dict[int, float] = {}  # case id -> when it brought in reinforcement
         self.supervisors: dict[int, list[Worker]] = {}  # department -> supervisors now there
-        self.supervisor_h = 0.0
         self.supervisor_stays: list[tuple[int, float, float]] = []  # (department, arrived, left) of each supervisor
         self.supervisor_joined: dict[Worker, float] = {}
         self.supervisor_busy_until: dict[Worker, float] = {}
@@ -235,9 +234,6 @@ class DeadlineResponse(Mechanism):
                     self.reinforced.setdefault(case.id, now)
                     late = True
         present = self.supervisors.get(station.index)
-        start, end = self.window
-        if present and start <= now < end:
-            self.supervisor_h += len(present) * self.spec.check_h * station.calendar.on_shift(now)
         if late and not present:
             self.sending = now
             self.supervisors[station.index] = self.district.handling.staff(station, spec.reinforce_staff)
@@ -259,9 +255,10 @@ class DeadlineResponse(Mechanism):
         """Working hours of the supervisors inside the window, from arrival to departure (or the run's end)."""
         start, end = self.window
         stations = self.district.handling.department_stations
-        stays = self.supervisor_stays + [(d, joined, max(self.district.env.now, self.supervisor_busy_until.get(w, 0.0)))
-                                         for d, workers in self.supervisors.items() for w in workers
-                                         for joined in (self.supervisor_joined[w],)]
+        now = self.district.env.now
+        stays = list(self.supervisor_stays)
+        for d, workers in self.supervisors.items():  # still there at the end
+            stays += [(d, self.supervisor_joined[w], max(now, self.supervisor_busy_until.get(w, now))) for w in workers]
         return sum(stations[d].calendar.hours_between(max(a, start), min(b, end)) for d, a, b in stays
                    if min(b, end) > max(a, start))
 
@@ -278,7 +275,7 @@ class DeadlineResponse(Mechanism):
                 "compressed_by_role": dict(zip(ROLES, self.compressed_by_role, strict=True)),
                 "flagged": np.array(list(self.flagged.items()), dtype=float).reshape(-1, 2),
                 "reinforced": np.array(list(self.reinforced.items()), dtype=float).reshape(-1, 2),
-                "supervisor_h": self.supervisor_h, "supervisor_shift_h": self.supervisor_shift_h(),
+                "supervisor_shift_h": self.supervisor_shift_h(),
                 "supervisor_case_h": self.supervisor_case_h}
 
     @classmethod
@@ -303,7 +300,7 @@ class DeadlineResponse(Mechanism):
             "compressed_share": out["compressed_services"] / out["services"] if out["services"] else math.nan,
             "supervised_cases": counted(out["flagged"]),
             "reinforced_cases": counted(out["reinforced"]),
-            "supervisor_hours_per_week": out["supervisor_h"] / weeks,
+            "supervisor_hours_per_week": out["supervisor_shift_h"] / weeks,
             "deadline_spike_ratio": spike,
             "deadline_drop_ratio": drop,
             "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
