@@ -205,3 +205,13 @@ def test_a_supervisor_withdrawn_while_busy_is_counted_until_the_case_in_hand_is_
     weeks = (raw.window_h[1] - raw.window_h[0]) / (24 * 7)
     kpi = simulate(small_scenario(*SUPERVISION), seed=3, case_log=False).kpis["supervisor_hours_per_week"]
     assert kpi == pytest.approx(out["supervisor_shift_h"] / weeks, rel=1e-12)
+
+
+def test_every_kpi_of_the_grid_and_community_responses_is_declared():
+    from sim.analysis import registry
+
+    reported = kpis(*LOCAL, *OVERTIME, *COMPRESSION, *TIGHT)
+    local = [name for name in reported if "grid_worker_week" in name or "community_worker_week" in name
+             or name.startswith("compressed_share_")]
+    assert len(local) == 4
+    assert [name for name in reported if registry.find(name) is None] == []

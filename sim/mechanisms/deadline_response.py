@@ -82,6 +82,14 @@ class DeadlineResponse(Mechanism):
             "派单案件自派单至办结时间90分位(小时)"),
         Kpi("on_time_rate_common_yardstick", "share", "higher", "service",
             "On-time rate, whistled cases against the common limit", "按统一时限衡量的按时办结率"),
+        Kpi("overtime_hours_per_grid_worker_week", "h", "lower", "workload",
+            "Overtime per grid worker per week, working to deadlines (h)", "网格员为赶时限人均每周加班时数"),
+        Kpi("overtime_hours_per_community_worker_week", "h", "lower", "workload",
+            "Overtime per community worker per week, working to deadlines (h)", "社区工作者为赶时限人均每周加班时数"),
+        Kpi("compressed_share_grid", "share", "neither", "flow", "Grid services started under compression",
+            "网格压缩办理的案件比例"),
+        Kpi("compressed_share_community", "share", "neither", "flow",
+            "Community services started under compression", "社区压缩办理的案件比例"),
     )
 
     def __init__(self, district):
