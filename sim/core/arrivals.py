@@ -12,7 +12,11 @@ stream, one draw per case in arrival order: its grid, source, triage level, depa
 category shares its cases among departments), work content at every level and the uniforms that
 decide escalation and reopening, and, when some category has one, its external delay (a wait
 holding no staff, from its own stream). So two scenarios that differ only in staff or deadlines
-see exactly the same cases.
+see exactly the same cases. A category's limit drawn per case (`deadline_mix`: stream
+`cases.deadline`; `deadline_distribution`: stream `cases.deadline_distribution`) and the
+department's limit drawn per case for when the case is whistled (`resolution_deadline_mix` or
+`_distribution`: stream `dispatch.resolution_deadline`) are drawn here too, one uniform per case
+in every block, so a case keeps its quantile whatever the distribution.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import gammainc, gammaincinv, ndtr, ndtri
 
 from ..params import Scenario
-from ..params.cases import LEVELS, Work
+from ..params.cases import LEVELS, Category, DeadlineShare, Work
+from ..params.deadlines import DeadlineDistribution
 from .streams import Streams
 from .territory import Territory
 
@@ -46,6 +51,9 @@ class ArrivalBlock:
     u_escalate: np.ndarray  # (n, 2) uniforms deciding escalation at grid and community
     u_reopen: np.ndarray
     delay: np.ndarray | None = None  # external delay in hours (a wait holding no staff); None when no category has one
+    # the department's limit (hours) if the case is whistled, 0 where it is its category's one limit; None: no
+    # category draws it
+    resolution_limit: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time)
@@ -68,6 +76,49 @@ def work_from_uniform(spec: Work, u: np.ndarray) -> np.ndarray:
         return -spec.mean_h * np.log1p(-u)
     sigma2 = np.log1p(spec.cv**2)
     return np.exp(np.log(spec.mean_h) - sigma2 / 2 + np.sqrt(sigma2) * ndtri(u))
+
+
+def limits_from_uniform(spec: DeadlineDistribution, u: np.ndarray) -> np.ndarray:
+    """Invert a per-case limit distribution at uniforms u (a higher u, a longer limit, in every form)."""
+    if spec.form == "quantiles":
+        points = spec.quantiles or []
+        return np.interp(u, [q.p for q in points], [q.deadline_h for q in points])
+    assert spec.mean_h is not None and spec.cv is not None  # the schema requires them for these forms
+    low, high = spec.bounds()
+    if spec.form == "lognormal":
+        sigma = float(np.sqrt(np.log1p(spec.cv**2)))
+        mu = float(np.log(spec.mean_h)) - sigma**2 / 2
+        lo, hi = (float(ndtr((np.log(x) - mu) / sigma)) if x > 0 else 0.0 for x in (low, high))
+        return np.exp(mu + sigma * ndtri(np.clip(lo + u * (hi - lo), _TINY, 1 - _TINY)))
+    shape = 1.0 / spec.cv**2
+    scale = spec.mean_h / shape
+    lo, hi = (float(gammainc(shape, x / scale)) for x in (low, high))
+    return scale * gammaincinv(shape, np.clip(lo + u * (hi - lo), _TINY, 1 - _TINY))
+
+
+def mixture_from_uniform(parts: list[DeadlineShare], u: np.ndarray) -> np.ndarray:
+    """The limit of each case from a mixture of a few limits, at uniforms u."""
+    hours = np.array([p.deadline_h for p in parts])
+    cdf = np.cumsum([p.share for p in parts])
+    return hours[np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"), len(hours) - 1)]
+
+
+DrawnLimit = DeadlineDistribution | list[DeadlineShare]
+
+
+def _drawn_limits(categories: list[Category], *fields: str) -> dict[int, DrawnLimit]:
+    """Category index -> its mixture (a list of shares) or distribution, under the first of the fields it sets."""
+    out: dict[int, DrawnLimit] = {}
+    for i, category in enumerate(categories):
+        spec = next((getattr(category, name) for name in fields if getattr(category, name) is not None), None)
+        if spec is not None:
+            out[i] = spec
+    return out
+
+
+def limits_of(spec: DrawnLimit, u: np.ndarray) -> np.ndarray:
+    """The limits at uniforms u from a mixture or a distribution."""
+    return limits_from_uniform(spec, u) if isinstance(spec, DeadlineDistribution) else mixture_from_uniform(spec, u)
 
 
 class CaseSource:
@@ -94,9 +145,10 @@ class CaseSource:
         self.source_cdf = np.cumsum(shares) / shares.sum()
         self.routing_cdf = np.cumsum([c.routing.shares() for c in self.categories], axis=1)
         self.deadline = np.array([np.inf if c.deadline_h is None else c.deadline_h for c in self.categories])
-        self.deadline_mixes = {i: (np.array([p.deadline_h for p in c.deadline_mix]),
-                                   np.cumsum([p.share for p in c.deadline_mix]))
-                               for i, c in enumerate(self.categories) if c.deadline_mix}
+        self.deadline_mixes = _drawn_limits(self.categories, "deadline_mix")
+        self.deadline_distributions = _drawn_limits(self.categories, "deadline_distribution")
+        self.resolution_limits = _drawn_limits(self.categories, "resolution_deadline_mix",
+                                               "resolution_deadline_distribution")
         departments = list(scenario.departments)
         self.department_index = {name: i for i, name in enumerate(departments)}
         self.department_choices = [
@@ -120,14 +172,26 @@ class CaseSource:
         return any(len(indices) > 1 for indices, _ in self.department_choices)
 
     def deadlines(self, category: np.ndarray) -> np.ndarray:
-        """Each case's time limit: its category's, or drawn from the category's mixture (stream cases.deadline)."""
+        """Each case's time limit: its category's, or drawn from its mixture or distribution (their own streams)."""
         limit = self.deadline[category]
-        if self.deadline_mixes:
-            u = self.streams["cases.deadline"].random(len(category))
-            for c, (hours, cdf) in self.deadline_mixes.items():
-                mask = category == c
-                pick = np.minimum(np.searchsorted(cdf / cdf[-1], u[mask], side="right"), len(hours) - 1)
-                limit[mask] = hours[pick]
+        for drawn, stream in ((self.deadline_mixes, "cases.deadline"),
+                              (self.deadline_distributions, "cases.deadline_distribution")):
+            if drawn:
+                u = self.streams[stream].random(len(category))
+                for c, spec in drawn.items():
+                    mask = category == c
+                    limit[mask] = limits_of(spec, u[mask])
+        return limit
+
+    def resolution_limits_of(self, category: np.ndarray) -> np.ndarray | None:
+        """Each case's department limit if whistled, drawn where its category draws it (0: the one limit)."""
+        if not self.resolution_limits:
+            return None
+        u = self.streams["dispatch.resolution_deadline"].random(len(category))
+        limit = np.zeros(len(category))
+        for c, spec in self.resolution_limits.items():
+            mask = category == c
+            limit[mask] = limits_of(spec, u[mask])
         return limit
     def day_factors(self, start_day: int, days: int) -> np.ndarray | None:
         """The seasonal and trend multipliers of the arrival rate on each day (None: neither is set)."""
@@ -212,4 +276,5 @@ class CaseSource:
             u_reopen=s["feedback.reopen"].random(n),
             delay=self.external_delays(category, department, s["cases.external_delay"].random(n))
             if self.has_delay else None,
+            resolution_limit=self.resolution_limits_of(category),
         )

@@ -19,7 +19,8 @@ class Case:
     """One open case. `level`: 0 grid, 1 community, 2 department (see `handling`)."""
 
     __slots__ = ("id", "due", "grid", "category", "level", "escalations", "token", "work", "u_escalate", "u_reopen",
-                 "reopened", "rework", "started", "whistled", "accepted", "department", "delay")
+                 "reopened", "rework", "started", "whistled", "accepted", "department", "delay",
+                 "resolution_limit")
 
     def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: tuple[float, float, float],
                  u_escalate: tuple[float, float], u_reopen: float, department: int):
@@ -40,6 +41,7 @@ class Case:
         self.accepted = NOT_YET
         self.department = department  # the department it is whistled to, if it gets there
         self.delay = 0.0  # hours it waits when whistled, holding no staff, before it queues (external_delay)
+        self.resolution_limit = 0.0  # the department's limit if whistled, drawn per case (0: its category's)
 
     def closure(self, now: float) -> tuple:
         """The columns written to the case log when the case closes (see `log.CLOSE_COLUMNS`)."""
@@ -57,4 +59,7 @@ def cases_of_block(block: ArrivalBlock, first_id: int) -> list[Case]:
     if block.delay is not None:
         for case, delay in zip(cases, block.delay.tolist(), strict=True):
             case.delay = delay
+    if block.resolution_limit is not None:
+        for case, limit in zip(cases, block.resolution_limit.tolist(), strict=True):
+            case.resolution_limit = limit
     return cases

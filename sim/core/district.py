@@ -116,7 +116,8 @@ class District:
             scenario.dispatch.queue_discipline, self.calendars, self.department_calendars,
             {GRID: wf.grid_case_time_share, COMMUNITY: wf.community_case_time_share},
             post_calendar=self.hooks.post_calendar, case_time_share=self.hooks.case_time_share,
-            expected_work=self._expected_work, start_slack_h=scenario.dispatch.start_slack_h)
+            expected_work=self._expected_work, start_slack_h=scenario.dispatch.start_slack_h,
+            paced_roles=self._paced_roles())
         self.series: dict[str, list] = {name: [] for name in (
             "t_h", "backlog", "queued_grid", "queued_community", "queued_department",
             "on_duty_grid_worker", "on_duty_community_worker", "on_duty_department_staff", "grid_workers")}
@@ -146,6 +147,13 @@ class District:
             rework_share=s.cases.rework_share,
             window=self.window,
         )
+
+    def _paced_roles(self) -> frozenset[int]:
+        """The roles whose stations pace their work by slack: departments, and grid and community when they respond."""
+        response = self.scenario.deadline_response
+        levels = set(response.levels) if response.enabled else set()
+        return frozenset({DEPARTMENT} | {role for level, role in (("grid", GRID), ("community", COMMUNITY))
+                                         if level in levels})
 
     def _expected_work(self, role: int, index: int) -> list[float]:
         """Mean work of each case category at a station (what least slack first expects a case to need)."""

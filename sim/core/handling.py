@@ -4,7 +4,8 @@ A case is triaged to a level at intake and handled there by the station that cov
 grid's post, its community's workers, or the department that owns its category. It is then
 closed or escalated: grid -> community -> whistled to the department (吹哨派单). A whistled
 case gets the department's time limits: it must be taken up within the acceptance deadline
-and resolved within the resolution deadline, which becomes its due time. After closure the
+and resolved within the resolution deadline, which becomes its due time (the category's one
+limit, or the case's own when its category draws the department's limit per case). After closure the
 resident may reject the result; the case reopens after the feedback delay and needs rework at
 the same level. A case with an external delay (a wait holding no staff: a contractor, a scheduled
 pickup) waits that long in calendar hours after it is whistled, before it joins the department's
@@ -103,7 +104,8 @@ class Handling:
         now = self.env.now
         case.level = DEPARTMENT
         case.whistled = now
-        case.due = now + self.resolution_deadline_h[case.category]
+        limit = case.resolution_limit
+        case.due = now + (limit if limit > 0 else self.resolution_deadline_h[case.category])
         if case.delay > 0:
             delay, case.delay = case.delay, 0.0  # waited once: a case whistled again does not wait again
             Timeout(self.env, delay, case).callbacks.append(self._delay_over)

@@ -79,8 +79,10 @@ class StationFactory:
                  case_time_shares: dict[int, float], *,
                  post_calendar: list[Callable[[int, int, Calendar], Calendar]],
                  case_time_share: list[Callable[[int, float], float]],
-                 expected_work: Callable[[int, int], list[float]] | None = None, start_slack_h: float | None = None):
+                 expected_work: Callable[[int, int], list[float]] | None = None, start_slack_h: float | None = None,
+                 paced_roles: frozenset[int] = frozenset({DEPARTMENT})):
         self.discipline = discipline
+        self.paced_roles = paced_roles  # the roles whose stations start a case only once its slack is low
         self.expected_work = expected_work  # (role, index) -> expected work per category (least slack first)
         self.start_slack_h = start_slack_h
         self.post_calendar_hooks = post_calendar  # the hook lists themselves: mechanisms may add to them later
@@ -120,6 +122,7 @@ class StationFactory:
     def _station(self, role: int, index: int, calendar: Calendar, share: float) -> Station:
         self.in_use[calendar] = None
         expected = self.expected_work(role, index) if self.expected_work and self.discipline == "lsf" else None
-        # pacing (start when slack is low) is a response of the departments to their time limits
-        start_slack_h = self.start_slack_h if role == DEPARTMENT else None
+        # pacing (start when slack is low) is a response to time limits: of the departments, and of grid and
+        # community workers where their levels respond (deadline_response.levels)
+        start_slack_h = self.start_slack_h if role in self.paced_roles else None
         return Station(role, index, self.discipline, calendar, share, expected, start_slack_h)

@@ -95,8 +95,8 @@ class CostModel(Mechanism):
 
 
 def overtime_pay(raw) -> float:
-    """Overtime paid inside the window when departments respond to deadlines (`deadline_response`), else 0."""
+    """Overtime paid inside the window when staff respond to deadlines (`deadline_response`), else 0."""
     response = raw.extensions.get("deadline_response")
     if response is None:
         return 0.0
-    return response["overtime_h"] * raw.scenario.deadline_response.overtime.yuan_per_hour
+    return float(sum(response["overtime_h_by_role"].values())) * raw.scenario.deadline_response.overtime.yuan_per_hour

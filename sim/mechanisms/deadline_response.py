@@ -1,27 +1,35 @@
-"""Deadlines that act (限时办理): how departments respond to the time limits of whistled cases.
+"""Deadlines that act (限时办理): how departments, and optionally grid and community workers, respond to limits.
 
 Without this mechanism a deadline only measures (the yardstick): the same cases close at the
 same times whatever the limit. With it, each response is a lever of its own
-(`params.deadlines`), acting on department stations only (the whistled cases, which carry the
-departments' limits):
+(`params.deadlines`), acting at the stations of the levels in `levels` (the departments only,
+unless a scenario adds grid and community workers, whose cases carry their categories' limits):
 
-- **overtime** (deadline pressure on effort): every `check_h` the department looks at its queue;
+- **overtime** (deadline pressure on effort): every `check_h` a department looks at its queue;
   when the cases waiting with less than `trigger_slack_h` left (overdue ones included) reach
   `trigger_cases_per_staff` per head, the services it starts carry `share` hours of overtime per
   shift hour, so a case takes 1 / (1 + share) of its shift time, until the week's overtime reaches
   `cap_hours_per_staff_week` per head (a service that would pass the cap gets only what is left);
-  paid at `yuan_per_hour`;
+  paid at `yuan_per_hour`. A grid post or a community's workers judge the same trigger whenever
+  one of them starts a case, on the cases in hand and queued there (a post has a few cases, and a
+  worker knows them; an hourly look at thousands of posts would cost more than it tells);
 - **compression** (quality): a case started with slack s < `slack_h` is compressed by
   c = 1 - s / slack_h (1 when due or overdue): it takes (1 - speedup x c) of its time, and the
   resident rejects its result with probability p + (p_full - p) x c, p_full being
   `compression.reopen_probability`, at the same uniform draw as before (common random numbers);
-- **supervision** (督办 that escalates): a case waiting past its due time is flagged to the level
-  above; while some case has waited `reinforce_after_h` past its due time the department gets
-  `reinforce_staff` supervisors who take cases; the flagged cases count against the three-level
-  scorecards of their grid, community and subdistrict (column `supervised`, `analysis.scorecards`).
+- **supervision** (督办 that escalates, departments only): a case waiting past its due time is
+  flagged to the level above; while some case has waited `reinforce_after_h` past its due time
+  the department gets `reinforce_staff` supervisors who take cases; the flagged cases count
+  against the three-level scorecards of their grid, community and subdistrict (column
+  `supervised`, `analysis.scorecards`). The supervisors' time is accounted apart
+  (`time_budget.time_use`, row `supervisor`): from their arrival until they are withdrawn or,
+  if busy then, until the case in hand is done; their case work is taken out of the
+  department's, so the department's own shift balances without them.
 
 Slack-driven pacing is a queue discipline (`dispatch.queue_discipline: lsf`, `start_slack_h`),
-not part of this mechanism. The responses are rules on the clock and draw no random numbers;
+not part of this mechanism; it holds at the departments, and at grid and community stations
+when their levels respond (`core.district`). The responses are rules on the clock and draw no
+random numbers;
 the KPIs `deadline_spike_ratio` and `deadline_drop_ratio` (closures just before against just
 after the due time, `core.outcomes.deadline_ratios`) show whether a log's closures cluster
 before the deadline, and `on_time_rate_common_yardstick` measures every scenario's whistled
@@ -39,8 +47,11 @@ from ..core import outcomes
 from ..core.case import Case
 from ..core.hooks import Hooks, Mechanism
 from ..core.outcomes import Kpi
-from ..core.stations import DEPARTMENT, Station, Worker
+from ..core.stations import COMMUNITY, DEPARTMENT, GRID, ROLES, Station, Worker
+from ..params.calendar import week_hours
 from ..units import HOURS_PER_WEEK, HOURS_PER_YEAR
+
+LEVEL_ROLES = {"grid": GRID, "community": COMMUNITY, "department": DEPARTMENT}
 
 
 class DeadlineResponse(Mechanism):
@@ -71,33 +82,49 @@ class DeadlineResponse(Mechanism):
             "派单案件自派单至办结时间90分位(小时)"),
         Kpi("on_time_rate_common_yardstick", "share", "higher", "service",
             "On-time rate, whistled cases against the common limit", "按统一时限衡量的按时办结率"),
+        Kpi("overtime_hours_per_grid_worker_week", "h", "lower", "workload",
+            "Overtime per grid worker per week, working to deadlines (h)", "网格员为赶时限人均每周加班时数"),
+        Kpi("overtime_hours_per_community_worker_week", "h", "lower", "workload",
+            "Overtime per community worker per week, working to deadlines (h)", "社区工作者为赶时限人均每周加班时数"),
+        Kpi("compressed_share_grid", "share", "neither", "flow", "Grid services started under compression",
+            "网格压缩办理的案件比例"),
+        Kpi("compressed_share_community", "share", "neither", "flow",
+            "Community services started under compression", "社区压缩办理的案件比例"),
     )
 
     def __init__(self, district):
         super().__init__(district)
         s = district.scenario
         self.spec = s.deadline_response
+        self.roles = frozenset(LEVEL_ROLES[level] for level in self.spec.levels)  # the roles that respond
         self.staff = [d.staff for d in s.departments.values()]
         self.p_reopen = s.cases.reopen_probability
         self.window = district.window
         self.pressed: list[bool] = [False] * len(self.staff)
         self.week_overtime: dict[tuple[int, int], float] = {}  # (department, week) -> overtime charged
-        self.overtime_h = 0.0  # overtime hours inside the window (the services' part in it)
-        self.case_person_h = 0.0  # person-hours of department case work inside the window (shift + overtime)
-        self.services = 0
-        self.compressed_services = 0
+        self.local_week_overtime: dict[tuple[int, int, int], float] = {}  # (role, station, week) -> overtime
+        self.overtime_by_role = [0.0] * len(ROLES)  # overtime hours inside the window (the services' part in it)
+        self.case_person_by_role = [0.0] * len(ROLES)  # person-hours of case work inside the window (shift + overtime)
+        self.services_by_role = [0] * len(ROLES)
+        self.compressed_by_role = [0] * len(ROLES)
         self.compression: dict[int, float] = {}  # case id -> compression of its last department service
         self.flagged: dict[int, float] = {}  # case id -> when it was flagged (waiting past due)
         self.reinforced: dict[int, float] = {}  # case id -> when it brought in reinforcement
         self.supervisors: dict[int, list[Worker]] = {}  # department -> supervisors now there
-        self.supervisor_h = 0.0
+        self.supervisor_stays: list[tuple[int, float, float]] = []  # (department, arrived, left) of each supervisor
+        self.supervisor_joined: dict[Worker, float] = {}
+        self.supervisor_busy_until: dict[Worker, float] = {}
+        self.supervisor_case_h = 0.0  # supervisors' shift hours on cases inside the window
+        self.sending: float | None = None  # while supervisors are being sent: when
 
     def attach(self, hooks: Hooks) -> None:
         spec = self.spec
-        if spec.overtime.enabled or spec.compression.enabled:
+        if spec.overtime.enabled or spec.compression.enabled or spec.supervision.enabled:
             hooks.service.append(self._service)
         if spec.compression.enabled:
             hooks.reopen_probability.append(self._reopen_probability)
+        if spec.supervision.enabled:
+            hooks.staffed.append(self._staffed)
 
     def start(self) -> None:
         if self.spec.overtime.enabled or self.spec.supervision.enabled:
@@ -107,47 +134,81 @@ class DeadlineResponse(Mechanism):
 
     def _service(self, worker: Worker, case: Case, shift_h: float) -> float:
         station = worker.station
-        if station.role != DEPARTMENT:
-            return shift_h
-        now = self.district.env.now
+        role = station.role
+        supervisor = role == DEPARTMENT and worker in self.supervisor_joined  # sent by supervision: not the staff's
         spec = self.spec
-        if spec.compression.enabled:
-            c = min(1.0, max(0.0, 1.0 - (case.due - now) / spec.compression.slack_h))
-            self.compression[case.id] = c
-            shift_h *= 1.0 - spec.compression.speedup * c
-            self.compressed_services += c > 0
-        self.services += 1
-        overtime = 0.0
-        if spec.overtime.enabled and self.pressed[station.index] and worker not in self.supervisors.get(
-                station.index, ()):  # the supervisors sent are not the department's own staff
-            overtime, shift_h = self._overtime(station, now, shift_h)
-        self._account(station, now, shift_h, overtime)
+        if role in self.roles and (spec.overtime.enabled or spec.compression.enabled):
+            now = self.district.env.now
+            if spec.compression.enabled:
+                c = min(1.0, max(0.0, 1.0 - (case.due - now) / spec.compression.slack_h))
+                self.compression[case.id] = c
+                shift_h *= 1.0 - spec.compression.speedup * c
+                self.compressed_by_role[role] += c > 0
+            self.services_by_role[role] += 1
+            overtime = 0.0
+            if spec.overtime.enabled and not supervisor:
+                if role == DEPARTMENT:
+                    if self.pressed[station.index]:
+                        overtime, shift_h = self._overtime(station, now, shift_h)
+                elif self._pressed_here(station, case, now):
+                    overtime, shift_h = self._overtime(station, now, shift_h)
+            self._account(station, now, shift_h, overtime)
+        if supervisor:
+            self._supervisor_service(worker, station, shift_h)
         return shift_h
+
+    def _pressed_here(self, station: Station, case: Case, now: float) -> bool:
+        """A grid post or community under deadline pressure now: near-due cases in hand and queued, per head."""
+        spec = self.spec.overtime
+        near = (case.due - now < spec.trigger_slack_h) + sum(
+            1 for waiting in station.queue.waiting() if waiting.due - now < spec.trigger_slack_h)
+        return near >= spec.trigger_cases_per_staff * max(station.workers, 1)
 
     def _overtime(self, station: Station, now: float, shift_h: float) -> tuple[float, float]:
         """(overtime share, shift hours) of a service started under pressure, within the week's cap."""
         spec = self.spec.overtime
-        key = (station.index, int(now // HOURS_PER_WEEK))
-        left = spec.cap_hours_per_staff_week * self.staff[station.index] - self.week_overtime.get(key, 0.0)
+        week = int(now // HOURS_PER_WEEK)
+        if station.role == DEPARTMENT:
+            weeks: dict = self.week_overtime
+            key: tuple = (station.index, week)
+            staff = self.staff[station.index]
+        else:
+            weeks, key, staff = self.local_week_overtime, (station.role, station.index, week), max(station.workers, 1)
+        left = spec.cap_hours_per_staff_week * staff - weeks.get(key, 0.0)
         if left <= 0:
             return 0.0, shift_h
         # a service of s shift hours at share o takes s / (1 + o) shift hours and s o / (1 + o) of overtime
         share = spec.share if shift_h * spec.share / (1 + spec.share) <= left else left / (shift_h - left)
-        self.week_overtime[key] = self.week_overtime.get(key, 0.0) + shift_h * share / (1 + share)
+        weeks[key] = weeks.get(key, 0.0) + shift_h * share / (1 + share)
         return share, shift_h / (1 + share)
 
     def _account(self, station: Station, now: float, shift_h: float, overtime_share: float) -> None:
         """The service's shift hours inside the window (as the handling layer counts them) and its overtime there."""
+        inside = self._inside(station, now, shift_h)[0]
+        if inside:
+            self.overtime_by_role[station.role] += inside * overtime_share
+            self.case_person_by_role[station.role] += inside * (1 + overtime_share)
+
+    def _inside(self, station: Station, now: float, shift_h: float) -> tuple[float, float]:
+        """(shift hours of a service inside the window, as the handling layer counts them; when it is done)."""
         start, end = self.window
         done = station.calendar.finish(now, shift_h)
         if start <= now and done <= end:
-            inside = shift_h
-        elif now < end and done > start:
-            inside = station.calendar.hours_between(max(now, start), min(done, end))
-        else:
-            return
-        self.overtime_h += inside * overtime_share
-        self.case_person_h += inside * (1 + overtime_share)
+            return shift_h, done
+        if now < end and done > start:
+            return station.calendar.hours_between(max(now, start), min(done, end)), done
+        return 0.0, done
+
+    def _supervisor_service(self, worker: Worker, station: Station, shift_h: float) -> None:
+        now = self.district.env.now
+        inside, done = self._inside(station, now, shift_h)
+        self.supervisor_case_h += inside
+        self.supervisor_busy_until[worker] = done
+
+    def _staffed(self, station: Station, workers: list[Worker]) -> None:
+        if self.sending is not None:  # the supervisors being sent, registered before they take a case
+            for worker in workers:
+                self.supervisor_joined[worker] = self.sending
 
     def _reopen_probability(self, case: Case, p: float) -> float:
         c = self.compression.pop(case.id, 0.0)
@@ -181,27 +242,49 @@ class DeadlineResponse(Mechanism):
                     self.reinforced.setdefault(case.id, now)
                     late = True
         present = self.supervisors.get(station.index)
-        start, end = self.window
-        if present and start <= now < end:
-            self.supervisor_h += len(present) * self.spec.check_h * station.calendar.on_shift(now)
         if late and not present:
+            self.sending = now
             self.supervisors[station.index] = self.district.handling.staff(station, spec.reinforce_staff)
+            self.sending = None
         elif present and not late:
             for worker in self.supervisors.pop(station.index):
                 worker.active = False
                 if worker in station.idle:
                     station.idle.remove(worker)
+                self._supervisor_leaves(station, worker, now)
             station.workers -= len(present)
+
+    def _supervisor_leaves(self, station: Station, worker: Worker, now: float) -> None:
+        """A supervisor withdrawn now stays until the case in hand is done."""
+        left = max(now, self.supervisor_busy_until.pop(worker, now)) if worker.case is not None else now
+        self.supervisor_stays.append((station.index, self.supervisor_joined.pop(worker), left))
+
+    def supervisor_shift_h(self) -> float:
+        """Working hours of the supervisors inside the window, from arrival to departure (or the run's end)."""
+        start, end = self.window
+        stations = self.district.handling.department_stations
+        now = self.district.env.now
+        stays = list(self.supervisor_stays)
+        for d, workers in self.supervisors.items():  # still there at the end
+            stays += [(d, self.supervisor_joined[w], max(now, self.supervisor_busy_until.get(w, now))) for w in workers]
+        return sum(stations[d].calendar.hours_between(max(a, start), min(b, end)) for d, a, b in stays
+                   if min(b, end) > max(a, start))
 
     # -- outputs ------------------------------------------------------------------------------
 
     def results(self) -> dict:
-        return {"overtime_h": self.overtime_h, "case_person_h": self.case_person_h,
-                "week_overtime": dict(self.week_overtime), "services": self.services,
-                "compressed_services": self.compressed_services,
+        return {"overtime_h": self.overtime_by_role[DEPARTMENT], "case_person_h": self.case_person_by_role[DEPARTMENT],
+                "overtime_h_by_role": dict(zip(ROLES, self.overtime_by_role, strict=True)),
+                "case_person_h_by_role": dict(zip(ROLES, self.case_person_by_role, strict=True)),
+                "week_overtime": dict(self.week_overtime), "local_week_overtime": dict(self.local_week_overtime),
+                "services": self.services_by_role[DEPARTMENT],
+                "compressed_services": self.compressed_by_role[DEPARTMENT],
+                "services_by_role": dict(zip(ROLES, self.services_by_role, strict=True)),
+                "compressed_by_role": dict(zip(ROLES, self.compressed_by_role, strict=True)),
                 "flagged": np.array(list(self.flagged.items()), dtype=float).reshape(-1, 2),
                 "reinforced": np.array(list(self.reinforced.items()), dtype=float).reshape(-1, 2),
-                "supervisor_h": self.supervisor_h}
+                "supervisor_shift_h": self.supervisor_shift_h(),
+                "supervisor_case_h": self.supervisor_case_h}
 
     @classmethod
     def measure(cls, raw) -> dict[str, float]:
@@ -220,17 +303,40 @@ class DeadlineResponse(Mechanism):
 
         return {
             "overtime_hours_per_staff_week": out["overtime_h"] / (staff * weeks),
-            "annual_cost_overtime_yuan": out["overtime_h"] * s.deadline_response.overtime.yuan_per_hour
+            "annual_cost_overtime_yuan": overtime_hours(out) * s.deadline_response.overtime.yuan_per_hour
             / ((end - start) / HOURS_PER_YEAR),
             "compressed_share": out["compressed_services"] / out["services"] if out["services"] else math.nan,
             "supervised_cases": counted(out["flagged"]),
             "reinforced_cases": counted(out["reinforced"]),
-            "supervisor_hours_per_week": out["supervisor_h"] / weeks,
+            "supervisor_hours_per_week": out["supervisor_shift_h"] / weeks,
             "deadline_spike_ratio": spike,
             "deadline_drop_ratio": drop,
             "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
             **whistled_times(raw),
+            **local_responses(raw),
         }
+
+
+def overtime_hours(out: dict) -> float:
+    """Overtime hours inside the window at every level that responds."""
+    return float(sum(out["overtime_h_by_role"].values()))
+
+
+def local_responses(raw) -> dict[str, float]:
+    """Overtime per worker-week and the compressed share at the grid and community levels that respond."""
+    s, out = raw.scenario, raw.extensions["deadline_response"]
+    wf = s.workforce
+    result = {}
+    for level, role, hours in (("grid", "grid_worker", wf.grid_worker_hours),
+                               ("community", "community_worker", wf.community_worker_hours)):
+        if level not in s.deadline_response.levels:
+            continue
+        worker_weeks = raw.shift_h[role] / week_hours(hours)
+        result[f"overtime_hours_per_{role}_week"] = out["overtime_h_by_role"][role] / worker_weeks \
+            if worker_weeks > 0 else math.nan
+        services = out["services_by_role"][role]
+        result[f"compressed_share_{level}"] = out["compressed_by_role"][role] / services if services else math.nan
+    return result
 
 
 def common_yardstick_on_time(raw) -> float:

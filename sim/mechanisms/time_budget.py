@@ -10,8 +10,10 @@ burden is on. Burden reduction (the admission system, the lists of removed certi
 plaques) lowers b and so frees time for residents.
 
 `time_use(raw)` accounts every role's shift, exactly: shift + overtime = cases + patrol + burden +
-other + idle, where idle is the remainder; overtime (department staff working to their time
-limits, `deadline_response`) is all case work.
+other + idle, where idle is the remainder; overtime (staff working to their time limits,
+`deadline_response`) is all case work. Supervisors sent to a department by supervision (督办)
+have a row of their own (`supervisor`): their hours from arrival to departure, their case work
+taken out of the department's, so each row balances on its own people.
 """
 
 from __future__ import annotations
@@ -97,15 +99,18 @@ def time_use(raw) -> list[dict]:
     shares = shares_of(s)
     patrol_h = raw.extensions.get("prevention", {}).get("patrol_visits_in_window", 0) * s.patrol.visit_h \
         if s.patrol.enabled else 0.0
-    overtime_h = raw.extensions.get("deadline_response", {}).get("overtime_h", 0.0)
+    response = raw.extensions.get("deadline_response", {})
+    overtime_h = response.get("overtime_h_by_role", {})
+    supervisor_case_h = response.get("supervisor_case_h", 0.0)
     rows = []
     for role, key in (("grid_worker", "grid"), ("community_worker", "community"), ("department_staff", None)):
         shift = raw.shift_h[role]
         case_share = shares[f"{key}_case"] if key else 1.0
         burden = shares[f"{key}_burden"] * shift if key else 0.0
         other = shares[f"{key}_other"] * shift if key else 0.0
-        overtime = overtime_h if role == "department_staff" else 0.0
-        cases = raw.busy_h[role] * case_share + overtime
+        overtime = overtime_h.get(role, 0.0)
+        busy = raw.busy_h[role] - (supervisor_case_h if role == "department_staff" else 0.0)
+        cases = busy * case_share + overtime
         patrol = patrol_h if role == "grid_worker" else 0.0
         freed = 0.0
         if key and s.burden.enabled:
@@ -114,4 +119,9 @@ def time_use(raw) -> list[dict]:
         rows.append({"role": role, "shift_h": shift, "overtime_h": overtime, "cases_h": cases, "patrol_h": patrol,
                      "burden_h": burden, "other_h": other, "idle_h": shift + overtime - cases - patrol - burden - other,
                      "burden_freed_h": freed})
+    if raw.scenario.deadline_response.enabled and raw.scenario.deadline_response.supervision.enabled:
+        shift = response["supervisor_shift_h"]
+        rows.append({"role": "supervisor", "shift_h": shift, "overtime_h": 0.0, "cases_h": supervisor_case_h,
+                     "patrol_h": 0.0, "burden_h": 0.0, "other_h": 0.0, "idle_h": shift - supervisor_case_h,
+                     "burden_freed_h": 0.0})
     return rows

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import MAX_CASES_PER_HOUSEHOLD_YEAR, MAX_HORIZON_DAYS, Strict, check_shares
+from .deadlines import DeadlineDistribution
 
 LEVELS = ("grid", "community", "department")
 
@@ -89,15 +90,37 @@ class Category(Strict):
     deadline_mix: list[DeadlineShare] | None = Field(
         None, min_length=1, description="None: every case has deadline_h; else each case's deadline is drawn from "
                                         "this mixture (shares sum to 1), e.g. 13 % at 720 h and 87 % at 73.5 h")
+    deadline_distribution: DeadlineDistribution | None = Field(
+        None, description="None: every case has deadline_h (or the mixture); else each case's deadline is drawn from "
+                          "this distribution (lognormal, gamma or empirical quantiles)")
+    resolution_deadline_mix: list[DeadlineShare] | None = Field(
+        None, min_length=1, description="None: a whistled case gets resolution_deadline_h; else the department's limit "
+                                        "of each case is drawn from this mixture (shares sum to 1)")
+    resolution_deadline_distribution: DeadlineDistribution | None = Field(
+        None, description="None: a whistled case gets resolution_deadline_h (or its mixture); else the department's "
+                          "limit of each case is drawn from this distribution")
 
-    @field_validator("deadline_mix")
+    @field_validator("deadline_mix", "resolution_deadline_mix")
     @classmethod
-    def _mix_sums_to_one(cls, value: list[DeadlineShare] | None) -> list[DeadlineShare] | None:
+    def _mix_sums_to_one(cls, value: list[DeadlineShare] | None, info) -> list[DeadlineShare] | None:
         if value is not None:
             total = sum(part.share for part in value)
             if not math.isclose(total, 1.0, abs_tol=1e-6):
-                raise ValueError(f"deadline_mix shares must sum to 1, got {total:.6g}")
+                raise ValueError(f"{info.field_name} shares must sum to 1, got {total:.6g}")
         return value
+
+    @model_validator(mode="after")
+    def _one_way_to_draw_a_limit(self) -> Category:
+        for ways in (("deadline_mix", "deadline_distribution"),
+                     ("resolution_deadline_h", "resolution_deadline_mix", "resolution_deadline_distribution")):
+            given = [name for name in ways if getattr(self, name) is not None]
+            if len(given) > 1:
+                raise ValueError(f"{' and '.join(given)} are both set; give at most one of {', '.join(ways)}")
+        return self
+
+    def draws_resolution_limit(self) -> bool:
+        """Whether the department's limit of this category's cases is drawn per case."""
+        return self.resolution_deadline_mix is not None or self.resolution_deadline_distribution is not None
     external_delay: Work | None = Field(
         None, description="None: no such delay. When whistled to its department, a wait in calendar hours that holds "
                           "no staff (a contractor, a scheduled pickup, a season) before the case joins the queue"

@@ -1,15 +1,85 @@
-"""How departments respond to whistle-and-dispatch time limits (限时办理): overtime, compression, supervision.
+"""Time limits and the responses to them (限时办理): per-case limits drawn from a distribution; overtime,
+compression and supervision at the departments, and optionally at grid and community workers.
 
-Each response is a lever of its own, off by default: with all of them off a deadline only
-measures (the yardstick), as before. None of the figures is in the seeds; each default is an
-assumption with its reason. `gridgov calibrate`-style fitting to a log is left to the scenario.
+A category's limit may be drawn per case (`DeadlineDistribution`: a lognormal or gamma with a
+mean and a cv, or an empirical quantile function from a log), beside the empirical mixture
+`cases.DeadlineShare`. Each response is a lever of its own, off by default: with all of them off
+a deadline only measures (the yardstick), as before. None of the figures is in the seeds; each
+default is an assumption with its reason.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from .base import MAX_HORIZON_DAYS, Strict
+
+MAX_LIMIT_H = 24.0 * MAX_HORIZON_DAYS
+FORMS = ("lognormal", "gamma", "quantiles")
+
+
+class DeadlineQuantile(Strict):
+    """One point of an empirical quantile function: a share p of the cases has a limit of at most deadline_h."""
+
+    p: float = Field(ge=0, le=1)
+    deadline_h: float = Field(gt=0, le=MAX_LIMIT_H)
+
+
+class DeadlineDistribution(Strict):
+    """Per-case time limits drawn from a distribution (instead of one limit or a mixture of a few).
+
+    `lognormal` and `gamma` take `mean_h` and `cv` (the mean and coefficient of variation of the
+    limit), optionally truncated to [`min_h`, `max_h`]; `quantiles` takes points (p, deadline_h)
+    of an empirical quantile function from p = 0 to p = 1, interpolated linearly between them
+    (two points with the same deadline_h make an atom, as a log's standard limits do).
+    """
+
+    form: Literal["lognormal", "gamma", "quantiles"]
+    mean_h: float | None = Field(None, gt=0, le=MAX_LIMIT_H, description="lognormal, gamma: mean limit (h)")
+    cv: float | None = Field(None, gt=0, le=10, description="lognormal, gamma: coefficient of variation of the limit")
+    min_h: float | None = Field(None, gt=0, le=MAX_LIMIT_H,
+                                description="lognormal, gamma: None = no lower truncation")
+    max_h: float | None = Field(None, gt=0, le=MAX_LIMIT_H,
+                                description=f"lognormal, gamma: None = truncated at the schema's {MAX_LIMIT_H:.0f} h")
+    quantiles: list[DeadlineQuantile] | None = Field(
+        None, min_length=2, description="quantiles: points (p, deadline_h), p from 0 to 1 increasing, deadline_h "
+                                        "not decreasing")
+
+    @model_validator(mode="after")
+    def _form_has_its_parameters(self) -> DeadlineDistribution:
+        if self.form == "quantiles":
+            given = [name for name in ("mean_h", "cv", "min_h", "max_h") if getattr(self, name) is not None]
+            if self.quantiles is None or given:
+                raise ValueError(f"form 'quantiles' takes only quantiles (points p, deadline_h), got "
+                                 f"quantiles={'set' if self.quantiles else None}, {', '.join(given) or 'nothing else'}")
+            _check_quantiles(self.quantiles)
+            return self
+        if self.mean_h is None or self.cv is None or self.quantiles is not None:
+            raise ValueError(f"form {self.form!r} takes mean_h and cv (optionally min_h, max_h), not quantiles; got "
+                             f"mean_h={self.mean_h}, cv={self.cv}, quantiles={'set' if self.quantiles else None}")
+        low, high = self.bounds()
+        if not low < high:
+            raise ValueError(f"min_h = {low} must be below max_h = {high}")
+        if not low < self.mean_h < high:
+            raise ValueError(f"mean_h = {self.mean_h} must lie between min_h = {low} and max_h = {high}")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """The truncation of a lognormal or gamma limit (hours)."""
+        return (self.min_h or 0.0, self.max_h or MAX_LIMIT_H)
+
+
+def _check_quantiles(points: list[DeadlineQuantile]) -> None:
+    ps = [q.p for q in points]
+    hours = [q.deadline_h for q in points]
+    if ps[0] != 0 or ps[-1] != 1:
+        raise ValueError(f"quantiles must run from p = 0 to p = 1, got p from {ps[0]} to {ps[-1]}")
+    if any(b <= a for a, b in zip(ps, ps[1:], strict=False)):
+        raise ValueError(f"quantiles: p must increase strictly, got {ps}")
+    if any(b < a for a, b in zip(hours, hours[1:], strict=False)):
+        raise ValueError(f"quantiles: deadline_h must not decrease as p grows, got {hours}")
 
 
 class Overtime(Strict):
@@ -61,10 +131,18 @@ class Supervision(Strict):
         description="assumption: the level above sends one supervisor who takes cases while any such case waits")
 
 
+RESPONDING_LEVELS = ("department", "grid", "community")
+
+
 class DeadlineResponse(Strict):
-    """The responses of departments to their time limits; each sub-lever on its own."""
+    """The responses of departments (and optionally grid and community workers) to their time limits."""
 
     enabled: bool = Field(False, description="assumption: off unless a scenario turns it on (deadlines only measure)")
+    levels: list[Literal["department", "grid", "community"]] = Field(
+        ["department"], min_length=1,
+        description="assumption: the handling levels whose staff respond to their cases' limits with overtime and "
+                    "compression (and, with dispatch.start_slack_h, slack-driven pacing): the departments only, "
+                    "unless a scenario adds grid and community workers, whose cases carry their categories' limits")
     overtime: Overtime = Field(default_factory=Overtime)
     compression: Compression = Field(default_factory=Compression)
     supervision: Supervision = Field(default_factory=Supervision)
@@ -74,3 +152,10 @@ class DeadlineResponse(Strict):
         72.0, gt=0, le=24 * MAX_HORIZON_DAYS,
         description="assumption: whistled cases are also measured against one common 72 h limit, so that scenarios "
                     "with different limits are compared on one yardstick")
+
+    @model_validator(mode="after")
+    def _levels_once(self) -> DeadlineResponse:
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError(f"levels lists a level twice: {self.levels}; allowed: "
+                             f"{', '.join(RESPONDING_LEVELS)}, each once")
+        return self
