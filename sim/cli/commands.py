@@ -437,10 +437,37 @@ def _check_enough_cases(path: Path, log) -> None:
 def cmd_batch(args: Namespace) -> int:
     from ..batch.runner import run_batch, summary_text
 
-    result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force)
+    result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force,
+                       precision=_batch_precision(args))
     _print_batch_kpis(result.out)
     print(summary_text(result))
     return 0 if result.ok else 1
+
+
+def _batch_precision(args: Namespace):
+    """--precision and --max-replications of `gridgov batch` as a precision block replacing the batch file's, or
+    None (the file's own, if any, applies)."""
+    if not args.precision and args.max_replications is None:
+        return None
+    from ..batch.schema import read_batch
+
+    own = read_batch(args.file).precision
+    cap = args.max_replications or (own.max_replications if own else 50)
+    if cap < 2:
+        raise InputError(f"--max-replications {cap}: the precision rule needs at least 2 replications for an interval")
+    if not args.precision:
+        if own is None:
+            raise InputError("--max-replications is the cap of the precision rule, and the batch file gives none: "
+                             "give --precision KPI=HALF_WIDTH too")
+        return own.model_copy(update={"max_replications": cap, "min_replications": min(own.min_replications, cap)})
+    from ..batch.schema import BatchPrecision
+    from ..experiment.precision import parse_precision
+
+    try:
+        kpi, width = parse_precision(args.precision)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    return BatchPrecision(kpi=kpi, half_width=width, max_replications=cap, min_replications=2)
 
 
 def _print_batch_kpis(out: Path) -> None:
