@@ -93,7 +93,16 @@ def _simulate_into(out: Path, args, scenarios, executor):
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
     write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                   differences=differences, command=command, language=args.language)
+    _warn_about_warm_up(scenarios, results.timeseries, args.seed)
     return results, differences
+
+
+def _warn_about_warm_up(scenarios, timeseries, seed: int) -> None:
+    """A warning on stderr for every scenario whose warm_up_days is shorter than MSER-5 finds (gridgov warmup)."""
+    from ..experiment.warm_up_check import warm_up_warnings
+
+    for warning in warm_up_warnings(scenarios, timeseries, seed):
+        print(f"gridgov: warning: {warning} (see gridgov warmup)", file=sys.stderr)
 
 
 def _print_results(args, scenarios, results, differences, out: Path) -> int:
@@ -439,9 +448,27 @@ def cmd_batch(args: Namespace) -> int:
 
     result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force,
                        precision=_batch_precision(args))
+    _warn_about_batch_warm_up(result)
     _print_batch_kpis(result.out)
     print(summary_text(result))
     return 0 if result.ok else 1
+
+
+def _warn_about_batch_warm_up(result) -> None:
+    """The warm-up warning of `run` for every completed scenario of a batch, from the time series it wrote."""
+    import pandas as pd
+
+    frames, scenarios = [], []
+    for item in result.plan.scenarios:
+        path = item.folder / "timeseries.parquet"
+        if item.status != "failed" and path.is_file() and not path.is_symlink():
+            try:
+                frames.append(pd.read_parquet(path).assign(scenario=item.name))
+            except (OSError, ValueError):
+                continue
+            scenarios.append(item.scenario)
+    if frames:
+        _warn_about_warm_up(scenarios, pd.concat(frames, ignore_index=True), result.plan.batch.seed)
 
 
 def _batch_precision(args: Namespace):
