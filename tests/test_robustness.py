@@ -152,6 +152,21 @@ def test_prim_pasting_stops_where_widening_would_take_in_futures_that_do_not_fai
     assert pasted.limits == {"a": (0.4, 0.7)} and pasted.density == 1.0 and pasted.coverage == 1.0
 
 
+def test_the_shipped_sobol_batch_is_a_saltelli_design_over_three_ranges_that_all_act(tmp_path):
+    from sim.batch.ensemble import plan_ensemble
+
+    ensemble = plan_ensemble(PARAMS / "batches" / "robustness_sobol.yaml", tmp_path / "out", futures=32,
+                             sampler="sobol", targets=[], replications=None)
+    assert len(ensemble.uncertainties) == 3 and len(ensemble.futures) == 32 * (3 + 2)
+    assert len(ensemble.units) == 2 * len(ensemble.futures)
+    staff = "departments.*.staff"
+    column = ensemble.futures.names.index(staff)
+    low, high = ensemble.futures.values[:, column].argmin(), ensemble.futures.values[:, column].argmax()
+    unit = {u.future: u.scenario for u in ensemble.units if u.policy == "none"}
+    for name, department in unit[int(low)].departments.items():  # every head count moves within the range
+        assert department.staff < unit[int(high)].departments[name].staff, name
+
+
 def test_prim_has_nothing_to_discover_where_a_policy_never_fails():
     assert prim.discover(np.zeros((10, 2)), np.zeros(10, bool), ["a", "b"]) is None
 
