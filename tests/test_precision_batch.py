@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
@@ -157,3 +161,27 @@ def test_a_bad_precision_option_on_batch_exits_2(tmp_path, capsys, options, mess
     path.write_text(batch_text("replications: 2\n"))
     assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--no-progress", *options]) == 2
     assert message in capsys.readouterr().err
+
+
+def _kpis_of(out) -> dict[str, str]:
+    return {p.parent.name: p.read_text() for p in sorted((out / "scenarios").glob("*/kpis_per_replication.csv"))}
+
+
+def test_a_sized_batch_killed_during_its_sizing_completes_on_rerun_with_identical_results(sized_batch, tmp_path):
+    path, reference, _ = sized_batch
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "batch", str(path), "--out", str(out), "-j", "2", "--no-progress"]
+    victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    table = out / "precision" / "kpis_per_replication.parquet"
+    deadline = time.monotonic() + 300
+    while not table.exists() and time.monotonic() < deadline:  # killed once the sizing has kept something
+        time.sleep(0.2)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert not (out / "scenarios" / "fewer" / "complete.json").exists()
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _kpis_of(out) == _kpis_of(reference)
+    assert json.loads((out / "precision" / "precision.json").read_text()) == json.loads(
+        (reference / "precision" / "precision.json").read_text())
+    assert manifest.verify(out).ok
