@@ -129,6 +129,44 @@ def test_prim_finds_the_corner_where_a_policy_fails():
         failed[inside].sum() / failed.sum())
 
 
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_prim_pasting_wins_back_the_failures_peeling_cut_off_without_lowering_the_density(seed):
+    full = {n: (0.0, 1.0) for n in ("volume", "work", "staff")}
+    x = np.random.default_rng(seed).uniform(0, 1, size=(400, 3))
+    failed = (x[:, 0] > 0.6) & (x[:, 1] < 0.5)  # the known box: volume above 0.6, work below 0.5
+    peeled = prim.discover(x, failed, list(full), alpha=0.2, bounds=full, pasting=False)  # coarse peels overshoot
+    pasted = prim.discover(x, failed, list(full), alpha=0.2, bounds=full)
+    assert pasted.coverage > peeled.coverage and pasted.density >= peeled.density == 1.0
+    limits = pasted.restricted(full)
+    assert set(limits) == {"volume", "work"}
+    assert 0.6 <= limits["volume"][0] <= 0.62 and 0.48 <= limits["work"][1] < 0.5  # out to the edge, not past it
+    inside = (x[:, 0] >= limits["volume"][0]) & (x[:, 1] <= limits["work"][1])
+    assert pasted.futures == inside.sum() and pasted.coverage == pytest.approx(failed[inside].sum() / failed.sum())
+
+
+def test_prim_pasting_stops_where_widening_would_take_in_futures_that_do_not_fail():
+    x = np.array([[0.1], [0.2], [0.3], [0.4], [0.5], [0.6], [0.7], [0.8]])
+    failed = np.array([False, False, False, True, True, True, True, False])
+    start = prim.Box({"a": (0.5, 0.6)}, 0.5, 1.0, 0.25, 2)
+    pasted = prim.paste(x, failed, ["a"], start, alpha=0.3, bounds={"a": (0.0, 1.0)})  # one future a step
+    assert pasted.limits == {"a": (0.4, 0.7)} and pasted.density == 1.0 and pasted.coverage == 1.0
+
+
+def test_the_shipped_sobol_batch_is_a_saltelli_design_over_three_ranges_that_all_act(tmp_path):
+    from sim.batch.ensemble import plan_ensemble
+
+    ensemble = plan_ensemble(PARAMS / "batches" / "robustness_sobol.yaml", tmp_path / "out", futures=32,
+                             sampler="sobol", targets=[], replications=None)
+    assert len(ensemble.uncertainties) == 3 and len(ensemble.futures) == 32 * (3 + 2)
+    assert len(ensemble.units) == 2 * len(ensemble.futures)
+    staff = "departments.*.staff"
+    column = ensemble.futures.names.index(staff)
+    low, high = ensemble.futures.values[:, column].argmin(), ensemble.futures.values[:, column].argmax()
+    unit = {u.future: u.scenario for u in ensemble.units if u.policy == "none"}
+    for name, department in unit[int(low)].departments.items():  # every head count moves within the range
+        assert department.staff < unit[int(high)].departments[name].staff, name
+
+
 def test_prim_has_nothing_to_discover_where_a_policy_never_fails():
     assert prim.discover(np.zeros((10, 2)), np.zeros(10, bool), ["a", "b"]) is None
 

@@ -54,3 +54,18 @@ def test_warmup_command_reports_the_warm_up_and_warns_when_the_scenario_s_is_sho
     assert payload["short"] and "warning" in captured.err
     assert (tmp_path / "warmup.png").stat().st_size > 0
     assert json.loads((tmp_path / "warmup.json").read_text())["needed_days"] == payload["needed_days"]
+
+
+def _run_small(tmp_path, capsys, *overrides: str) -> str:
+    args = ["run", str(PARAMS / "luzhou_baseline.yaml"), "--out", str(tmp_path), "--json", "--no-progress",
+            "--replications", "2", "--jobs", "1"]
+    for override in SMALL + ["workforce.grid_workers=40", *overrides]:  # 40: a backlog that settles (MSER: 20 days)
+        args += ["--set", override]
+    assert main(args) == 0
+    return capsys.readouterr().err
+
+
+def test_run_warns_when_warm_up_days_is_shorter_than_mser5_finds_on_its_own_replications(tmp_path, capsys):
+    err = _run_small(tmp_path / "short", capsys, "warm_up_days=0")
+    assert "gridgov: warning:" in err and "warm_up_days = 0 is shorter" in err and "MSER-5" in err
+    assert "warning" not in _run_small(tmp_path / "long", capsys, "warm_up_days=21")

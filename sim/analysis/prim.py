@@ -5,10 +5,14 @@ Given the futures (one row per future, one column per uncertainty) and whether a
 target in each, PRIM peels the box that holds every future, a small slice (alpha of the futures in
 the box) at a time, always the slice whose removal leaves the highest share of failures (the
 *density*), until fewer than `min_mass` of the futures are left. Each box of that peeling
-trajectory has a *coverage* (the share of all failures it holds) and a density; the box reported
-is the densest whose coverage is at least `min_coverage`, with the limits it places on each
-uncertainty (the others stay unrestricted). Our own small implementation: EMA Workbench's is the
-reference, but it pulls a large dependency tree for a few dozen lines of method.
+trajectory has a *coverage* (the share of all failures it holds) and a density; the box chosen
+is the densest whose coverage is at least `min_coverage`. Peeling is greedy and removes whole
+slices, so it can cut past the edge of the failure region; *pasting* (Friedman and Fisher's second
+step) then widens the chosen box again, one limit at a time, by the slice of futures just outside
+it that gives the highest density, for as long as one does not lower it. The box reported is the pasted one,
+with the limits it places on each uncertainty (the others stay unrestricted). Our own small
+implementation: EMA Workbench's is the reference, but it pulls a large dependency tree for a few
+dozen lines of method.
 """
 
 from __future__ import annotations
@@ -80,12 +84,64 @@ def _box(limits: dict[str, tuple[float, float]], inside: np.ndarray, failed: np.
                count / len(failed), count)
 
 
+def paste(x: np.ndarray, failed: np.ndarray, names: list[str], box: Box, alpha: float = 0.05,
+          bounds: dict[str, tuple[float, float]] | None = None) -> Box:
+    """Widen a box, one limit at a time, by the slice of futures just outside it (alpha of the futures in the box,
+    at least one) that gives the highest density, for as long as one does not lower it: a box whose density
+    stays the same while it holds more of the failures is the better description (ties: the larger box).
+
+    A limit widened past the last future on its side goes back to the full range (bounds, default the futures'
+    range), so that it no longer restricts the box.
+    """
+    x = np.asarray(x, dtype=float)
+    failed = np.asarray(failed, dtype=bool)
+    full = dict(bounds) if bounds is not None else {
+        name: (float(x[:, j].min()), float(x[:, j].max())) for j, name in enumerate(names)}
+    total = int(failed.sum())
+    limits = dict(box.limits)
+    while True:
+        inside = _inside(x, names, limits)
+        density = failed[inside].mean() if inside.any() else 0.0
+        step = max(1, int(round(alpha * inside.sum())))
+        best = None
+        for j, name in enumerate(names):
+            low, high = limits[name]
+            others = _inside(x, names, limits, skip=j)
+            for side in ("low", "high"):
+                outside = np.sort(x[others & (x[:, j] < low if side == "low" else x[:, j] > high), j])
+                if not len(outside):
+                    continue
+                taken = outside[::-1][:step] if side == "low" else outside[:step]
+                last = len(taken) == len(outside)
+                new = (full[name][0] if last else float(taken[-1])) if side == "low" else (
+                    full[name][1] if last else float(taken[-1]))
+                widened = (new, high) if side == "low" else (low, new)
+                keep = others & (x[:, j] >= widened[0]) & (x[:, j] <= widened[1])
+                gain = failed[keep].mean()
+                if gain >= density - 1e-12 and (best is None or (gain, keep.sum()) > (best[0], best[1])):
+                    best = (gain, int(keep.sum()), name, widened)
+        if best is None:
+            return _box(limits, _inside(x, names, limits), failed, total)
+        limits = {**limits, best[2]: best[3]}
+
+
+def _inside(x: np.ndarray, names: list[str], limits: dict[str, tuple[float, float]], skip: int = -1) -> np.ndarray:
+    """The futures inside the limits (every uncertainty's but the one at index skip)."""
+    inside = np.ones(x.shape[0], dtype=bool)
+    for j, name in enumerate(names):
+        if j != skip:
+            inside &= (x[:, j] >= limits[name][0]) & (x[:, j] <= limits[name][1])
+    return inside
+
+
 def discover(x: np.ndarray, failed: np.ndarray, names: list[str], *, alpha: float = 0.1, min_mass: float = 0.05,
-             min_coverage: float = 0.5, bounds: dict[str, tuple[float, float]] | None = None) -> Box | None:
-    """The densest box of the peeling trajectory holding at least min_coverage of the failures (None: no failures,
-    or failure everywhere, where there is nothing to discover)."""
+             min_coverage: float = 0.5, bounds: dict[str, tuple[float, float]] | None = None,
+             pasting: bool = True, paste_alpha: float = 0.05) -> Box | None:
+    """The densest box of the peeling trajectory holding at least min_coverage of the failures, then pasted (None:
+    no failures, or failure everywhere, where there is nothing to discover)."""
     failed = np.asarray(failed, dtype=bool)
     if not failed.any() or failed.all():
         return None
     boxes = [b for b in peel(x, failed, names, alpha, min_mass, bounds) if b.coverage >= min_coverage]
-    return max(boxes, key=lambda b: (round(b.density, 12), b.coverage))
+    chosen = max(boxes, key=lambda b: (round(b.density, 12), b.coverage))
+    return paste(x, failed, names, chosen, paste_alpha, bounds) if pasting else chosen

@@ -100,6 +100,9 @@ def plan_ensemble(path: str | Path, out: Path | None = None, *, futures: int = 1
     except ValueError as error:
         raise InputError(f"--futures {futures} with --sampler {sampler}: {error}") from None
     reps = replications or plan.batch.replications
+    if reps is None:
+        raise InputError("the batch file gives precision, not a replication count, and robustness runs a fixed count "
+                         "per future and policy: give --replications N", where=str(path))
     version = code_version()
     ensemble = Ensemble(plan.batch.name, path.resolve(), out, [p.name for p in plan.scenarios], uncertainties, drawn,
                         parsed, reps, plan.batch.seed, version)

@@ -25,7 +25,7 @@ from ..params.base import in_language
 from ..results import store
 from ..results.code_version import code_version
 from .execute import declared_parameters
-from .schema import Batch, BatchScenario, read_batch
+from .schema import Batch, BatchPrecision, BatchScenario, read_batch
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # the shipped notebooks, beside sim/
 
@@ -59,12 +59,19 @@ class Plan:
     compare_notebook: Path | None
     code_version: str = ""
     baseline: str = ""
+    replications: int = 0  # the count every scenario runs; with precision, 0 until the rule has sized the batch
+    precision: BatchPrecision | None = None
 
 
-def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
-    """Resolve a batch file into validated scenarios with their keys, folders and notebook paths."""
+def plan_batch(path: str | Path, out: Path | None = None, precision: BatchPrecision | None = None) -> Plan:
+    """Resolve a batch file into validated scenarios with their keys, folders and notebook paths.
+
+    precision (from `gridgov batch --precision`) replaces the file's; with either, the scenarios'
+    keys are set once the rule has found the replications (`set_replications`).
+    """
     path = Path(path)
     batch = read_batch(path)
+    precision = precision or batch.precision
     out = Path(out) if out is not None else default_out(batch)
     common = list(batch.set)
     for field_name in ("horizon_days", "warm_up_days", "drain_days"):
@@ -97,12 +104,21 @@ def plan_batch(path: str | Path, out: Path | None = None) -> Plan:
         raise InputError(f"baseline: {baseline!r} is not a scenario of this batch; scenarios: {', '.join(names)}",
                          where=str(path))
     for item in planned:
-        item.key = scenario_key(item.scenario, batch.replications, batch.seed, version, batch.language)
         item.folder = out / "scenarios" / store.safe_name(item.name)
         item.notebook = out / "notebooks" / f"{store.safe_name(item.name)}.ipynb"
     inputs = [path, scenario_notebook, *([compare_notebook] if compare_notebook else []), *(p.file for p in planned)]
     check_out_holds_no_input(out, inputs)
-    return Plan(batch, path, planned, scenario_notebook, compare_notebook, version, baseline)
+    plan = Plan(batch, path, planned, scenario_notebook, compare_notebook, version, baseline, precision=precision)
+    if precision is None:
+        set_replications(plan, int(batch.replications or 0))
+    return plan
+
+
+def set_replications(plan: Plan, replications: int) -> None:
+    """Every scenario runs this many replications: their keys follow."""
+    plan.replications = replications
+    for item in plan.scenarios:
+        item.key = scenario_key(item.scenario, replications, plan.batch.seed, plan.code_version, plan.batch.language)
 
 
 def _resolved(path: Path) -> Path:

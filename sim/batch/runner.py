@@ -37,8 +37,9 @@ from ..results.folder import writing_errors
 from ..results.lock import folder_lock
 from ..results.markers import MARKER, is_complete
 from ..safe_io import read_bytes
-from .execute import check_parameters, execute_in_child, kernel_dir
+from .execute import check_parameters, declared_parameters, execute_in_child, kernel_dir
 from .plan import Plan, PlannedScenario, default_out, plan_batch
+from .schema import BatchPrecision
 
 # The executed comparison: a leading "_" that no scenario's notebook can have (store.safe_name strips it),
 # so that a scenario named "compare" keeps its own executed notebook.
@@ -55,6 +56,7 @@ class BatchResult:
     report: Path | None = None
     report_error: str = ""
     charts: list[Path] = field(default_factory=list)
+    precision: dict | None = None  # what the precision rule reached (sim.batch.precision.summary)
 
     @property
     def failed(self) -> list[PlannedScenario]:
@@ -65,25 +67,35 @@ class BatchResult:
         return not self.failed and not self.report_error
 
 
-def scenario_parameters(plan: Plan, item: PlannedScenario, jobs: int) -> dict[str, Any]:
-    """The parameters injected into the scenario notebook for one scenario."""
-    return {
-        "scenario_file": str(item.file), "overrides": item.overrides, "replications": plan.batch.replications,
+def scenario_parameters(plan: Plan, item: PlannedScenario, jobs: int, out: Path | None = None) -> dict[str, Any]:
+    """The parameters injected into the scenario notebook for one scenario.
+
+    A batch sized by precision also passes the batch folder's work log (`work_dir`), where the
+    replications the sizing computed wait, to a notebook that declares it (one that does not
+    computes the same replications again: common random numbers make them identical).
+    """
+    parameters = {
+        "scenario_file": str(item.file), "overrides": item.overrides, "replications": plan.replications,
         "seed": plan.batch.seed, "out_dir": str(item.folder.resolve()), "key": item.key, "jobs": jobs,
         "language": plan.batch.language, "progress_file": str((item.folder / PROGRESS).resolve()),
     }
+    if plan.precision is not None and out is not None and "work_dir" in declared_parameters(plan.scenario_notebook):
+        parameters["work_dir"] = str(Path(out).resolve())
+    return parameters
 
 
 def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progress: bool = True,
-              force: bool = False, report: bool = True) -> BatchResult:
+              force: bool = False, report: bool = True, precision: BatchPrecision | None = None) -> BatchResult:
     """Run every scenario of a batch that is not complete and current, then the comparison and the report.
 
     Holds the output folder's lock for the whole batch. Each scenario is complete (its marker,
     written last, matches its key and files) or recomputed, so a batch killed at any moment and
     run again completes only what was not finished. When every scenario and the report succeed,
-    the folder's manifest (checked by `gridgov verify`) is written last.
+    the folder's manifest (checked by `gridgov verify`) is written last. With a precision rule
+    (the batch file's, or `precision`, which replaces it) the replications are found first
+    (`sim.batch.precision`).
     """
-    plan = plan_batch(path, out)
+    plan = plan_batch(path, out, precision)
     out = Path(out) if out is not None else default_out(plan.batch)
     with folder_lock(out), writing_errors(out):  # a second batch on the folder is refused
         manifest.begin_results(out)  # incomplete until the manifest is written again, last
@@ -91,8 +103,9 @@ def run_batch(path: str | Path, out: Path | None = None, *, jobs: int = 1, progr
         if result.ok:
             manifest.finish_results(out, {
                 "command": "gridgov batch", "batch": plan.batch.name, "batch_file": str(plan.path),
-                "seed": plan.batch.seed, "replications": plan.batch.replications, "code_version": plan.code_version,
+                "seed": plan.batch.seed, "replications": plan.replications, "code_version": plan.code_version,
                 "scenarios": [{"name": item.name, "key": item.key} for item in plan.scenarios],
+                **({"precision": result.precision} if result.precision else {}),
             })
         return result
 
@@ -101,30 +114,31 @@ def _run_batch(plan: Plan, out: Path, *, jobs: int, progress: bool, force: bool,
     from tqdm.auto import tqdm
 
     kernel_dir(out)
+    sized = _size(plan, out, jobs, progress)
     pending = []
     for item in plan.scenarios:
         if not force and is_complete(item.folder, item.key):
             item.status = "skipped (complete and current)"
         else:
             pending.append(item)
-    reps = plan.batch.replications
+    reps = plan.replications
     inner_jobs = max(1, jobs // max(1, len(pending)))
     for item in pending:
         store.own_folder(out, item.folder)
         (item.folder / MARKER).unlink(missing_ok=True)  # a scenario is either complete and current or recomputed
         (item.folder / PROGRESS).unlink(missing_ok=True)
-        check_parameters(plan.scenario_notebook, scenario_parameters(plan, item, inner_jobs))
+        check_parameters(plan.scenario_notebook, scenario_parameters(plan, item, inner_jobs, out))
     bar = tqdm(total=len(plan.scenarios) * reps, unit="replication", disable=not progress,
                desc=f"{plan.batch.name}: 0/{len(plan.scenarios)} scenarios")
     done_count = len(plan.scenarios) - len(pending)
     bar.update(done_count * reps)
-    _write_batch_json(out, plan)
+    _write_batch_json(out, plan, precision=sized)
 
     def run_one(item: PlannedScenario) -> PlannedScenario:
         start = time.perf_counter()
         timeout = plan.batch.timeout_minutes * 60 if plan.batch.timeout_minutes else None
         ok, error = execute_in_child(plan.scenario_notebook, item.notebook,
-                                     scenario_parameters(plan, item, inner_jobs), out, timeout_s=timeout)
+                                     scenario_parameters(plan, item, inner_jobs, out), out, timeout_s=timeout)
         item.seconds = time.perf_counter() - start
         if ok and not is_complete(item.folder, item.key):
             ok, error = False, "the notebook ran but did not leave complete results (no valid complete.json)"
@@ -151,12 +165,21 @@ def _run_batch(plan: Plan, out: Path, *, jobs: int, progress: bool, force: bool,
                 bar.set_description(description)
                 shown = description
     bar.close()
-    _write_batch_json(out, plan)
-    result = BatchResult(out, plan)
+    _write_batch_json(out, plan, precision=sized)
+    result = BatchResult(out, plan, precision=sized)
     if report and plan.compare_notebook is not None:
         _report(result)
-        _write_batch_json(out, plan, result)
+        _write_batch_json(out, plan, result, precision=sized)
     return result
+
+
+def _size(plan: Plan, out: Path, jobs: int, progress: bool) -> dict | None:
+    """With a precision rule: the replications it needs, found and set on the plan; what it reached."""
+    if plan.precision is None:
+        return None
+    from .precision import size_batch
+
+    return size_batch(plan, out, jobs=jobs, progress=progress)
 
 
 def _progress_of(folder: Path) -> int:
@@ -166,12 +189,12 @@ def _progress_of(folder: Path) -> int:
         return 0
 
 
-def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) -> Path:
+def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None, precision: dict | None = None) -> Path:
     batch = plan.batch
     content = {
         "batch": batch.name, "title": _texts(batch.title, batch.name), "question": _texts(batch.question, ""),
         "description": _texts(batch.description, ""),
-        "batch_file": str(plan.path.resolve()), "replications": plan.batch.replications,
+        "batch_file": str(plan.path.resolve()), "replications": plan.replications,
         "seed": plan.batch.seed, "code_version": plan.code_version, "baseline": plan.baseline,
         "language": plan.batch.language, "target_on_time_rate": plan.batch.target_on_time_rate,
         "scenarios": [
@@ -183,6 +206,9 @@ def _write_batch_json(out: Path, plan: Plan, result: BatchResult | None = None) 
             for s in plan.scenarios
         ],
     }
+    if precision is not None:
+        content["precision"] = {key: value for key, value in precision.items()
+                                if key != "widest_half_width_by_replications"}
     if result is not None:
         content["report"] = str(result.report) if result.report else None
         content["report_error"] = result.report_error
@@ -214,9 +240,15 @@ def summary_text(result: BatchResult) -> str:
     items = result.plan.scenarios
     complete = [s for s in items if s.status == "complete"]
     skipped = [s for s in items if s.status.startswith("skipped")]
-    lines = [f"batch {result.plan.batch.name}: {len(items)} scenario(s) x {result.plan.batch.replications} "
+    lines = [f"batch {result.plan.batch.name}: {len(items)} scenario(s) x {result.plan.replications} "
              f"replication(s), seed {result.plan.batch.seed}: {len(complete)} computed, {len(skipped)} skipped "
              f"(complete and current), {len(result.failed)} failed"]
+    if result.precision:
+        p = result.precision
+        reached = "met" if p["met"] else f"NOT met at the cap of {p['cap']}"
+        lines.append(f"  replications by precision: {p['kpi']} half-width at most {p['half_width_target']:g} "
+                     f"(scenario means and paired differences from {p['baseline']}): {reached} with "
+                     f"{p['replications']} replication(s), widest half-width {_shown(p['half_width'])}")
     for item in result.failed:
         lines.append(f"  FAILED {item.name}: {item.error}")
     if result.report_error:
@@ -228,3 +260,7 @@ def summary_text(result: BatchResult) -> str:
                  f"manifest: {result.out / 'batch.json'}")
     return "\n".join(lines)
 
+
+
+def _shown(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
 from ..limits import MAX_REPLICATIONS
@@ -54,6 +54,33 @@ class BatchNotebooks(Strict):
     compare: str | None = Field("compare.ipynb", description="comparison notebook exported as the report; null: none")
 
 
+class BatchPrecision(Strict):
+    """Replications by precision: added until the KPI's 95 % half-width, of every scenario's mean and of every
+    paired difference from the baseline, is at most half_width (`sim.experiment.precision`), with a cap."""
+
+    kpi: str = Field(min_length=1, description="the KPI whose half-width is the target, e.g. on_time_rate")
+    half_width: float = Field(gt=0, description="the largest 95 % half-width allowed, in the KPI's unit")
+    max_replications: int = Field(50, ge=2, le=MAX_REPLICATIONS, description="the cap on replications")
+    min_replications: int = Field(2, ge=2, le=MAX_REPLICATIONS,
+                                  description="the rule is checked from this many replications on")
+
+    @field_validator("kpi")
+    @classmethod
+    def _a_kpi(cls, value: str) -> str:
+        from ..analysis import registry
+
+        if registry.find(value) is None:
+            raise ValueError(f"{value!r} is not a KPI; e.g. on_time_rate, ttc_p90_h, backlog_mean")
+        return value
+
+    @model_validator(mode="after")
+    def _minimum_within_cap(self) -> BatchPrecision:
+        if self.min_replications > self.max_replications:
+            raise ValueError(f"min_replications ({self.min_replications}) must not exceed max_replications "
+                             f"({self.max_replications})")
+        return self
+
+
 class Batch(Strict):
     """A batch of scenarios run over the same replications and seed (common random numbers)."""
 
@@ -61,7 +88,10 @@ class Batch(Strict):
     title: LocalText | None = Field(None, description="the brief's title (en, zh); default: the name")
     question: LocalText | None = Field(None, description="the question the batch answers, the brief's first line")
     description: str | LocalText = ""
-    replications: int = Field(ge=1, le=MAX_REPLICATIONS)
+    replications: int | None = Field(None, ge=1, le=MAX_REPLICATIONS,
+                                     description="replications of every scenario; required unless precision is given")
+    precision: BatchPrecision | None = Field(None, description="replications by precision instead of a fixed count "
+                                             "(replications is then ignored)")
     seed: int = Field(0, ge=0, lt=2**63)
     horizon_days: int | None = Field(None, ge=1, description="overrides every scenario's horizon_days")
     warm_up_days: int | None = Field(None, ge=0, description="overrides every scenario's warm_up_days")
@@ -74,6 +104,13 @@ class Batch(Strict):
                                           "this long (at most 100,000 minutes); None: no limit")
     notebooks: BatchNotebooks = Field(default_factory=BatchNotebooks)
     scenarios: list[BatchScenario] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _replications_or_precision(self) -> Batch:
+        if self.replications is None and self.precision is None:
+            raise ValueError("replications is required (a count of at least 1) unless precision "
+                             "({kpi, half_width, max_replications}) is given")
+        return self
 
 
 def read_batch(path: str | Path) -> Batch:

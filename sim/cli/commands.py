@@ -93,7 +93,16 @@ def _simulate_into(out: Path, args, scenarios, executor):
     command = "gridgov " + " ".join(sys.argv[1:]) if argv_is_cli() else "gridgov (library call)"
     write_results(out, results, scenarios, seed=args.seed, replications=args.replications,
                   differences=differences, command=command, language=args.language)
+    _warn_about_warm_up(scenarios, results.timeseries, args.seed)
     return results, differences
+
+
+def _warn_about_warm_up(scenarios, timeseries, seed: int) -> None:
+    """A warning on stderr for every scenario whose warm_up_days is shorter than MSER-5 finds (gridgov warmup)."""
+    from ..experiment.warm_up_check import warm_up_warnings
+
+    for warning in warm_up_warnings(scenarios, timeseries, seed):
+        print(f"gridgov: warning: {warning} (see gridgov warmup)", file=sys.stderr)
 
 
 def _print_results(args, scenarios, results, differences, out: Path) -> int:
@@ -437,10 +446,55 @@ def _check_enough_cases(path: Path, log) -> None:
 def cmd_batch(args: Namespace) -> int:
     from ..batch.runner import run_batch, summary_text
 
-    result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force)
+    result = run_batch(args.file, args.out, jobs=args.jobs, progress=not args.no_progress, force=args.force,
+                       precision=_batch_precision(args))
+    _warn_about_batch_warm_up(result)
     _print_batch_kpis(result.out)
     print(summary_text(result))
     return 0 if result.ok else 1
+
+
+def _warn_about_batch_warm_up(result) -> None:
+    """The warm-up warning of `run` for every completed scenario of a batch, from the time series it wrote."""
+    import pandas as pd
+
+    frames, scenarios = [], []
+    for item in result.plan.scenarios:
+        path = item.folder / "timeseries.parquet"
+        if item.status != "failed" and path.is_file() and not path.is_symlink():
+            try:
+                frames.append(pd.read_parquet(path).assign(scenario=item.name))
+            except (OSError, ValueError):
+                continue
+            scenarios.append(item.scenario)
+    if frames:
+        _warn_about_warm_up(scenarios, pd.concat(frames, ignore_index=True), result.plan.batch.seed)
+
+
+def _batch_precision(args: Namespace):
+    """--precision and --max-replications of `gridgov batch` as a precision block replacing the batch file's, or
+    None (the file's own, if any, applies)."""
+    if not args.precision and args.max_replications is None:
+        return None
+    from ..batch.schema import read_batch
+
+    own = read_batch(args.file).precision
+    cap = args.max_replications or (own.max_replications if own else 50)
+    if cap < 2:
+        raise InputError(f"--max-replications {cap}: the precision rule needs at least 2 replications for an interval")
+    if not args.precision:
+        if own is None:
+            raise InputError("--max-replications is the cap of the precision rule, and the batch file gives none: "
+                             "give --precision KPI=HALF_WIDTH too")
+        return own.model_copy(update={"max_replications": cap, "min_replications": min(own.min_replications, cap)})
+    from ..batch.schema import BatchPrecision
+    from ..experiment.precision import parse_precision
+
+    try:
+        kpi, width = parse_precision(args.precision)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    return BatchPrecision(kpi=kpi, half_width=width, max_replications=cap, min_replications=2)
 
 
 def _print_batch_kpis(out: Path) -> None:

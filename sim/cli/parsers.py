@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("file", type=path_argument("batch file"),
                        help="batch file, e.g. params/batches/luzhou_policies.yaml")
     batch.add_argument("--force", action="store_true", help="recompute scenarios even if complete and current")
+    batch.add_argument("--precision", metavar="KPI=HALF_WIDTH", default=None,
+                       help="replications by precision, replacing the batch file's: every scenario on the same "
+                            "replications until the KPI's 95 %% half-width (means and paired differences from the "
+                            "baseline) is at most HALF_WIDTH, e.g. on_time_rate=0.005")
+    batch.add_argument("--max-replications", type=positive_int("--max-replications", MAX_REPLICATIONS), default=None,
+                       help="cap on replications with --precision (default: the batch file's precision cap, else 50)")
 
     _add_robustness(commands)
 

@@ -91,22 +91,29 @@ def first_meeting(per_replication: pd.DataFrame, kpi: str, target: float, baseli
 
 def replicate_to_precision(scenarios: list[Scenario], kpi: str, target: float, *, seed: int = 0, cap: int = 100,
                            jobs: int = 1, step: int | None = None, keep_case_log: bool = False,
-                           executor: Executor | None = None, progress: bool = False, resume=None
-                           ) -> tuple[Replications, Precision]:
-    """Replications of every scenario until the KPI's half-widths (means, paired differences) meet the target."""
+                           executor: Executor | None = None, progress: bool = False, resume=None,
+                           minimum: int = MIN_REPLICATIONS) -> tuple[Replications, Precision]:
+    """Replications of every scenario until the KPI's half-widths (means, paired differences) meet the target.
+
+    The first scenario is the baseline of the paired differences. The rule is checked from `minimum`
+    replications on (at least 2): a count below it never stops the run, however narrow its interval.
+    """
     if cap < MIN_REPLICATIONS:
         raise ValueError(f"the cap on replications must be at least {MIN_REPLICATIONS}, got {cap}")
+    minimum = max(MIN_REPLICATIONS, minimum)
+    if minimum > cap:
+        raise ValueError(f"the fewest replications ({minimum}) must not exceed the cap ({cap})")
     step = max(1, step or jobs)
     baseline = scenarios[0].name if len(scenarios) > 1 else None
     runs: list[Run] = []
     done = 0
     stop: int | None = None
     while stop is None and done < cap:
-        upto = min(cap, max(MIN_REPLICATIONS, done + step))
+        upto = min(cap, max(minimum, done + step))
         tasks = [(s, seed, r, keep_case_log and r == 0) for r in range(done, upto) for s in scenarios]
         runs += run_replications(tasks, jobs, executor, progress, resume)
         per_replication = collect(runs).per_replication
-        stop = first_meeting(per_replication, kpi, target, baseline, done + 1, upto)
+        stop = first_meeting(per_replication, kpi, target, baseline, max(done + 1, minimum), upto)
         done = upto
     n = stop if stop is not None else cap
     order = {s.name: i for i, s in enumerate(scenarios)}

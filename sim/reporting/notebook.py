@@ -59,22 +59,34 @@ def _write_progress(path: str | None, done: int) -> None:
 def run_scenario(scenario_file: str | Path, overrides: list[str] | dict[str, Any] = (), *, replications: int = 3,
                  seed: int = 0,
                  out_dir: str | Path | None = None, key: str = "", jobs: int = 1, language: str = "en",
-                 progress_file: str | None = None) -> ScenarioRun:
+                 progress_file: str | None = None, work_dir: str | None = None) -> ScenarioRun:
     """Replicate one scenario; with out_dir, write its results there and mark them complete (marker last).
 
     With jobs = 1 the replications run here one by one and progress_file counts them (the batch
-    runner reads it for its progress bar); with more, they run in a process pool.
+    runner reads it for its progress bar); with more, they run in a process pool. work_dir is a
+    results folder whose work log (`sim.results.resume`) holds replications already computed (a
+    batch sized by precision): those are recalled, the others simulated and saved there.
     """
     overrides = as_overrides(overrides)
     scenario = load_scenario(scenario_file, overrides)
+    resume = None
+    if work_dir:
+        from ..results.resume import ReplicationLog
+
+        resume = ReplicationLog(Path(work_dir))
     if jobs <= 1:
         runs = []
         for r in range(replications):
-            runs.append(simulate(scenario, seed, r, case_log=(r == 0)))
+            run = resume.load(scenario, seed, r, r == 0) if resume is not None else None
+            if run is None:
+                run = simulate(scenario, seed, r, case_log=(r == 0))
+                if resume is not None:
+                    resume.save(scenario, run)
+            runs.append(run)
             _write_progress(progress_file, r + 1)
         results = collect(runs)
     else:
-        results = replicate_many([scenario], replications, seed, jobs=jobs, keep_case_log=True)
+        results = replicate_many([scenario], replications, seed, jobs=jobs, keep_case_log=True, resume=resume)
         _write_progress(progress_file, replications)
     folder = None
     if out_dir is not None:
