@@ -34,8 +34,9 @@ def parameterised_explorer(folder: Path, language: str = "en", parameters: dict 
     book = load_notebook_node(str(EXPLORER))  # with the metadata papermill's parameterize expects
     values: dict = {"scenario_files": scenario_files(), "language": language}
     values.update(parameters or {})
-    book.cells = [cell for cell in book.cells if cell.cell_type == "code"]  # the page has its own title and texts,
-    book = papermill.parameterize.parameterize_notebook(book, values)     # in its language
+    book.cells = [cell for cell in book.cells  # the page has its own title and texts, in its language
+                  if cell.cell_type == "code" and "notebook-intro" not in cell.metadata.get("tags", [])]
+    book = papermill.parameterize.parameterize_notebook(book, values)
     target = folder / PAGE
     nbformat.write(book, target)
     return target
