@@ -19,6 +19,8 @@ from sim.cli import main
 from sim.experiment.precision import widest_half_width
 from sim.experiment.runs import replicate_many, simulate
 from sim.params import load_scenario
+from sim.reporting import brief
+from sim.reporting.batch_results import load_batch
 from sim.reporting.notebook import run_scenario
 from sim.results import manifest
 from sim.results.resume import ReplicationLog
@@ -88,6 +90,14 @@ def test_every_scenario_of_a_sized_batch_holds_the_ordinary_replications_of_the_
                 | (merged["value"] - merged["value_ordinary"]).abs().le(1e-9)).all()
     assert manifest.verify(out).ok
     assert manifest.read_manifest(out)["run"]["precision"]["replications"] == target[1]
+
+
+def test_the_brief_of_a_sized_batch_says_a_precision_rule_chose_the_replication_count(sized_batch, target):
+    _, out, _ = sized_batch
+    batch = load_batch(out)
+    english, chinese = brief.sizing(batch, "en"), brief.sizing(batch, "zh")
+    assert any("precision rule" in line and f"after {target[1]} replications" in line for line in english)
+    assert any("精度规则" in line and f"共{target[1]}次重复" in line for line in chinese)
 
 
 def test_a_rerun_of_a_sized_batch_simulates_nothing(sized_batch, monkeypatch):

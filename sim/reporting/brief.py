@@ -239,6 +239,24 @@ def _listed(names: list[str], language: str) -> str:
 # --------------------------------------------------------------------------- sizing and caveats
 
 
+def _precision_sizing(rule: dict | None, language: str) -> list[str]:
+    """What the precision rule that chose the replication count asked for and reached (nothing without a rule)."""
+    if not rule:
+        return []
+    from .formatting import value_text
+
+    kpi = rule["kpi"]
+    width = (lambda w: messages.points(w, language, signed=False)) if registry.unit(kpi) == "share" else \
+        (lambda w: value_text(w, kpi, language) + ("" if language == "zh" else " ")
+         + messages.unit_text(registry.unit(kpi), language))
+    achieved = rule.get("half_width")
+    return [t("sizing.precision_met" if rule.get("met") else "sizing.precision_not_met", language,
+              kpi=messages.kpi_name(kpi, language), target=width(rule["half_width_target"]),
+              achieved=width(achieved) if achieved is not None else messages.text("n_a", language),
+              replications=messages.number(rule["replications"], language),
+              cap=messages.number(rule["cap"], language))]
+
+
 def sizing(batch: BatchResults, language: str = "en") -> list[str]:
     """How far the figures go: horizon, replications, district, assumptions, and what the model leaves out."""
     base = batch.scenarios[batch.baseline]
@@ -249,6 +267,7 @@ def sizing(batch: BatchResults, language: str = "en") -> list[str]:
                drain=messages.number(base.drain_days, language)),
              t("sizing.replications" if m["replications"] < 10 else "sizing.replications_many", language,
                replications=messages.number(m["replications"], language), seed=m["seed"]),
+             *_precision_sizing(m.get("precision"), language),
              t("sizing.district", language, baseline=quoted(titles[batch.baseline], language),
                grids=messages.number(base.territory.residential_grids + base.territory.dedicated_grids, language),
                communities=messages.number(base.territory.communities, language),
