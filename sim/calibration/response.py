@@ -6,7 +6,8 @@ A log shows the response in where its closures fall relative to the due time (`m
 response is assumed: the search (`search.calibrate`) simulates each candidate below, the first of
 which is no response at all, moving the delays with it (late starts move the median time to close),
 and keeps the one whose run comes nearest the log on both ratios and on the time to close and on-time
-rate (`run_score`). The candidates are a coarse grid on the model's levers (`params.deadlines`,
+rate (`run_score`); a response that beats no response by less than `RESPONSE_MARGIN` is not kept
+(the log shows none that matters). The candidates are a coarse grid on the model's levers (`params.deadlines`,
 `dispatch.queue_discipline` and `start_slack_h`): least slack first; late starts at a few slacks in
 working hours; overtime under deadline pressure; work compression. What the log cannot tell (the
 overtime's pay, a compressed case's rejection by the resident: the log records no reopening) keeps
@@ -22,6 +23,7 @@ import numpy as np
 
 START_SLACK_H = (2.0, 8.0, 24.0)  # working hours of slack at which a department starts a case (late starts)
 RATIO_WEIGHT = 2.0  # a gap of 0.1 in a ratio weighs as much as 0.2 of the loss of the whole log
+RESPONSE_MARGIN = 0.02  # a response is fitted only if its run beats the best one without a response by this much
 MAX_KEY_LOSS = 5.0  # a work key that fits very badly (or not at all) counts at most this much
 
 

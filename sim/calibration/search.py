@@ -30,7 +30,7 @@ from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
-from .response import NO_RESPONSE, RESPONSES, Response, run_score
+from .response import NO_RESPONSE, RESPONSE_MARGIN, RESPONSES, Response, run_score
 from .result import Calibration
 from .scenario_file import scenario_dict
 from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess, fixed_fit
@@ -138,11 +138,14 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     # the log on the deadline ratios and the time to close wins.
     tried: list[dict] = []
     chosen: tuple[float, Response, dict[str, WorkFit]] | None = None
+    plain_fits: dict[int, dict[str, WorkFit]] = {}  # the fits of each run without a response, by row of tried
     start = {key: fit.copy() for key, fit in best.items()}
     for candidate in (responses if responses is not None else RESPONSES):
         response = candidate
         for key, fit in work.items():
             _restore(fit, start[key])
+            if "start_slack_h" in candidate.dispatch and not fit.fixed:
+                late_start_work(fit, candidate.dispatch["start_slack_h"])
         for step in range(response_steps):
             simulated, used = evaluate(keep_best=False)
             score = run_score(observed, simulated, {k: f.loss for k, f in used.items()},
@@ -153,8 +156,14 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
                           "on_time_rate": simulated["overall"]["on_time_rate"],
                           "ttc_p50_h": simulated["overall"]["ttc_p50_h"],
                           "ttc_p10_h": simulated["overall"]["ttc_p10_h"]})
+            plain_fits[len(tried) - 1] = used if candidate.none else {}
             if chosen is None or score < chosen[0]:
                 chosen = (score, candidate, used)
+    if chosen is not None and not chosen[1].none:
+        # A response has to earn its place: within RESPONSE_MARGIN of the best run without one, none is kept.
+        plain = [(row["score"], i) for i, row in enumerate(tried) if row["response"] == NO_RESPONSE.name]
+        if plain and min(plain)[0] - chosen[0] < RESPONSE_MARGIN:
+            chosen = (min(plain)[0], NO_RESPONSE, plain_fits[min(plain)[1]])
     if chosen is not None:
         _, response, fitted = chosen
         best = fitted
@@ -175,6 +184,21 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
                "half_staff": {"staff": {u: d.staff for u, d in half.departments.items()},
                               "simulated": simulate_log(half, settings, replications)}}
     return Calibration(log, raw, scenario, observed, simulated, history, settings, details)
+
+
+LATE_START_WORK_SHARE = 0.5  # with late starts, the mean work is at most this share of the start slack
+
+
+def late_start_work(fit: WorkFit, start_slack_h: float) -> None:
+    """The work of a key tried with late starts: its mean at most half the start slack.
+
+    Without a response, the wait before a case closes is work or delay, and the work is as long as the quickest
+    closures allow; in a log with late starts the quickest closures come late, so that bound is long and a case
+    expected to take that long is started at once: the start rule would never bind. Under late starts the wait is
+    the pacing's, and the work is what is done after the start, well within the slack the start leaves.
+    """
+    ceiling = LATE_START_WORK_SHARE * start_slack_h * math.exp(-fit.work_sigma**2 / 2)
+    fit.set_work_median(min(fit.work_median_h, ceiling))
 
 
 def _restore(fit: WorkFit, best: WorkFit) -> None:
