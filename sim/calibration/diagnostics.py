@@ -25,6 +25,7 @@ from .result import Calibration
 from .work_content import WorkFit
 
 LAGS = (1, 7)
+DEADLINE_RATIO_GAP = 0.15  # a deadline ratio further than this from the log's is a stated limit
 
 
 def _median(work: dict | None) -> float:
@@ -192,6 +193,14 @@ def known_limits(calibration: Calibration) -> list[str]:
         way = "too low" if open_s < open_o else "too high"
         lines.append(f"The share of cases still open when the log was taken is {way}: {open_s:.1%} simulated "
                      f"against {open_o:.1%} observed.")
+    for name, what in (("deadline_spike_ratio", "The pile-up of closures just before the due time"),
+                       ("deadline_drop_ratio", "The fall of closures just after the due time")):
+        o, s = calibration.observed.get(name, math.nan), calibration.simulated.get(name, math.nan)
+        if np.isfinite(o) and np.isfinite(s) and abs(s - o) > DEADLINE_RATIO_GAP:
+            way = "too weak" if (s < o) == (name == "deadline_spike_ratio") else "too strong"
+            lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed, with the "
+                         "response fitted; the model's responses act on every case with a deadline alike, so a "
+                         "log where only some cases are worked to the deadline is matched only in part.")
     lines.append("Timestamps alone cannot tell staff work from waiting below the bound the quickest closures set: "
                  "the work, and the staff tied to it, are upper bounds; the rest of the time to close is a delay that "
                  "holds no staff.")
