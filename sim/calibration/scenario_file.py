@@ -23,7 +23,7 @@ from .logs import CaseLog
 from .response import NO_RESPONSE, Response
 from .response import labels as response_labels
 from .result import Calibration
-from .work_content import WorkFit
+from .work_content import MIN_DELAY_MEDIAN_H, WorkFit
 
 UNUSED_WORK = {"mean_h": 1.0, "cv": 1.0, "distribution": "exponential"}
 NO_DEADLINE_H = 24.0 * MAX_HORIZON_DAYS
@@ -63,7 +63,7 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
             "work": {"grid": dict(UNUSED_WORK), "community": dict(UNUSED_WORK),
                      "department": _lognormal(fit)},
             "department": department,
-            "external_delay": _delay(fit),
+            "external_delay": None if len(units_of) == 1 and _delay(fit) == NO_DELAY else _delay(fit),
         }
         mixture = arrivals.deadline_mixtures.get(category, []) if model_draws_whistled_limits() else []
         if deadline is not None and len(mixture) > 1:
@@ -122,7 +122,14 @@ def _lognormal(fit: WorkFit) -> dict:
             "distribution": fit.work_distribution()}
 
 
+NO_DELAY = {"mean_h": 1e-4, "cv": 0.0, "distribution": "fixed"}  # a third of a second: no delay
+
+
 def _delay(fit: WorkFit) -> dict:
+    """The fit's delay; none at all at the floor (a lognormal of median 0.01 h would add a minute or so to cases
+    closed at once, whose whole time to close is that long)."""
+    if fit.delay_median_h <= MIN_DELAY_MEDIAN_H * 1.001:
+        return dict(NO_DELAY)
     return {"mean_h": max(1e-4, round(fit.delay_mean_h(), 4)), "cv": round(fit.delay_cv(), 4),
             "distribution": "lognormal"}
 
