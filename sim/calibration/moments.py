@@ -76,7 +76,13 @@ def deadline_closures(cases: pd.DataFrame) -> dict:
     position = outcomes.deadline_position(cases["arrived_h"].to_numpy(float), closed, cases["due_h"].to_numpy(float))
     position = position[np.isfinite(position)]
     spike, drop = outcomes.deadline_ratios(position)
-    return {"deadline_positions": position, "deadline_spike_ratio": float(spike), "deadline_drop_ratio": float(drop)}
+    before, last, after = (int(np.count_nonzero((position > low) & (position <= low + 0.1))) for low in (0.8, 0.9, 1.0))
+    # standard errors of the ratios of two Poisson counts: r sqrt(1/a + 1/b)
+    se = {name: float(ratio * np.sqrt(1 / a + 1 / b)) if a and b else math.inf
+          for name, ratio, a, b in (("deadline_spike_ratio", spike, before, last),
+                                    ("deadline_drop_ratio", drop, last, after))}
+    return {"deadline_positions": position, "deadline_spike_ratio": float(spike), "deadline_drop_ratio": float(drop),
+            "deadline_ratio_se": se}
 
 
 def _deadline_offsets(cases: pd.DataFrame) -> np.ndarray:

@@ -204,10 +204,10 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
             assumptions[f"departments.{unit}.staff"] = (
                 f"notional: one member per case of the desk's busiest days ({fit.peak_per_day:.0f}, the 90th "
                 f"percentile of closures at once per day in {cite}), so that a case closed on intake waits for none")
-            continue
-        sources[f"departments.{unit}.staff"] = (
-            f"calibrated by simulation against {cite}: capacity = the unit's 90th-percentile closures per working day "
-            f"({fit.peak_per_day:.1f}) x mean work / working hours a day")
+        else:
+            sources[f"departments.{unit}.staff"] = (
+                f"calibrated by simulation against {cite}: capacity = the unit's 90th-percentile closures per working "
+                f"day ({fit.peak_per_day:.1f}) x mean work / working hours a day")
         if fit.hours_note.startswith("assumption"):
             assumptions[f"departments.{unit}.hours"] = fit.hours_note.removeprefix("assumption: ")
         else:
