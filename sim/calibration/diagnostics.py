@@ -198,9 +198,11 @@ def known_limits(calibration: Calibration) -> list[str]:
         o, s = calibration.observed.get(name, math.nan), calibration.simulated.get(name, math.nan)
         if np.isfinite(o) and np.isfinite(s) and abs(s - o) > DEADLINE_RATIO_GAP:
             way = "too weak" if (s < o) == (name == "deadline_spike_ratio") else "too strong"
-            lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed, with the "
-                         "response fitted; the model's responses act on every case with a deadline alike, so a "
-                         "log where only some cases are worked to the deadline is matched only in part.")
+            fitted = calibration.details.get("responses_tried")
+            lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed"
+                         + (", with the response to deadlines fitted; the model's responses act on every case with a "
+                            "deadline alike, so a log where only some cases are worked to the deadline is matched "
+                            "only in part." if fitted else "; no response to deadlines was fitted."))
     lines.append("Timestamps alone cannot tell staff work from waiting below the bound the quickest closures set: "
                  "the work, and the staff tied to it, are upper bounds; the rest of the time to close is a delay that "
                  "holds no staff.")
