@@ -302,8 +302,9 @@ def test_a_log_without_late_starts_is_fitted_without_them(fitted):
     assert "late starts" not in result.details["response"].name
     tried = {row["response"] for row in result.details["responses_tried"]}
     assert len(tried) == len(RESPONSES) and NO_RESPONSE.name in tried
-    for ratio in ("deadline_spike_ratio", "deadline_drop_ratio"):
-        assert result.simulated[ratio] == pytest.approx(result.observed[ratio], abs=0.15), ratio
+    for ratio in ("deadline_spike_ratio", "deadline_drop_ratio"):  # within 0.15, or the log's own noise (2 s.e.)
+        tolerance = max(0.15, 2 * result.observed["deadline_ratio_se"][ratio])
+        assert result.simulated[ratio] == pytest.approx(result.observed[ratio], abs=tolerance), ratio
 
 
 PACED = RESPONSES[2]  # late starts at 2 working hours of slack: the closures fall in the last tenth before due
