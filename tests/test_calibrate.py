@@ -271,7 +271,7 @@ def test_boston_three_weeks_calibrate_end_to_end(tmp_path, capsys):
     assert code == 0
     scenario = load_scenario(out)
     assert [r["parameter"] for r in provenance(scenario) if r["kind"] == "unlabelled"] == []
-    assert (tmp_path / "fit" / "report.html").read_text(encoding="utf-8").count("data:image/png;base64") == 4
+    assert (tmp_path / "fit" / "report.html").read_text(encoding="utf-8").count("data:image/png;base64") == 5
     assert (tmp_path / "fit" / "fit_table.csv").exists()
     figures = payload["acceptance"]
     assert payload["rows_used"] + sum(payload["excluded"].values()) == len(sample)

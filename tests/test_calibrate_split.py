@@ -4,10 +4,14 @@ The district has one unit (roads, office hours) whose cases need 2 h of staff wo
 about three days for a contractor (an external delay that holds no staff), a January surge
 (twice the rate in the first four weeks of the year) and cancelled or duplicate rows that the
 log's status column voids. Timestamps alone cannot tell staff work from waiting below the bound
-set by the quickest closures, so the work and the staff come out as upper bounds. Tolerances:
-delay median within a factor 2 (from below: the work bound takes part of the wait); work median
-and staff at least the true ones and at most 10 times them; time-to-close p10, p50, p90 within
-30 %; the surge within 25 %; voided rows counted exactly.
+set by the quickest closures: a case that waits D and is worked W closes when one that waits
+D + W - W' and is worked W' does, as long as the unit keeps up. So the work and the staff come out
+as upper bounds, and the delay as what the bound leaves of the time to close. What is identified
+is the unit's capacity in cases a working day (staff x hours / mean work): the surge saturates the
+unit, and its busiest days' closures show that capacity. Tolerances: capacity within 20 %; delay
+median within a factor 2 (from below: the work bound takes part of the wait); work median and
+staff at least the true ones and at most 10 times them; time-to-close p10, p50, p90 within 30 %;
+the surge within 25 %; voided rows counted exactly.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ import pandas as pd
 import pytest
 
 from sim.calibration import calibrate, read_case_log
-from sim.calibration.arrivals import fit_season
-from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
+from sim.calibration.arrivals import fit_arrivals, fit_season
+from sim.calibration.categories import INTAKE, assign_groups, deadline_groups, model_draws_whistled_limits
+from sim.calibration.departments import fit_units
 from sim.calibration.diagnostics import known_limits
+from sim.calibration.moments import moments, to_hours
+from sim.calibration.response import NO_RESPONSE, RESPONSES
+from sim.calibration.scenario_file import scenario_dict
 from sim.calibration.search import drain_needed
+from sim.calibration.work_content import first_guess
 from sim.mechanisms import run_replication
 from sim.params import validate_scenario
 from sim.reporting.fit_report import write_fit_report
@@ -118,6 +127,23 @@ def test_the_work_that_holds_staff_is_bounded_from_above(fitted):
 def test_the_staff_tied_to_that_work_are_bounded_from_above(fitted):
     _, result = fitted
     assert STAFF <= result.scenario.departments["roads"].staff <= 10 * STAFF
+
+
+def capacity_per_working_day(staff: int, hours: dict, work_mean_h: float) -> float:
+    return staff * (hours["end_h"] - hours["start_h"]) / work_mean_h
+
+
+def test_recovery_of_the_units_capacity_in_cases_a_working_day(fitted):
+    # Identifiable although work and staff are not: the January surge saturates the unit, so its busiest days'
+    # closures show what it can close a day, and the fitted staff x hours / mean work is tied to them.
+    _, result = fitted
+    unit = result.scenario.departments["roads"]
+    work = result.scenario.cases.categories["pothole"].work.department
+    block = unit.hours[0]
+    fitted_capacity = capacity_per_working_day(unit.staff, {"start_h": block.start_h, "end_h": block.end_h},
+                                               work.mean_h)
+    true_capacity = capacity_per_working_day(STAFF, {"start_h": 8, "end_h": 17}, WORK["mean_h"])
+    assert fitted_capacity == pytest.approx(true_capacity, rel=0.2)
 
 
 def test_recovery_of_the_seasonal_surge(fitted):
@@ -221,6 +247,36 @@ def test_a_seasonal_profile_scales_the_arrivals_of_its_weeks():
     assert counts[0] / counts[1:].mean() == pytest.approx(3.0, rel=0.2)
 
 
+@pytest.mark.skipif(not model_draws_whistled_limits(),
+                    reason="the model on this tree does not draw a whistled case's limit per case "
+                           "(resolution_deadline_mix, issue 12): deadline groups are written as parts")
+def test_a_category_with_several_deadlines_is_one_category_drawing_from_its_mixture(tmp_path):
+    rng = np.random.default_rng(3)
+    created = START + pd.to_timedelta(rng.uniform(0, 60 * 24, 800), unit="h")
+    limit = np.where(rng.random(800) < 0.13, 720.0, 73.5)
+    frame = pd.DataFrame({"created": created, "closed": created + pd.to_timedelta(rng.uniform(1, 60, 800), unit="h"),
+                          "due": created + pd.to_timedelta(limit, unit="h"), "category": "roads",
+                          "department": "Roads"})
+    frame.to_csv(tmp_path / "log.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    log = read_case_log(tmp_path / "log.csv")
+    groups = assign_groups(log, top_categories=3)
+    assert set(groups["category"]) == {"roads"}
+    observed = moments(to_hours(log, groups), (np.arange(log.days) + log.start.day_of_week) % 7,
+                       (log.snapshot - log.start) / pd.Timedelta(hours=1))
+    arrivals = fit_arrivals(log, groups, observed)
+    units = fit_units(log, groups)
+    work = {"roads": first_guess(observed["by_work_key"]["roads"], units["Roads"].hours_per_week)}
+    settings = {"warm_up_days": 7, "horizon_days": 7 + log.days, "drain_days": 30}
+    scenario = validate_scenario(scenario_dict(log, arrivals, units, work, settings, "mixed"))
+    mix = scenario.cases.categories["roads"].resolution_deadline_mix
+    assert [part.deadline_h for part in mix] == [73.5, 720.0]
+    assert mix[1].share == pytest.approx(0.13, abs=0.03)
+    c = run_replication(scenario, seed=1).cases
+    offsets = (c["due_h"] - c["arrived_h"])[c["arrived_h"] >= 7 * 24]
+    assert np.isin(np.round(offsets, 1), [73.5, 720.0]).all()
+    assert np.mean(offsets > 100) == pytest.approx(mix[1].share, abs=0.04)
+
+
 def test_cases_closed_at_once_go_to_the_intake_desk_and_old_open_ones_are_left_open(tmp_path):
     rng = np.random.default_rng(4)
     created = START + pd.to_timedelta(rng.uniform(0, 60 * 24, 400), unit="h")
@@ -235,3 +291,51 @@ def test_cases_closed_at_once_go_to_the_intake_desk_and_old_open_ones_are_left_o
     assert parts == {"roads": "Roads", "roads (closed at once)": INTAKE, "roads (left open)": "Roads"}
     assert (groups["category"] == "roads (closed at once)").sum() == 60
     assert (groups["category"] == "roads (left open)").sum() == 40
+
+
+def test_a_log_without_late_starts_is_fitted_without_them(fitted):
+    # The log has no response at all. The fit adds no late starts; it does choose compression, which shortens the
+    # work of cases started near their due time and so offsets the fitted work being an upper bound (about seven
+    # times the true 2 h here): a known limit, stated in the note and the report's responses table.
+    _, result = fitted
+    assert result.scenario.dispatch.start_slack_h is None
+    assert "late starts" not in result.details["response"].name
+    tried = {row["response"] for row in result.details["responses_tried"]}
+    assert len(tried) == len(RESPONSES) and NO_RESPONSE.name in tried
+    for ratio in ("deadline_spike_ratio", "deadline_drop_ratio"):  # within 0.15, or the log's own noise (2 s.e.)
+        tolerance = max(0.15, 2 * result.observed["deadline_ratio_se"][ratio])
+        assert result.simulated[ratio] == pytest.approx(result.observed[ratio], abs=tolerance), ratio
+
+
+PACED = RESPONSES[2]  # late starts at 2 working hours of slack: the closures fall in the last tenth before due
+
+
+def paced_log(path: Path) -> Path:
+    raw = delayed_scenario()
+    raw.update(horizon_days=14 + 120, drain_days=60)
+    raw["cases"].pop("seasonal_profile")
+    raw["cases"]["categories"]["pothole"]["external_delay"] = {"mean_h": 24.0, "cv": 1.0, "distribution": "lognormal"}
+    scenario = validate_scenario(PACED.apply(raw))
+    c = run_replication(scenario, seed=5).cases
+    start_h = scenario.warm_up_days * 24.0
+    keep = (c["arrived_h"] >= start_h) & (c["arrived_h"] < scenario.horizon_days * 24.0)
+    stamp = lambda h: (START + pd.to_timedelta(h - start_h, unit="h")).strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    pd.DataFrame({"created": [stamp(h) for h in c["arrived_h"][keep]],
+                  "closed": [stamp(h) if np.isfinite(h) else "" for h in c["closed_h"][keep]],
+                  "due": [stamp(h) for h in c["due_h"][keep]], "category": "pothole", "unit": "roads",
+                  "source": "hotline"}).to_csv(path, index=False)
+    return path
+
+
+def test_late_starts_in_a_log_are_fitted_as_late_starts(tmp_path):
+    log = read_case_log(paced_log(tmp_path / "paced.csv"))
+    candidates = (NO_RESPONSE, PACED, RESPONSES[-2])  # none, the truth, overtime
+    result = calibrate(log, top_categories=3, search_steps=1, seed=1, warm_up_days=14, responses=candidates)
+    assert result.observed["deadline_spike_ratio"] > 2.0  # the late starts pile closures up before due
+    assert result.details["response"] == PACED
+    assert result.scenario.dispatch.start_slack_h == PACED.dispatch["start_slack_h"] == 2.0
+    # the pile-up before due and the drop after it are reproduced; their height depends on the work done after the
+    # start, which the log does not show (true 2 h, fitted about 1 h): about 6 simulated against 4.3 observed
+    assert result.simulated["deadline_spike_ratio"] > 2.0 and result.simulated["deadline_drop_ratio"] < 0.5
+    sources = result.scenario.sources["dispatch.start_slack_h"]
+    assert "calibrated by simulation against" in sources and "deadline_spike_ratio" in sources

@@ -3,6 +3,7 @@
 The table compares the case log with the simulated log on the same definitions (see `moments`):
 cases per day (mean and variance, with the Poisson variance for reference, and the
 autocorrelation of daily counts at lags of 1 and 7 days), the hour-of-week arrival profile,
+closures around the deadline (`deadline_spike_ratio`, `deadline_drop_ratio`),
 time-to-close quantiles, the on-time rate and the share of cases still open when the log was
 taken; overall, for the largest categories and for every unit. Each row gets a verdict (good /
 fair / poor) against the stated tolerances.
@@ -25,7 +26,14 @@ VOLUME_TOLERANCE = (0.05, 0.15)
 VARIANCE_TOLERANCE = (0.25, 0.50)  # of the day-to-day variance of the number of cases, relative
 PROFILE_CORRELATION = (0.9, 0.8)  # the least correlation of the hour-of-week profiles that is good, fair
 AUTOCORRELATION_TOLERANCE = (0.1, 0.25)  # absolute gap of the autocorrelations of daily counts
+DEADLINE_RATIO_TOLERANCE = (0.15, 0.30)  # absolute gap of deadline_spike_ratio and deadline_drop_ratio
 LARGEST_CATEGORIES = 8
+
+
+DEADLINE_RATIOS = {
+    "deadline_spike_ratio": "deadline_spike_ratio: closures in the last tenth of the allowed time / the tenth before",
+    "deadline_drop_ratio": "deadline_drop_ratio: closures in the first tenth after due / the last tenth before",
+}
 
 
 def _verdict(gap: float, tolerance: tuple[float, float]) -> str:
@@ -82,6 +90,11 @@ def fit_table(calibration: Calibration) -> pd.DataFrame:
         gap = abs(sim_acf[lag] - value) if np.isfinite(value) and np.isfinite(sim_acf[lag]) else math.nan
         rows.append({"scope": "overall", "measure": f"daily counts, autocorrelation at lag {lag} d", "observed": value,
                      "simulated": sim_acf[lag], "gap": gap, "verdict": _verdict(gap, AUTOCORRELATION_TOLERANCE)})
+    for name, measure in DEADLINE_RATIOS.items():
+        o, s = obs.get(name, math.nan), sim.get(name, math.nan)
+        gap = abs(s - o) if np.isfinite(o) and np.isfinite(s) else math.nan
+        rows.append({"scope": "overall", "measure": measure, "observed": o, "simulated": s, "gap": gap,
+                     "verdict": _verdict(gap, DEADLINE_RATIO_TOLERANCE)})
     add("overall", "on-time rate of closed cases only (reference)", obs["overall"]["on_time_rate_closed"],
         sim["overall"]["on_time_rate_closed"], "info")
     largest = sorted(obs["by_category"], key=lambda c: -obs["by_category"][c]["cases"])[:LARGEST_CATEGORIES]
@@ -123,6 +136,9 @@ def acceptance(calibration: Calibration) -> dict:
         "ttc_p90_h_observed": obs["overall"]["ttc_p90_h"],
         "ttc_p90_h_simulated": sim["overall"]["ttc_p90_h"],
         "ttc_p90_relative_gap": _relative(obs["overall"]["ttc_p90_h"], sim["overall"]["ttc_p90_h"]),
+        **{f"{name}_{side}": source.get(name, math.nan) for name in DEADLINE_RATIOS
+           for side, source in (("observed", obs), ("simulated", sim))},
+        "deadline_response": getattr(calibration.details.get("response"), "name", "not fitted"),
     }
 
 

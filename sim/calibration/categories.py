@@ -3,8 +3,9 @@
 The K largest categories of the log keep their names and the rest are merged into "other"; a
 category where only some cases have a deadline is split in two ("... (no deadline)"), and one
 whose deadlines fall into distinct groups (13 % at 720 h, 87 % at 73.5 h) keeps that empirical
-mixture: each further group becomes a part of its own ("... (deadline 720 h)") with the same work
-content, since the model gives all cases of a category one deadline. A named category goes to the
+mixture: as the category's per-case mixture where the model draws a whistled case's limit per
+case (`model_draws_whistled_limits`), else with each further group as a part of its own
+("... (deadline 720 h)") sharing the category's work content. A named category goes to the
 unit handling most of its cases, while each case of "other" keeps its own unit. Names become
 parameter path steps (`key_name`), and units with too few cases are merged.
 """
@@ -16,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..params.cases import Category
 from .logs import CaseLog
 
 OTHER = "other"
@@ -27,7 +29,8 @@ INSTANT_SUFFIX = " (closed at once)"
 LEFT_OPEN_SUFFIX = " (left open)"
 INTAKE = "intake (closed at once)"  # the notional desk that closes cases on intake, at any hour it did
 INSTANT_H = 0.1  # a case closed within 6 minutes of creation was closed on intake
-MIN_PART = (0.02, 20)  # a closed-at-once or left-open part needs this share of its category and this many cases
+MIN_PART = (0.02, 20)  # a left-open part needs this share of its category and this many cases
+MIN_INSTANT_PART = (0.0, 20)  # a closed-at-once part needs only this many: however few, they make the low quantiles
 DEADLINE_PART = re.compile(r" \(deadline [0-9_]+ h\)$")
 DEADLINE_GAP = 1.5  # deadlines more than 50 % apart, with none between, are distinct groups
 MIN_DEADLINE_GROUP = (0.05, 20)  # a group needs this share of the category's deadlines and this many cases
@@ -58,7 +61,8 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
     split = (share >= 0.1) & (share <= 0.9) & (size * share.clip(upper=0.5) >= 30) & ~has_due
     frame.loc[split, "category"] = frame.loc[split, "category"] + NO_DEADLINE_SUFFIX
     frame["category"] = split_closure_parts(frame, log.snapshot)
-    frame["category"] = split_by_deadline(frame)
+    if not model_draws_whistled_limits():
+        frame["category"] = split_by_deadline(frame)
     # A named category goes to the unit handling most of its cases; "other" mixes many kinds of case,
     # so each of its cases keeps its own unit (the scenario gives "other" a share by unit).
     base = frame["category"].str.replace(DEADLINE_PART, "", regex=True)
@@ -76,17 +80,22 @@ def split_closure_parts(frame: pd.DataFrame, snapshot: pd.Timestamp) -> pd.Serie
     A case closed within `INSTANT_H` of creation was closed on intake (a note taken, an automatic
     closure): it goes to a notional intake desk, not the unit's queue. A case still open when the log
     was taken, older then than 99 % of its category's closed cases took to close, was left open: it
-    gets a delay longer than the log. Each part needs `MIN_PART` of its category to be split off.
+    gets a delay longer than the log. A left-open part needs `MIN_PART` of its category to be split off and a
+    closed-at-once part `MIN_INSTANT_PART` (however small a share, such cases make the low quantiles); a category
+    whose cases were all closed on intake goes to the intake desk whole.
     """
     category = frame["category"].copy()
     ttc = (frame["closed"] - frame["created"]) / pd.Timedelta(hours=1)
     age = (snapshot - frame["created"]) / pd.Timedelta(hours=1)
     longest = ttc.groupby(category).transform(lambda t: t.quantile(0.99) if t.notna().any() else 0.0)
-    share, least = MIN_PART
     for suffix, mask in ((INSTANT_SUFFIX, ttc <= INSTANT_H), (LEFT_OPEN_SUFFIX, ttc.isna() & (age > longest))):
+        share, least = MIN_INSTANT_PART if suffix == INSTANT_SUFFIX else MIN_PART
         count = mask.groupby(category).transform("sum")
         size = category.groupby(category).transform("size")
-        part = mask & (count >= least) & (count >= share * size) & (count < size)
+        # A category closed at once throughout goes to the intake desk whole: left at its unit, its cases
+        # would wait for the unit's working hours and staff, which the log shows they never did.
+        whole = (count == size) if suffix == INSTANT_SUFFIX else False
+        part = mask & (count >= least) & (count >= share * size) & ((count < size) | whole)
         category = category.where(~part, category + suffix)
     return category
 
@@ -134,6 +143,16 @@ def deadline_groups(offsets_h: np.ndarray) -> list[tuple[float, float, float]]:
 def deadline_text(hours: float) -> str:
     """Hours as a name step: no dot, so the name stays a parameter path step (73.5 -> "73_5", 720.0 -> "720")."""
     return f"{hours:.1f}".removesuffix(".0").replace(".", "_")
+
+
+def model_draws_whistled_limits() -> bool:
+    """Whether the model draws a whistled case's limit per case from a mixture (`resolution_deadline_mix`).
+
+    Every logged case goes straight to its unit, so the unit's limit is the one that counts. Where the model
+    draws it per case, a category with several deadline groups stays one category with its empirical mixture;
+    where it does not, each group beyond the largest is a part of its own (`split_by_deadline`).
+    """
+    return "resolution_deadline_mix" in Category.model_fields
 
 
 def split_by_deadline(frame: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,8 @@ in the last tenth of the allowed time over those in the tenth before, and `deadl
 closures in the first tenth after due over those in the last tenth before, on the cases with a
 deadline that closed (before the log was taken). `deadline_position_histogram` gives the
 distribution of closure time relative to the deadline, (closed - created) / (due - created), for
-a fit report. Fitting the response parameters to these figures (issue 12, step 5) is not done yet.
+a fit report. The calibration fits the response parameters to these figures (`response`, `search`),
+on the same definitions (`moments.deadline_closures`).
 """
 
 from __future__ import annotations

@@ -17,10 +17,17 @@ import numpy as np
 import pandas as pd
 
 from ..params.calendar import DAY_NAMES
+from .categories import INTAKE
 from .logs import CaseLog
 from .work_content import WorkFit
 
 MAX_STAFF_FITTED = 200_000
+# The notional intake desk closes a case on intake, whenever it arrives: it keeps no working hours of its own
+# (fitted ones would make a case arriving at night or at the weekend wait for the morning, which the log's
+# closures at once never do).
+INTAKE_HOURS = ([{"days": list(DAY_NAMES), "start_h": 0.0, "end_h": 24.0}],
+                "assumption: every hour of every day (a notional desk: cases closed on intake close whenever they "
+                "arrive)")
 WORKING_DAY_SHARE = 0.15
 
 
@@ -73,9 +80,15 @@ class Unit:
     hours_note: str
     hours_per_week: float
     work_shares: dict[str, float]  # share of the unit's cases by work key (see work_keys)
+    notional: bool = False  # the intake desk: cases closed on intake never wait for one another
 
     def staff(self, work: dict[str, WorkFit]) -> int:
-        """Staff so that the unit's capacity is its peak daily throughput: peak x mean work / working hours a day."""
+        """Staff so that the unit's capacity is its peak daily throughput: peak x mean work / working hours a day.
+
+        The notional intake desk gets one member per case of its busiest days: a case the log closes on intake
+        did not wait for staff (a single desk member would queue the bursts of cases entered at once)."""
+        if self.notional:
+            return int(min(MAX_STAFF_FITTED, max(1, math.ceil(self.peak_per_day))))
         working_days = len(self.hours[0]["days"])
         hours_per_day = self.hours_per_week / max(working_days, 1)
         mean_work = sum(share * work[key].work_mean_h() for key, share in self.work_shares.items())
@@ -87,9 +100,10 @@ def fit_units(log: CaseLog, frame: pd.DataFrame) -> dict[str, Unit]:
     units = {}
     for unit in sorted(frame["department"].unique()):
         rows = frame[frame["department"] == unit]
-        hours, note = working_hours(rows["closed"])
+        hours, note = INTAKE_HOURS if unit == INTAKE else working_hours(rows["closed"])
         week = sum(len(b["days"]) * (b["end_h"] - b["start_h"]) for b in hours)
         shares = rows["work_key"].value_counts(normalize=True).to_dict()
         units[unit] = Unit(peak_per_day=peak_throughput(rows["closed"], hours[0]["days"], log.start, log.end),
-                           hours=hours, hours_note=note, hours_per_week=week, work_shares=shares)
+                           hours=hours, hours_note=note, hours_per_week=week, work_shares=shares,
+                           notional=unit == INTAKE)
     return units

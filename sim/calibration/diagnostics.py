@@ -5,7 +5,9 @@ work keys: deadlines, work, delay, the bounds each ended at); `bounds_table` kee
 hit, by parameter; `poor_fit_summary` weighs the poor verdicts of `acceptance.fit_table` by the
 cases of each unit and category; `deadline_distribution` compares the deadlines the log gives
 with the simulated ones; `half_staff_table` says what halving each unit's fitted staff does in
-the simulation, next to the load that explains it; `daily_autocorrelation` checks the time
+the simulation, next to the load that explains it; `deadline_position_table` and `response_table`
+show the closures around the deadline and the responses to it the search tried;
+`daily_autocorrelation` checks the time
 structure of daily counts; `known_limits` states the limits in the direction the fit shows.
 """
 
@@ -23,6 +25,7 @@ from .result import Calibration
 from .work_content import WorkFit
 
 LAGS = (1, 7)
+DEADLINE_RATIO_GAP = 0.15  # a deadline ratio further than this from the log's is a stated limit
 
 
 def _median(work: dict | None) -> float:
@@ -137,6 +140,29 @@ def half_staff_table(calibration: Calibration) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+POSITION_EDGES = np.round(np.arange(0.0, 2.01, 0.1), 10)  # tenths of the allowed time, up to twice it
+
+
+def deadline_position_table(calibration: Calibration) -> pd.DataFrame:
+    """Where closures fall relative to the deadline, observed and simulated: the share of the closed cases with a
+    deadline in each tenth of the allowed time (0 = created, 1 = due), and beyond twice it."""
+    edges = np.append(POSITION_EDGES, np.inf)
+    frame = pd.DataFrame({"from": edges[:-1], "to": edges[1:]})
+    for name, source in (("observed", calibration.observed), ("simulated", calibration.simulated)):
+        position = np.asarray(source.get("deadline_positions", np.array([])), dtype=float)
+        counts, _ = np.histogram(position, bins=edges)
+        frame[f"{name} closures"] = counts
+        frame[f"{name} share"] = counts / len(position) if len(position) else math.nan
+    return frame
+
+
+def response_table(calibration: Calibration) -> pd.DataFrame:
+    """Every response to deadlines the search tried, each run with its deadline ratios, fit and score (lower wins)."""
+    rows = calibration.details.get("responses_tried", [])
+    return pd.DataFrame(rows, columns=["response", "step", "deadline_spike_ratio", "deadline_drop_ratio",
+                                       "on_time_rate", "ttc_p50_h", "ttc_p10_h", "score", "chosen"])
+
+
 def daily_autocorrelation(counts: np.ndarray, weekday: np.ndarray, lags: tuple[int, ...] = LAGS) -> dict[int, float]:
     """Autocorrelation of daily counts at the given lags, after dividing out the day-of-week means."""
     counts = np.asarray(counts, dtype=float)
@@ -167,6 +193,16 @@ def known_limits(calibration: Calibration) -> list[str]:
         way = "too low" if open_s < open_o else "too high"
         lines.append(f"The share of cases still open when the log was taken is {way}: {open_s:.1%} simulated "
                      f"against {open_o:.1%} observed.")
+    for name, what in (("deadline_spike_ratio", "The pile-up of closures just before the due time"),
+                       ("deadline_drop_ratio", "The fall of closures just after the due time")):
+        o, s = calibration.observed.get(name, math.nan), calibration.simulated.get(name, math.nan)
+        if np.isfinite(o) and np.isfinite(s) and abs(s - o) > DEADLINE_RATIO_GAP:
+            way = "too weak" if (s < o) == (name == "deadline_spike_ratio") else "too strong"
+            fitted = calibration.details.get("responses_tried")
+            lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed"
+                         + (", with the response to deadlines fitted; the model's responses act on every case with a "
+                            "deadline alike, so a log where only some cases are worked to the deadline is matched "
+                            "only in part." if fitted else "; no response to deadlines was fitted."))
     lines.append("Timestamps alone cannot tell staff work from waiting below the bound the quickest closures set: "
                  "the work, and the staff tied to it, are upper bounds; the rest of the time to close is a delay that "
                  "holds no staff.")

@@ -59,11 +59,30 @@ def moments(cases: pd.DataFrame, weekday: np.ndarray, snapshot_h: float | np.nda
         "hour_of_week_rate": how_rate,
         "overall": closure_moments(cases),
         "deadline_offsets_h": _deadline_offsets(cases),
+        **deadline_closures(cases),
     }
     out["by_category"] = {name: closure_moments(group) for name, group in cases.groupby("category")}
     out["by_department"] = {name: closure_moments(group) for name, group in cases.groupby("department")}
     out["by_work_key"] = {name: closure_moments(group) for name, group in cases.groupby("work_key")}
     return out
+
+
+def deadline_closures(cases: pd.DataFrame) -> dict:
+    """Closures around the deadline: each closed case's position (closed - created) / (due - created), its
+    `deadline_spike_ratio` and `deadline_drop_ratio` (`core.outcomes.deadline_ratios`), for the cases with a
+    deadline closed when the log was taken."""
+    closed = cases["closed_h"].to_numpy(float)
+    closed = np.where(closed <= cases["snapshot_h"].to_numpy(float), closed, np.nan)
+    position = outcomes.deadline_position(cases["arrived_h"].to_numpy(float), closed, cases["due_h"].to_numpy(float))
+    position = position[np.isfinite(position)]
+    spike, drop = outcomes.deadline_ratios(position)
+    before, last, after = (int(np.count_nonzero((position > low) & (position <= low + 0.1))) for low in (0.8, 0.9, 1.0))
+    # standard errors of the ratios of two Poisson counts: r sqrt(1/a + 1/b)
+    se = {name: float(ratio * np.sqrt(1 / a + 1 / b)) if a and b else math.inf
+          for name, ratio, a, b in (("deadline_spike_ratio", spike, before, last),
+                                    ("deadline_drop_ratio", drop, last, after))}
+    return {"deadline_positions": position, "deadline_spike_ratio": float(spike), "deadline_drop_ratio": float(drop),
+            "deadline_ratio_se": se}
 
 
 def _deadline_offsets(cases: pd.DataFrame) -> np.ndarray:
@@ -91,6 +110,7 @@ def closure_moments(cases: pd.DataFrame) -> dict:
               "on_time_rate": float(on_time.sum() / decided.sum()) if decided.any() else math.nan,
               "deadline_h": float(np.median(due[has_deadline] - arrived[has_deadline])) if has_deadline.any()
               else math.nan}
+    result["ttc_mean_closed_h"] = float(np.mean(ttc[is_closed])) if is_closed.any() else math.nan
     for q in QUANTILES:
         result[f"ttc_p{int(q * 100)}_h"] = float(np.quantile(ttc, q)) if len(ttc) else math.nan
     return result

@@ -17,19 +17,26 @@ import yaml
 from ..params.base import MAX_HORIZON_DAYS
 from ..results.store import atomic_write
 from .arrivals import Arrivals
-from .categories import work_key
+from .categories import model_draws_whistled_limits, work_key
 from .departments import Unit
 from .logs import CaseLog
+from .response import NO_RESPONSE, Response
+from .response import labels as response_labels
 from .result import Calibration
-from .work_content import WorkFit
+from .work_content import MIN_DELAY_MEDIAN_H, WorkFit
 
 UNUSED_WORK = {"mean_h": 1.0, "cv": 1.0, "distribution": "exponential"}
 NO_DEADLINE_H = 24.0 * MAX_HORIZON_DAYS
 
 
 def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work: dict[str, WorkFit],
-                  settings: dict, name: str | None) -> dict:
-    """The calibrated scenario as a plain dict, every value labelled with its source or reason."""
+                  settings: dict, name: str | None, *, response: Response = NO_RESPONSE, responses_tried: int = 0,
+                  observed: dict | None = None) -> dict:
+    """The calibrated scenario as a plain dict, every value labelled with its source or reason.
+
+    With `responses_tried`, the response to deadlines was fitted (`response`, against the `observed`
+    deadline ratios) and is set and labelled as fitted; the caller applies it (`Response.apply`).
+    """
     cite = log.citation()
     shares = np.array(list(arrivals.sources.values()))
     sources = {k: float(v) for k, v in zip(arrivals.sources, (shares / shares.sum()).round(6), strict=True)}
@@ -56,8 +63,15 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
             "work": {"grid": dict(UNUSED_WORK), "community": dict(UNUSED_WORK),
                      "department": _lognormal(fit)},
             "department": department,
-            "external_delay": _delay(fit),
+            "external_delay": None if len(units_of) == 1 and _delay(fit) == NO_DELAY else _delay(fit),
         }
+        mixture = arrivals.deadline_mixtures.get(category, []) if model_draws_whistled_limits() else []
+        if deadline is not None and len(mixture) > 1:
+            # each case draws its deadline; the unit's limit, which counts for a case whistled at once, the same way
+            parts = mixture_shares(mixture)
+            categories[category]["deadline_mix"] = parts
+            categories[category]["resolution_deadline_mix"] = [dict(part) for part in parts]
+            del categories[category]["resolution_deadline_h"]
         if len(units_of) > 1:
             categories[category]["department_work"] = {unit: _lognormal(unit_fit) for unit, unit_fit in fits.items()}
             categories[category]["department_external_delay"] = {unit: _delay(unit_fit)
@@ -83,7 +97,18 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
     if trend:
         raw["cases"]["trend_per_year"] = trend
     raw["sources"], raw["assumptions"] = _labels(log, arrivals, units, settings, cite)
+    if responses_tried:
+        fitted, unknown = response_labels(response, cite, responses_tried, observed or {})
+        raw["sources"].update(fitted)
+        raw["assumptions"].update(unknown)
     return raw
+
+
+def mixture_shares(mixture: list[dict[str, float]]) -> list[dict[str, float]]:
+    """A deadline mixture [{hours, share}] as the schema's [{deadline_h, share}], the shares summing to 1 exactly."""
+    parts = [{"deadline_h": float(p["hours"]), "share": float(p["share"])} for p in mixture]
+    parts[0]["share"] = round(1.0 - sum(p["share"] for p in parts[1:]), 6)
+    return parts
 
 
 def model_weeks(log_weeks: list[float], warm_up_days: int) -> list[float]:
@@ -94,10 +119,17 @@ def model_weeks(log_weeks: list[float], warm_up_days: int) -> list[float]:
 
 def _lognormal(fit: WorkFit) -> dict:
     return {"mean_h": max(1e-4, round(fit.work_mean_h(), 4)), "cv": round(fit.work_cv(), 4),
-            "distribution": "lognormal"}
+            "distribution": fit.work_distribution()}
+
+
+NO_DELAY = {"mean_h": 1e-4, "cv": 0.0, "distribution": "fixed"}  # a third of a second: no delay
 
 
 def _delay(fit: WorkFit) -> dict:
+    """The fit's delay; none at all at the floor (a lognormal of median 0.01 h would add a minute or so to cases
+    closed at once, whose whole time to close is that long)."""
+    if fit.delay_median_h <= MIN_DELAY_MEDIAN_H * 1.001:
+        return dict(NO_DELAY)
     return {"mean_h": max(1e-4, round(fit.delay_mean_h(), 4)), "cv": round(fit.delay_cv(), 4),
             "distribution": "lognormal"}
 
@@ -136,8 +168,16 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         path = f"cases.categories.{category}"
         sources[f"{path}.rate_per_household_per_year"] = f"{cite}: {count:,} cases in {log.days} days"
         sources[f"{path}.deadline_h"] = f"{cite}: {arrivals.deadline_notes[category]}"
-        sources[f"{path}.resolution_deadline_h"] = (f"{cite}: the category's deadline, applied when its unit takes "
-                                                    "the case")
+        if model_draws_whistled_limits() and arrivals.deadlines[category] is not None \
+                and len(arrivals.deadline_mixtures.get(category, [])) > 1:
+            sources[f"{path}.deadline_mix"] = (
+                f"{cite}: share of the category's cases with a deadline in each of its deadline groups (cut where one "
+                "deadline is over 1.5 times the one before; a group needs 5 % of them and 20 cases), at its median")
+            sources[f"{path}.resolution_deadline_mix"] = (f"{cite}: the category's deadline mixture, applied when "
+                                                          "its unit takes the case")
+        else:
+            sources[f"{path}.resolution_deadline_h"] = (f"{cite}: the category's deadline, applied when its unit "
+                                                        "takes the case")
         sources[f"{path}.department"] = (f"{cite}: the unit handling most of the category's cases"
                                          if isinstance(arrivals.departments[category], str)
                                          else f"{cite}: share of the category's cases handled by each unit")
@@ -160,9 +200,14 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         assumptions[f"{path}.work.grid"] = "unused: no case is handled at grid level"
         assumptions[f"{path}.work.community"] = "unused: no case is handled at community level"
     for unit, fit in units.items():
-        sources[f"departments.{unit}.staff"] = (
-            f"calibrated by simulation against {cite}: capacity = the unit's 90th-percentile closures per working day "
-            f"({fit.peak_per_day:.1f}) x mean work / working hours a day")
+        if fit.notional:
+            assumptions[f"departments.{unit}.staff"] = (
+                f"notional: one member per case of the desk's busiest days ({fit.peak_per_day:.0f}, the 90th "
+                f"percentile of closures at once per day in {cite}), so that a case closed on intake waits for none")
+        else:
+            sources[f"departments.{unit}.staff"] = (
+                f"calibrated by simulation against {cite}: capacity = the unit's 90th-percentile closures per working "
+                f"day ({fit.peak_per_day:.1f}) x mean work / working hours a day")
         if fit.hours_note.startswith("assumption"):
             assumptions[f"departments.{unit}.hours"] = fit.hours_note.removeprefix("assumption: ")
         else:
@@ -174,6 +219,11 @@ def write_scenario(calibration: Calibration, path: Path) -> Path:
     """Write the calibrated scenario as YAML, headed by the log it was calibrated from."""
     text = "# Calibrated by `gridgov calibrate` from " + calibration.log.citation() + "\n"
     text += deadline_mixture_comment(calibration.details.get("deadline_mixtures", {}))
+    response = calibration.details.get("response")
+    if calibration.details.get("responses_tried"):
+        text += (f"# Response to deadlines, fitted to the log's closures around the due time: {response.name} "
+                 f"(deadline_spike_ratio {calibration.observed['deadline_spike_ratio']:.2f} and deadline_drop_ratio "
+                 f"{calibration.observed['deadline_drop_ratio']:.2f} observed; see sources: dispatch)\n")
     text += yaml.safe_dump(_plain(calibration.raw), allow_unicode=True, sort_keys=False, width=120)
     return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
@@ -191,6 +241,9 @@ def deadline_mixture_comment(mixtures: dict[str, list[dict[str, float]]]) -> str
     lines = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each group beyond the",
              "# largest is a category part of its own below, named '<category> (deadline N h)'.",
              "# deadline_mixtures:"]
+    if model_draws_whistled_limits():
+        lines[:2] = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each category",
+                     "# below draws its cases' deadlines from its mixture (deadline_mix, resolution_deadline_mix)."]
     for name, parts in mixed.items():
         lines.append(f"#   {name}: " + ", ".join(f"{{hours: {p['hours']:g}, share: {p['share']:g}}}" for p in parts))
     return "\n".join(lines) + "\n"

@@ -4,7 +4,10 @@
 working hours and days, throughput), splits each work key's time to close into work that holds
 staff, bounded by its quickest closures, and a delay that holds none (see `work_content`), then
 searches the delay's lognormal: a grid on the spread, damped fixed-point steps on the median at
-each spread, a refinement around the best spread and a last trade-off step on the median. Every
+each spread, a refinement around the best spread and a last trade-off step on the median. Then
+the departments' response to their deadlines is searched jointly with the delays (`response`):
+each candidate, no response among them, is simulated from the best delays with their medians
+moved again, and the run nearest the log on the deadline ratios and the time to close wins. Every
 run simulates the log's period after a warm-up and summarises it like the observed log
 (`moments`), with common random numbers across runs. A last run with every unit's staff halved
 says what the fitted staffing means (`details["half_staff"]`).
@@ -27,6 +30,7 @@ from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
+from .response import NO_RESPONSE, RESPONSE_MARGIN, RESPONSES, Response, run_score
 from .result import Calibration
 from .scenario_file import scenario_dict
 from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess, fixed_fit
@@ -34,13 +38,15 @@ from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_gue
 SIGMA_GRID = (0.5, 1.0, 1.5, 1.9, MAX_WORK_SIGMA)
 TRADE_OFF_FACTORS = (0.125, 0.25, 0.5, 2.0)  # median delay tried at the best spread, without the median step
 REFINE_STEPS = (-0.2, 0.2)
+RESPONSE_STEPS = 2  # runs per response candidate: as the delays were, then with their medians moved once
 ON_TIME_WEIGHT = 8.0  # 0.1 of on-time rate weighs as much as a factor e^0.8 in the median time to close
 TAIL_WEIGHT = 0.3  # weight of the log-ratios of p10 and p90 of time to close (times under an hour count as one)
 
 
 def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, seed: int = 0,
               warm_up_days: int = 28, replications: int = 1, name: str | None = None,
-              progress: Callable[[int, dict], None] | None = None) -> Calibration:
+              progress: Callable[[int, dict], None] | None = None, responses: tuple[Response, ...] | None = None,
+              response_steps: int = RESPONSE_STEPS) -> Calibration:
     """Fit a scenario to a case log; each category's work content is searched by simulation until the log is matched.
 
     The spread of the work content (lognormal sigma) is searched on a grid, refined around each
@@ -49,10 +55,15 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     work is tried at the best spread, for categories whose median and on-time rate cannot both be
     matched. All runs share their random numbers and units are independent queues whose capacity
     keeps them well clear of saturation, so each category keeps its best (lowest-loss) parameters;
-    the final run checks the combination and is what the fit report shows.
+    the final run checks the combination and is what the fit report shows. Then each response to deadlines
+    of `responses` (default `response.RESPONSES`, no response first; empty: none is fitted) gets
+    `response_steps` runs from those delays, moving their medians, and the lowest-scoring run
+    (`response.run_score`) gives the scenario its response and delays.
     """
     if search_steps < 1:
         raise InputError(f"search steps must be at least 1, got {search_steps}")
+    if response_steps < 1:
+        raise InputError(f"response steps must be at least 1, got {response_steps}")
     frame = assign_groups(log, top_categories)
     observed_cases = to_hours(log, frame)
     days = log.days
@@ -80,16 +91,20 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     owners = {key: (category, department) for key, category, department
               in frame[["work_key", "category", "department"]].drop_duplicates("work_key").itertuples(index=False)}
 
-    def evaluate(move_median: bool = True) -> None:
-        raw = scenario_dict(log, arrivals, units, work, settings, name)
+    response = NO_RESPONSE
+
+    def evaluate(move_median: bool = True, keep_best: bool = True) -> tuple[dict, dict[str, WorkFit]]:
+        raw = response.apply(scenario_dict(log, arrivals, units, work, settings, name))
         simulated = simulate_log(validate_scenario(raw, where="calibrated scenario"), settings)
+        used: dict[str, WorkFit] = {}
         for key, fit in work.items():
             sim = simulated["by_work_key"].get(key)
             fit.loss = fit_loss(observed["by_work_key"][key], sim)
-            if key not in best or fit.loss < best[key].loss:
+            used[key] = fit.copy()
+            if keep_best and (key not in best or fit.loss < best[key].loss):
                 best[key] = fit.copy()
             category, unit = owners[key]
-            history.append({"run": runs[0], "category": category, "department": unit,
+            history.append({"run": runs[0], "response": response.name, "category": category, "department": unit,
                             "work_median_h": fit.work_median_h, "work_sigma": fit.work_sigma,
                             "delay_median_h": fit.delay_median_h, "delay_sigma": fit.delay_sigma, "loss": fit.loss,
                             "sim_on_time_rate": (sim or {}).get("on_time_rate", math.nan),
@@ -99,6 +114,7 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
         runs[0] += 1
         if progress:
             progress(runs[0], simulated)
+        return simulated, used
 
     for sigma in SIGMA_GRID:
         for fit in searched.values():
@@ -117,17 +133,72 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
             _restore(fit, best[key])
             fit.set_delay_median(best[key].delay_median_h * factor)
         evaluate(move_median=False)
-    raw = scenario_dict(log, arrivals, units, best, settings, name)
+    # The response to deadlines (none among the candidates), searched jointly with the delays: each
+    # candidate starts from the best delays without one and moves their medians, and the run nearest
+    # the log on the deadline ratios and the time to close wins.
+    tried: list[dict] = []
+    chosen: tuple[float, Response, dict[str, WorkFit]] | None = None
+    plain_fits: dict[int, dict[str, WorkFit]] = {}  # the fits of each run without a response, by row of tried
+    start = {key: fit.copy() for key, fit in best.items()}
+    for candidate in (responses if responses is not None else RESPONSES):
+        response = candidate
+        for key, fit in work.items():
+            _restore(fit, start[key])
+            if "start_slack_h" in candidate.dispatch and not fit.fixed:
+                late_start_work(fit, candidate.dispatch["start_slack_h"])
+        for step in range(response_steps):
+            simulated, used = evaluate(keep_best=False)
+            score = run_score(observed, simulated, {k: f.loss for k, f in used.items()},
+                              fit_loss(observed["overall"], simulated["overall"]))
+            tried.append({"response": candidate.name, "step": step + 1, "score": score,
+                          "deadline_spike_ratio": simulated["deadline_spike_ratio"],
+                          "deadline_drop_ratio": simulated["deadline_drop_ratio"],
+                          "on_time_rate": simulated["overall"]["on_time_rate"],
+                          "ttc_p50_h": simulated["overall"]["ttc_p50_h"],
+                          "ttc_p10_h": simulated["overall"]["ttc_p10_h"]})
+            plain_fits[len(tried) - 1] = used if candidate.none else {}
+            if chosen is None or score < chosen[0]:
+                chosen = (score, candidate, used)
+    if chosen is not None and not chosen[1].none:
+        # A response has to earn its place: within RESPONSE_MARGIN of the best run without one, none is kept.
+        plain = [(row["score"], i) for i, row in enumerate(tried) if row["response"] == NO_RESPONSE.name]
+        if plain and min(plain)[0] - chosen[0] < RESPONSE_MARGIN:
+            chosen = (min(plain)[0], NO_RESPONSE, plain_fits[min(plain)[1]])
+    if chosen is not None:
+        _, response, fitted = chosen
+        best = fitted
+        for row in tried:
+            row["chosen"] = row["response"] == response.name and row["score"] == chosen[0]
+    else:
+        response = NO_RESPONSE
+    raw = response.apply(scenario_dict(log, arrivals, units, best, settings, name, response=response,
+                                       responses_tried=len({row["response"] for row in tried}),
+                                       observed=observed))
     scenario = validate_scenario(raw, where="calibrated scenario")
     simulated = simulate_log(scenario, settings, replications)
     half = scenario.model_copy(deep=True)
     for department in half.departments.values():
         department.staff = max(1, department.staff // 2)
     details = {"deadline_mixtures": arrivals.deadline_mixtures, "work": best, "owners": owners,
-               "season": arrivals.season, "units": units,
+               "season": arrivals.season, "units": units, "response": response, "responses_tried": tried,
                "half_staff": {"staff": {u: d.staff for u, d in half.departments.items()},
                               "simulated": simulate_log(half, settings, replications)}}
     return Calibration(log, raw, scenario, observed, simulated, history, settings, details)
+
+
+LATE_START_WORK_SHARE = 0.5  # with late starts, the mean work is at most this share of the start slack
+
+
+def late_start_work(fit: WorkFit, start_slack_h: float) -> None:
+    """The work of a key tried with late starts: its mean at most half the start slack.
+
+    Without a response, the wait before a case closes is work or delay, and the work is as long as the quickest
+    closures allow; in a log with late starts the quickest closures come late, so that bound is long and a case
+    expected to take that long is started at once: the start rule would never bind. Under late starts the wait is
+    the pacing's, and the work is what is done after the start, well within the slack the start leaves.
+    """
+    ceiling = LATE_START_WORK_SHARE * start_slack_h * math.exp(-fit.work_sigma**2 / 2)
+    fit.set_work_median(min(fit.work_median_h, ceiling))
 
 
 def _restore(fit: WorkFit, best: WorkFit) -> None:

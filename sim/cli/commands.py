@@ -374,7 +374,7 @@ def cmd_calibrate(args: Namespace) -> int:
 
     result = calibrate(log, top_categories=args.top_categories, search_steps=args.search_steps, seed=args.seed,
                        replications=args.replications, warm_up_days=args.warm_up_days, name=name,
-                       progress=progress)
+                       progress=progress, responses=() if args.deadline_response == "none" else None)
     prepare_folder(out.parent)
     write_scenario(result, out)
     figures = write_fit_report(result, report, out)
@@ -387,7 +387,10 @@ def cmd_calibrate(args: Namespace) -> int:
           f"observed; "
           f"median time to close {figures['ttc_p50_h_simulated']:.1f} h vs {figures['ttc_p50_h_observed']:.1f} h; "
           f"cases per day {figures['cases_per_day_simulated']:.1f} vs {figures['cases_per_day_observed']:.1f}; "
-          f"hour-of-week correlation {figures['hour_of_week_correlation']:.3f}")
+          f"hour-of-week correlation {figures['hour_of_week_correlation']:.3f}; deadline spike ratio "
+          f"{figures['deadline_spike_ratio_simulated']:.2f} vs {figures['deadline_spike_ratio_observed']:.2f}, drop "
+          f"ratio {figures['deadline_drop_ratio_simulated']:.2f} vs {figures['deadline_drop_ratio_observed']:.2f} "
+          f"(response fitted: {figures['deadline_response']})")
     poor = poor_fits(fit_table(result))
     if poor:
         print(f"{len(poor)} figure(s) fitted poorly (see the report), e.g. " + poor[0])

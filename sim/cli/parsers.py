@@ -296,5 +296,8 @@ def _add_calibrate(commands) -> None:
     calibrate.add_argument("--name", help="scenario name (default: <log>_calibrated)")
     calibrate.add_argument("--search-steps", type=positive_int("--search-steps", MAX_SEARCH_STEPS), default=3,
                            help="median-work steps per spread tried in the search (default 3)")
+    calibrate.add_argument("--deadline-response", choices=("fit", "none"), default="fit",
+                           help="fit: try the departments' responses to deadlines (none among them) and keep the one "
+                                "nearest the log's closures around the due time (default); none: assume none")
     calibrate.add_argument("--warm-up-days", type=positive_int("--warm-up-days", MAX_WARM_UP_DAYS), default=28,
                            help="simulated days before the log's period starts, so queues fill (default 28)")

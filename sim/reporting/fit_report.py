@@ -31,10 +31,12 @@ from ..calibration.acceptance import (
 from ..calibration.diagnostics import (
     bounds_table,
     deadline_distribution,
+    deadline_position_table,
     half_staff_table,
     known_limits,
     parameter_table,
     poor_fit_summary,
+    response_table,
 )
 from ..calibration.exclusions import exclusion_effects
 from ..results import store
@@ -130,8 +132,28 @@ def chart_quantiles(calibration: Calibration) -> str:
     return _png(fig)
 
 
+def chart_deadline_positions(calibration: Calibration) -> str:
+    """Closures by tenth of the allowed time, observed and simulated (the due time at 1)."""
+    table = deadline_position_table(calibration).iloc[:-1]  # the bar beyond twice the allowed time is left out
+    obs, sim = calibration.observed, calibration.simulated
+    with style():
+        fig, ax = new_figure((13.33, 5))
+        x = table["from"].to_numpy() + 0.05
+        ax.bar(x - 0.022, table["observed share"], width=0.04, color=PALETTE[0], label="observed")
+        ax.bar(x + 0.022, table["simulated share"], width=0.04, color=PALETTE[1], label="simulated")
+        ax.axvline(1.0, color="0.3", lw=1.2, ls=":")
+        ax.set_xlabel("Closure time / allowed time (1 = due)")
+        ax.set_ylabel("Share of closed cases with a deadline")
+        ax.set_title(f"Closures around the deadline: spike ratio {obs.get('deadline_spike_ratio', math.nan):.2f} "
+                     f"observed, {sim.get('deadline_spike_ratio', math.nan):.2f} simulated; drop ratio "
+                     f"{obs.get('deadline_drop_ratio', math.nan):.2f}, {sim.get('deadline_drop_ratio', math.nan):.2f}",
+                     fontsize=13)
+        ax.legend(frameon=False)
+    return _png(fig)
+
+
 CHARTS = (("cases per day", chart_daily), ("hour of week", chart_hour_of_week), ("time to close", chart_quantiles),
-          ("units", chart_units))
+          ("units", chart_units), ("closures around the deadline", chart_deadline_positions))
 
 
 # --------------------------------------------------------------------------- the page
@@ -139,7 +161,8 @@ CHARTS = (("cases per day", chart_daily), ("hour of week", chart_hour_of_week), 
 
 def write_fit_report(calibration: Calibration, folder: Path, scenario_path: Path | None = None) -> dict:
     """Write report.html, fit_table.csv, parameters.csv, bounds_hit.csv, half_staff.csv, exclusions.csv,
-    poor_fits.csv, search_history.csv and acceptance.json; return the acceptance figures."""
+    poor_fits.csv, deadline_positions.csv, responses.csv, search_history.csv and acceptance.json; return the
+    acceptance figures."""
     folder = store.prepare_folder(Path(folder))
     table = fit_table(calibration)
     figures = acceptance(calibration)
@@ -163,7 +186,8 @@ def diagnostic_tables(calibration: Calibration, table: pd.DataFrame) -> dict[str
     """The tables an analyst checks besides the fit table, by file stem."""
     return {"parameters": parameter_table(calibration), "bounds_hit": bounds_table(calibration),
             "poor_fits": poor_fit_summary(calibration, table), "deadlines": deadline_distribution(calibration),
-            "half_staff": half_staff_table(calibration), "exclusions": exclusion_effects(calibration.log)}
+            "half_staff": half_staff_table(calibration), "exclusions": exclusion_effects(calibration.log),
+            "deadline_positions": deadline_position_table(calibration), "responses": response_table(calibration)}
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -192,6 +216,7 @@ def render_page(calibration: Calibration, table: pd.DataFrame, figures: dict, sc
         figures=figures, poor=poor_fits(table), table=shown,
         tables={name: _shown(frame) for name, frame in tables.items()}, limits=known_limits(calibration),
         season=calibration.details.get("season"), adjusted=log.adjusted or {}, void_values=log.void_values,
+        response=figures["deadline_response"],
         charts=[(alt, chart(calibration)) for alt, chart in CHARTS],
         rate_tolerance=RATE_TOLERANCE, quantile_tolerance=QUANTILE_TOLERANCE, volume_tolerance=VOLUME_TOLERANCE)
 
