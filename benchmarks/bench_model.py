@@ -1,4 +1,4 @@
-"""Benchmark: the model against idiomatic SimPy, interleaved, with scaling in households and years, memory, parallel runs.
+"""Benchmark: the model against idiomatic SimPy, interleaved; scaling in households and years; memory; parallel runs.
 
     python benchmarks/bench_model.py              # full sizes, 3 rounds (about 10 minutes on 2 idle cores)
     python benchmarks/bench_model.py --rounds 5   # more rounds: a tighter median on a busy machine
@@ -370,7 +370,8 @@ def run(sizes: dict, seed: int, say, five_years: bool = False) -> dict:
         row = point_row(f"x{fraction:g}", fraction=fraction)
         scaling.append(row)
         say(f"4. scaling {fraction:g} x households ({row['households']:,}, {row['cases']:,} cases): CPU "
-            f"{row['cpu_seconds']:.1f} s, {row['us_per_case']:.1f} us/case, ratio to (1) {row['ratio_to_reference']:.2f}, "
+            f"{row['cpu_seconds']:.1f} s, {row['us_per_case']:.1f} us/case, "
+            f"ratio to (1) {row['ratio_to_reference']:.2f}, "
             f"peak RSS {row['peak_rss_bytes'] / 2**20:,.0f} MiB")
     households_growth = spread(growth(measured, [f"x{f:g}" for f in sizes["fractions"]]))
     say(f"   cost per case, largest over smallest (each against its reference): {shown(households_growth)}; "
@@ -381,24 +382,27 @@ def run(sizes: dict, seed: int, say, five_years: bool = False) -> dict:
     for years, key in zip(sizes["years"], horizon_keys, strict=True):
         row = point_row(key, years=years)
         horizon.append(row)
-        say(f"5. scaling in years, x{sizes['horizon_scale']:g} households, {years} x {days} days ({row['cases']:,} cases): "
+        say(f"5. scaling in years, x{sizes['horizon_scale']:g} households, {years} x {days} days "
+            f"({row['cases']:,} cases): "
             f"CPU {row['cpu_seconds']:.1f} s, {row['us_per_case']:.1f} us/case, ratio to (1) "
             f"{row['ratio_to_reference']:.2f}, peak RSS {row['peak_rss_bytes'] / 2**20:,.0f} MiB")
     years_growth = spread(growth(measured, horizon_keys))
     say(f"   cost per case, largest over smallest (each against its reference): {shown(years_growth)}; "
         f"linear (within {LINEAR:.2f}): {'yes' if years_growth['median'] <= LINEAR else 'NO'}")
 
-    reps = measure("replications", reps=sizes["reps"], days=sizes["reps_days"], scale=sizes["reps_scale"], seed=seed)
-    speedup = reps["local_seconds"] / reps["process_seconds"]
-    say(f"6. {reps['reps']} replications of {reps['days']} days: 1 process {reps['local_seconds']:.1f} s, "
-        f"2 processes {reps['process_seconds']:.1f} s, speed-up {speedup:.2f} "
-        f"(in CPU time, the busiest worker against 1 process: {reps['process_speedup_cpu']:.2f}; "
-        f"identical: {'yes' if reps['process_identical'] else 'NO'})")
-    dask_speedup = reps["local_seconds"] / reps["dask_seconds"]
-    say(f"   the same on a Dask LocalCluster of 2 workers: {reps['dask_seconds']:.1f} s "
-        f"(cluster start-up {reps['dask_startup_seconds']:.1f} s, not counted), speed-up {dask_speedup:.2f} "
-        f"(in CPU time {reps['dask_speedup_cpu']:.2f}), "
-        f"identical to the local run: {'yes' if reps['dask_identical'] else 'NO'}")
+    reps = None if sizes.get("skip_replications") else measure(
+        "replications", reps=sizes["reps"], days=sizes["reps_days"], scale=sizes["reps_scale"], seed=seed)
+    if reps is not None:
+        speedup = reps["local_seconds"] / reps["process_seconds"]
+        say(f"6. {reps['reps']} replications of {reps['days']} days: 1 process {reps['local_seconds']:.1f} s, "
+            f"2 processes {reps['process_seconds']:.1f} s, speed-up {speedup:.2f} "
+            f"(in CPU time, the busiest worker against 1 process: {reps['process_speedup_cpu']:.2f}; "
+            f"identical: {'yes' if reps['process_identical'] else 'NO'})")
+        dask_speedup = reps["local_seconds"] / reps["dask_seconds"]
+        say(f"   the same on a Dask LocalCluster of 2 workers: {reps['dask_seconds']:.1f} s "
+            f"(cluster start-up {reps['dask_startup_seconds']:.1f} s, not counted), speed-up {dask_speedup:.2f} "
+            f"(in CPU time {reps['dask_speedup_cpu']:.2f}), "
+            f"identical to the local run: {'yes' if reps['dask_identical'] else 'NO'}")
 
     result = {
         "load_average_start": load_start,
@@ -425,19 +429,22 @@ def run(sizes: dict, seed: int, say, five_years: bool = False) -> dict:
                              "us_per_case": r["us_per_case"], "ratio_to_reference": r["ratio_to_reference"],
                              "peak_rss_bytes": r["peak_rss_bytes"]} for r in horizon],
         "horizon_growth": years_growth,
-        "reps": reps["reps"],
-        "reps_days": reps["days"],
-        "reps_1proc_seconds": reps["local_seconds"],
-        "reps_2proc_seconds": reps["process_seconds"],
-        "speedup_2proc": speedup,
-        "speedup_2proc_cpu": reps["process_speedup_cpu"],
-        "process_identical": reps["process_identical"],
-        "dask_seconds": reps["dask_seconds"],
-        "dask_startup_seconds": reps["dask_startup_seconds"],
-        "dask_speedup": dask_speedup,
-        "dask_speedup_cpu": reps["dask_speedup_cpu"],
-        "dask_identical": reps["dask_identical"],
     }
+    if reps is not None:
+        result |= {
+            "reps": reps["reps"],
+            "reps_days": reps["days"],
+            "reps_1proc_seconds": reps["local_seconds"],
+            "reps_2proc_seconds": reps["process_seconds"],
+            "speedup_2proc": speedup,
+            "speedup_2proc_cpu": reps["process_speedup_cpu"],
+            "process_identical": reps["process_identical"],
+            "dask_seconds": reps["dask_seconds"],
+            "dask_startup_seconds": reps["dask_startup_seconds"],
+            "dask_speedup": dask_speedup,
+            "dask_speedup_cpu": reps["dask_speedup_cpu"],
+            "dask_identical": reps["dask_identical"],
+        }
     if five_years:
         five = measure("full", scale=1.0 if not sizes.get("quick") else scale, days=5 * 365, seed=seed,
                        file=str(FIVE_YEARS))
@@ -459,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="rounds of reference-and-item pairs (default 3, quick 2)")
     parser.add_argument("--five-years", action="store_true",
                         help="also one five-year replication of reserve_pool_1x (CPU time, peak memory)")
+    parser.add_argument("--days", type=int, help="simulated days of the district items (default 365)")
+    parser.add_argument("--years", help="horizons of the years axis, in multiples of --days (default 1,2,5)")
+    parser.add_argument("--skip-replications", action="store_true", help="leave out item 6 (pools and Dask)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -468,7 +478,14 @@ def main(argv: list[str] | None = None) -> int:
     sizes = dict(QUICK if args.quick else FULL, quick=args.quick)
     if args.rounds:
         sizes["rounds"] = args.rounds
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else (lambda line: print(line, flush=True))
+    if args.days:
+        sizes["days"] = args.days
+    if args.years:
+        sizes["years"] = tuple(int(y) for y in args.years.split(","))
+    sizes["skip_replications"] = args.skip_replications
+    def say(line: str) -> None:
+        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
     result = run(sizes, args.seed, say, five_years=args.five_years)
     result["quick"] = args.quick
     if args.json:

@@ -83,14 +83,24 @@ def test_cli_refuses_a_scheduler_with_a_non_dask_executor(tmp_path, capsys):
 
 def test_the_quick_benchmark_reports_every_figure():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_model.py"), "--quick", "--json"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    keys = {"ref_cases_per_s", "mmc_cases_per_s", "mmc_ratio", "full_cases", "full_seconds", "full_cases_per_s",
-            "full_ratio", "full_peak_rss_bytes", "full_bytes_per_case", "scaling", "speedup_2proc",
-            "dask_speedup", "dask_identical"}
+    keys = {"load_average_start", "load_average_rounds", "load_average_end", "ref_cases_per_cpu_s", "mmc_ratio_cpu",
+            "mmc_ratio_wall", "full_cases", "full_cpu_seconds", "full_ratio_cpu", "full_ratio_wall",
+            "full_peak_rss_bytes", "full_bytes_per_case", "scaling", "scaling_growth", "horizon_scaling",
+            "horizon_growth", "speedup_2proc", "dask_speedup", "dask_identical"}
     assert keys <= set(result)
-    assert [set(point) >= {"households", "seconds", "peak_rss_bytes"} for point in result["scaling"]] == [True] * 3
+    assert len(result["load_average_rounds"]) == result["rounds"] == 2
+    for ratio in ("mmc_ratio_cpu", "full_ratio_cpu", "scaling_growth", "horizon_growth"):
+        spread = result[ratio]
+        assert spread["rounds"] == 2 and spread["min"] <= spread["median"] <= spread["max"]
+        assert isinstance(spread["too_wide"], bool)
+    assert [set(point) >= {"households", "cases", "cpu_seconds", "peak_rss_bytes"} for point in result["scaling"]] \
+        == [True] * 3
+    assert [point["years"] for point in result["horizon_scaling"]] == [1, 2]
+    assert all(set(point) >= {"years", "cases", "cpu_seconds"} for point in result["horizon_scaling"])
+    assert result["horizon_scaling"][1]["cases"] > result["horizon_scaling"][0]["cases"]
     assert result["full_cases"] > 0 and result["dask_identical"] is True
 
 
