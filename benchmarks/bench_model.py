@@ -296,6 +296,8 @@ def pairs(items: dict[str, tuple[str, dict]], sizes: dict, seed: int, say) -> tu
                 point = measure(item, seed=seed, **kwargs)
                 ref = measure("reference", customers=sizes["ref_customers"], seed=seed + r)
             out[name].append((ref, point))
+            say(f"   round {r + 1}, {name}: {point['cases']:,} cases in {point['cpu_seconds']:.2f} CPU-s, reference "
+                f"{ref['cases'] / ref['cpu_seconds']:,.0f} customers per CPU-s, ratio {ratios([(ref, point)])[0]:.3f}")
         loads.append(load())
         say(f"   round {r + 1} of {sizes['rounds']} done, load average {loads[-1]:.1f} on {os.cpu_count()} cores")
     return out, loads

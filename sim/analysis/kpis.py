@@ -81,7 +81,8 @@ def core_kpis(raw: RawRun) -> dict[str, float]:
     on_time = outcomes.on_time(closed, due)
     del due
     overdue = decided & ~on_time
-    wait = c["started_h"][in_window] - arrived
+    wait = c["started_h"][in_window]  # a copy: subtracted in place
+    wait -= arrived
     wait_mean = float(np.nanmean(wait)) if np.isfinite(wait).any() else math.nan
     del wait
     ttc = outcomes.time_to_close(arrived, closed, raw.end_h)
