@@ -17,10 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..core.outcomes import UNITS
 from . import registry
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """Student's t quantile; scipy.stats is imported on first use (it is a large share of the model's import time,
+    and a notebook or replication child should start simulating before it is needed)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
+
 
 SINGLE, CONSTANT, INTERVAL, NONE = "single", "constant", "interval", "none"
 CONSTANT_TOLERANCE = 1e-9  # relative: values that differ by rounding alone do not vary
@@ -60,7 +68,7 @@ def estimate(values, confidence: float = 0.95, bounds: tuple[float, float] | Non
         return Estimate(mean, math.nan, math.nan, 1, SINGLE)
     if np.ptp(values) <= CONSTANT_TOLERANCE * max(1.0, abs(mean)):
         return Estimate(mean, mean, mean, n, CONSTANT)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    half = float(_t_quantile(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
     low, high, method = mean - half, mean + half, "t"
     if bounds is not None and (low < bounds[0] or high > bounds[1]):
         low, high = max(low, bounds[0]), min(high, bounds[1])
@@ -149,6 +157,6 @@ def marginal_cost_per_point(per_replication: pd.DataFrame, baseline: str, scenar
         # Delta method: var(R) ~ (var(C) - 2 R cov(C, P) + R^2 var(P)) / (n mean(P)^2)
         cov = np.cov(d_cost, d_pp, ddof=1)
         var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / (n * points.mean**2)
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * math.sqrt(max(var, 0.0)))
+        half = float(_t_quantile(0.5 + confidence / 2, n - 1) * math.sqrt(max(var, 0.0)))
         result["ci_low"], result["ci_high"] = ratio - half, ratio + half
     return result

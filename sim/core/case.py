@@ -5,10 +5,13 @@ columns; while a case is open the model needs a small mutable record of what dri
 handling, and `Case` is it (slots, so a district-year of records stays small and fast). Its
 random draws (work content at each level, the uniforms deciding escalation and reopening) were
 made when its arrival block was drawn, so scenarios that differ only in staff or rules see the
-same cases. `cases_of_block` makes the records of one arrival block; nothing else builds one.
+same cases. `cases_of_block` makes the records of one arrival block (`arrivals_of_block` a chunk
+at a time); nothing else builds one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from .arrivals import ArrivalBlock
 
@@ -49,17 +52,34 @@ class Case:
                 self.accepted)
 
 
-def cases_of_block(block: ArrivalBlock, first_id: int) -> list[Case]:
-    """The records of a block's cases, ids first_id, first_id + 1, ... in arrival order."""
-    columns = zip(block.due.tolist(), block.grid.tolist(), block.category.tolist(), block.level.tolist(),
-                  *block.work.T.tolist(), *block.u_escalate.T.tolist(), block.u_reopen.tolist(),
-                  block.department.tolist(), strict=True)
-    cases = [Case(first_id + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
+def cases_of_block(block: ArrivalBlock, first_id: int, start: int = 0, stop: int | None = None) -> list[Case]:
+    """The records of a block's cases start .. stop - 1 (all by default), ids first_id + start, ... in arrival order."""
+    stop = len(block) if stop is None else stop
+    part = slice(start, stop)
+    columns = zip(block.due[part].tolist(), block.grid[part].tolist(), block.category[part].tolist(),
+                  block.level[part].tolist(), *block.work[part].T.tolist(), *block.u_escalate[part].T.tolist(),
+                  block.u_reopen[part].tolist(), block.department[part].tolist(), strict=True)
+    first = first_id + start
+    cases = [Case(first + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
              for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]
     if block.delay is not None:
-        for case, delay in zip(cases, block.delay.tolist(), strict=True):
+        for case, delay in zip(cases, block.delay[part].tolist(), strict=True):
             case.delay = delay
     if block.resolution_limit is not None:
         for case, limit in zip(cases, block.resolution_limit.tolist(), strict=True):
             case.resolution_limit = limit
     return cases
+
+
+def arrivals_of_block(block: ArrivalBlock, first_id: int, chunk: int = 1024) -> Iterator[tuple[float, Case]]:
+    """(arrival time, record) of a block's cases in arrival order, the records made `chunk` at a time as they come.
+
+    A week of a district's cases is some 30,000 records; made all at once they sit in memory for
+    the week, and the larger the district the more of the process's working set they are (the
+    cost per case grew with the district). Made a chunk at a time, only the next chunk waits.
+    The records are the same either way.
+    """
+    times = block.time.tolist()
+    for start in range(0, len(times), chunk):
+        stop = min(start + chunk, len(times))
+        yield from zip(times[start:stop], cases_of_block(block, first_id, start, stop), strict=True)

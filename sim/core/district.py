@@ -30,7 +30,7 @@ from ..params.calendar import weekly_intervals
 from ..units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from .arrivals import CaseSource
 from .calendar import Calendar
-from .case import cases_of_block
+from .case import arrivals_of_block
 from .handling import Handling
 from .hooks import Hooks, Mechanism
 from .log import CaseColumns
@@ -42,6 +42,7 @@ from .workforce import GridWorkforce
 
 ARRIVAL_BLOCK_DAYS = 7
 MONITOR_STEP_H = 1.0
+CLOSURES_KEPT = 4096  # closure records held before the monitor writes them to the log (a few hours' worth)
 
 
 @dataclass
@@ -281,8 +282,7 @@ class District:
         for start_day in range(0, s.horizon_days, ARRIVAL_BLOCK_DAYS):
             days = min(ARRIVAL_BLOCK_DAYS, s.horizon_days - start_day)
             block = self.source.block(start_day, days)
-            cases = cases_of_block(block, self.log.add_block(block))
-            pending = zip(block.time.tolist(), cases, strict=True)
+            pending = arrivals_of_block(block, self.log.add_block(block))
             upcoming = next(pending, None)
             if upcoming is not None:
                 Timeout(env, upcoming[0] - env.now, upcoming[1]).callbacks.append(on_arrival)
@@ -324,7 +324,7 @@ class District:
                 ("grid_workers", len(grid.present)),
             ):
                 series[name].append(value)
-            if len(h.closed) > 50_000:
+            if len(h.closed) > CLOSURES_KEPT:
                 self.log.record_closures(h.closed)
             yield env.timeout(MONITOR_STEP_H)
 

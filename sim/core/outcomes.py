@@ -73,7 +73,11 @@ def decided_at(closed: np.ndarray, due: np.ndarray) -> np.ndarray:
 
 def time_to_close(arrived: np.ndarray, closed: np.ndarray, at: float | np.ndarray) -> np.ndarray:
     """Closure minus arrival; a case open at `at` counts at its age then."""
-    return np.where(is_closed(closed), closed - arrived, at - arrived)
+    # In place rather than np.where(closed - arrived, at - arrived): one array of the cases' size, not three
+    # (a five-year replication has some 8 million cases). The values are the same.
+    ttc = closed - arrived
+    np.subtract(at, arrived, out=ttc, where=np.isnan(closed))
+    return ttc
 
 
 def deadline_position(arrived: np.ndarray, closed: np.ndarray, due: np.ndarray) -> np.ndarray:

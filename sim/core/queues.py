@@ -46,7 +46,23 @@ class FifoQueue:
         self.size += 1
         self.fifo.append((token, case))
         if case.due != math.inf:
-            heapq.heappush(self.overdue, (case.due, token, case))
+            overdue = self.overdue
+            if len(overdue) > 2 * self.size + 64:
+                self._compact()
+                overdue = self.overdue
+            heapq.heappush(overdue, (case.due, token, case))
+
+    def _compact(self) -> None:
+        """Drop the stale supervision entries (cases since served first come, first served).
+
+        A case served in turn leaves its entry in the supervision heap until the entry reaches the
+        top; at a busy station (a department takes every whistled case of the district) that is
+        every case of the last deadline's worth of days, so the heap, and the cost of each push and
+        pop, grew with the district. Kept to at most about twice the cases queued, the heap stays
+        small; the order of service is unchanged (it depends only on the live entries' keys).
+        """
+        self.overdue = [entry for entry in self.overdue if entry[2].token == entry[1]]
+        heapq.heapify(self.overdue)
 
     def pop(self, now: float) -> Case | None:
         """The next case at time now, or None if the queue is empty."""

@@ -11,9 +11,14 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from tqdm.auto import tqdm
-
 from ..children import default_jobs, die_with_parent
+
+
+def _bar(total: int, description: str, progress: bool):
+    """A progress bar (tqdm, imported on first use: it brings asyncio and more, and a child should start quickly)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, disable=not progress, leave=False)
 
 
 class TaskStopped(KeyboardInterrupt):
@@ -90,7 +95,7 @@ class LocalExecutor(Executor):
     def map(self, function: Callable, tasks: list, *, progress: bool = False, description: str = "replications",
             on_result: Callable[[int, object], None] | None = None) -> list:
         results = []
-        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+        with _bar(len(tasks), description, progress) as bar:
             for i, task in enumerate(tasks):
                 results.append(function(task))
                 if on_result is not None:
@@ -115,7 +120,7 @@ class ProcessExecutor(Executor):
         pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_start_worker,
                                    initargs=(os.getpid(),))
         try:
-            with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+            with _bar(len(tasks), description, progress) as bar:
                 futures = {pool.submit(_in_worker, function, task): i for i, task in enumerate(tasks)}
                 for future in as_completed(futures):
                     i = futures[future]
@@ -167,7 +172,7 @@ class DaskExecutor(Executor):
         futures = self.client.map(function, tasks, key=[f"{prefix}-{i}" for i in range(len(tasks))], pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         results = [None] * len(tasks)
-        with tqdm(total=len(tasks), desc=description, disable=not progress, leave=False) as bar:
+        with _bar(len(tasks), description, progress) as bar:
             for future in dask_as_completed(futures):
                 i = index[future.key]
                 results[i] = future.result()
