@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.arrivals import CaseSource
-from sim.core.case import arrivals_of_block, cases_of_block
+from sim.core.case import Case, arrivals_of_block, cases_of_block
 from sim.core.outcomes import time_to_close
 from sim.core.queues import FifoQueue
 from sim.core.streams import Streams
@@ -13,7 +13,8 @@ from sim.core.territory import build_territory
 
 from .conftest import small_scenario
 
-SLOTS = ("id", "due", "grid", "category", "level", "work", "u_escalate", "u_reopen", "department", "delay")
+SLOTS = Case.__slots__
+FACILITIES = "cases.categories.public_facilities"
 
 
 class _Case:
@@ -55,9 +56,13 @@ def test_compacting_the_supervision_heap_leaves_the_order_of_service_unchanged()
 
 
 def test_case_records_made_a_chunk_at_a_time_equal_those_made_for_the_whole_block():
-    scenario = small_scenario()
+    # every per-case column of the block (external delay, a drawn department limit too) must follow the chunk
+    scenario = small_scenario(f"{FACILITIES}.external_delay={{mean_h: 2, cv: 1}}",
+                              f"{FACILITIES}.resolution_deadline_mix=[{{deadline_h: 720, share: 0.13}}, "
+                              "{deadline_h: 73.5, share: 0.87}]")
     streams = Streams(4, 0)
     block = CaseSource(scenario, build_territory(scenario.territory, streams), streams).block(0, 7)
+    assert block.delay is not None and block.resolution_limit is not None and len(block) > 3 * 7
     whole = cases_of_block(block, 100)
     chunked = list(arrivals_of_block(block, 100, chunk=7))
     assert [t for t, _ in chunked] == block.time.tolist()

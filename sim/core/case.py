@@ -66,7 +66,7 @@ def cases_of_block(block: ArrivalBlock, first_id: int, start: int = 0, stop: int
         for case, delay in zip(cases, block.delay[part].tolist(), strict=True):
             case.delay = delay
     if block.resolution_limit is not None:
-        for case, limit in zip(cases, block.resolution_limit.tolist(), strict=True):
+        for case, limit in zip(cases, block.resolution_limit[part].tolist(), strict=True):
             case.resolution_limit = limit
     return cases
 
