@@ -2,6 +2,8 @@
 
     parsers   the arguments of every command (shared options declared once)
     commands  the `cmd_*` functions, which call the library
+    calibrate_command  `gridgov calibrate` (its checks before the work and its console summary)
+    json_output        what `--json` does with numpy scalars and paths
 
 Bad input ends with one line on stderr naming the file, the parameter, the bad value and what
 is allowed, and exit status 2, never a traceback. Any other failure is one line too (exit 2): an
