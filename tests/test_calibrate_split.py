@@ -25,7 +25,7 @@ import pytest
 
 from sim.calibration import calibrate, read_case_log
 from sim.calibration.arrivals import fit_arrivals, fit_season
-from sim.calibration.categories import INTAKE, assign_groups, deadline_groups, model_draws_whistled_limits
+from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
 from sim.calibration.departments import fit_units
 from sim.calibration.diagnostics import known_limits
 from sim.calibration.moments import moments, to_hours
@@ -247,9 +247,6 @@ def test_a_seasonal_profile_scales_the_arrivals_of_its_weeks():
     assert counts[0] / counts[1:].mean() == pytest.approx(3.0, rel=0.2)
 
 
-@pytest.mark.skipif(not model_draws_whistled_limits(),
-                    reason="the model on this tree does not draw a whistled case's limit per case "
-                           "(resolution_deadline_mix, issue 12): deadline groups are written as parts")
 def test_a_category_with_several_deadlines_is_one_category_drawing_from_its_mixture(tmp_path):
     rng = np.random.default_rng(3)
     created = START + pd.to_timedelta(rng.uniform(0, 60 * 24, 800), unit="h")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .categories import base_category, deadline_groups, key_name, model_draws_whistled_limits
+from .categories import base_category, deadline_groups, key_name
 from .logs import CaseLog
 
 NOTIONAL_HOUSEHOLDS = 10_000  # the log has no households: rates per notional household reproduce its volume
@@ -145,14 +145,13 @@ def deadline_mixtures(frame: pd.DataFrame, deadlines: dict[str, float | None]) -
     category's cases that have one."""
     with_due = frame[frame["due"].notna() & frame["category"].map(lambda c: deadlines.get(c) is not None)]
     mixtures: dict[str, list[dict[str, float]]] = {}
-    if model_draws_whistled_limits():
-        offsets = (with_due["due"] - with_due["created"]) / pd.Timedelta(hours=1)
-        for name, rows in offsets.groupby(with_due["category"]):
-            groups = deadline_groups(rows.to_numpy())
-            counts = [int(((rows >= low) & (rows <= high)).sum()) for low, high, _ in groups]
-            mixtures[str(name)] = [{"hours": round(median, 2), "share": round(count / sum(counts), 4)}
-                                   for (_, _, median), count in zip(groups, counts, strict=True)]
-        return mixtures
+    offsets = (with_due["due"] - with_due["created"]) / pd.Timedelta(hours=1)
+    for name, rows in offsets.groupby(with_due["category"]):
+        groups = deadline_groups(rows.to_numpy())
+        counts = [int(((rows >= low) & (rows <= high)).sum()) for low, high, _ in groups]
+        mixtures[str(name)] = [{"hours": round(median, 2), "share": round(count / sum(counts), 4)}
+                               for (_, _, median), count in zip(groups, counts, strict=True)]
+    return mixtures
     for base, rows in with_due.groupby(with_due["category"].map(base_category)):
         shares = rows["category"].value_counts(normalize=True)
         mixtures[base] = [{"hours": float(deadlines[part]), "share": round(float(share), 4)}

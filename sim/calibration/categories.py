@@ -3,9 +3,8 @@
 The K largest categories of the log keep their names and the rest are merged into "other"; a
 category where only some cases have a deadline is split in two ("... (no deadline)"), and one
 whose deadlines fall into distinct groups (13 % at 720 h, 87 % at 73.5 h) keeps that empirical
-mixture: as the category's per-case mixture where the model draws a whistled case's limit per
-case (`model_draws_whistled_limits`), else with each further group as a part of its own
-("... (deadline 720 h)") sharing the category's work content. A named category goes to the
+mixture as the category's per-case mixture (`deadline_mix`, and `resolution_deadline_mix` for
+the unit's limit, which is the one that counts for a logged case). A named category goes to the
 unit handling most of its cases, while each case of "other" keeps its own unit. Names become
 parameter path steps (`key_name`), and units with too few cases are merged.
 """
@@ -17,7 +16,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..params.cases import Category
 from .logs import CaseLog
 
 OTHER = "other"
@@ -61,8 +59,6 @@ def assign_groups(log: CaseLog, top_categories: int) -> pd.DataFrame:
     split = (share >= 0.1) & (share <= 0.9) & (size * share.clip(upper=0.5) >= 30) & ~has_due
     frame.loc[split, "category"] = frame.loc[split, "category"] + NO_DEADLINE_SUFFIX
     frame["category"] = split_closure_parts(frame, log.snapshot)
-    if not model_draws_whistled_limits():
-        frame["category"] = split_by_deadline(frame)
     # A named category goes to the unit handling most of its cases; "other" mixes many kinds of case,
     # so each of its cases keeps its own unit (the scenario gives "other" a share by unit).
     base = frame["category"].str.replace(DEADLINE_PART, "", regex=True)
@@ -143,28 +139,6 @@ def deadline_groups(offsets_h: np.ndarray) -> list[tuple[float, float, float]]:
 def deadline_text(hours: float) -> str:
     """Hours as a name step: no dot, so the name stays a parameter path step (73.5 -> "73_5", 720.0 -> "720")."""
     return f"{hours:.1f}".removesuffix(".0").replace(".", "_")
-
-
-def model_draws_whistled_limits() -> bool:
-    """Whether the model draws a whistled case's limit per case from a mixture (`resolution_deadline_mix`).
-
-    Every logged case goes straight to its unit, so the unit's limit is the one that counts. Where the model
-    draws it per case, a category with several deadline groups stays one category with its empirical mixture;
-    where it does not, each group beyond the largest is a part of its own (`split_by_deadline`).
-    """
-    return "resolution_deadline_mix" in Category.model_fields
-
-
-def split_by_deadline(frame: pd.DataFrame) -> pd.Series:
-    """The category of every case, with a category's further deadline groups as parts of their own."""
-    category = frame["category"].copy()
-    offsets = (frame["due"] - frame["created"]) / pd.Timedelta(hours=1)
-    for name, rows in offsets[offsets.notna()].groupby(category[offsets.notna()]):
-        groups = deadline_groups(rows.to_numpy())
-        for low, high, median in groups[1:]:
-            part = rows[(rows >= low) & (rows <= high)].index
-            category[part] = f"{name} (deadline {deadline_text(median)} h)"
-    return category
 
 
 def base_category(category: str) -> str:

@@ -17,7 +17,7 @@ import yaml
 from ..params.base import MAX_HORIZON_DAYS
 from ..results.store import atomic_write
 from .arrivals import Arrivals
-from .categories import model_draws_whistled_limits, work_key
+from .categories import work_key
 from .departments import Unit
 from .logs import CaseLog
 from .response import NO_RESPONSE, Response
@@ -65,7 +65,7 @@ def scenario_dict(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], work
             "department": department,
             "external_delay": None if len(units_of) == 1 and _delay(fit) == NO_DELAY else _delay(fit),
         }
-        mixture = arrivals.deadline_mixtures.get(category, []) if model_draws_whistled_limits() else []
+        mixture = arrivals.deadline_mixtures.get(category, [])
         if deadline is not None and len(mixture) > 1:
             # each case draws its deadline; the unit's limit, which counts for a case whistled at once, the same way
             parts = mixture_shares(mixture)
@@ -168,8 +168,7 @@ def _labels(log: CaseLog, arrivals: Arrivals, units: dict[str, Unit], settings: 
         path = f"cases.categories.{category}"
         sources[f"{path}.rate_per_household_per_year"] = f"{cite}: {count:,} cases in {log.days} days"
         sources[f"{path}.deadline_h"] = f"{cite}: {arrivals.deadline_notes[category]}"
-        if model_draws_whistled_limits() and arrivals.deadlines[category] is not None \
-                and len(arrivals.deadline_mixtures.get(category, [])) > 1:
+        if arrivals.deadlines[category] is not None and len(arrivals.deadline_mixtures.get(category, [])) > 1:
             sources[f"{path}.deadline_mix"] = (
                 f"{cite}: share of the category's cases with a deadline in each of its deadline groups (cut where one "
                 "deadline is over 1.5 times the one before; a group needs 5 % of them and 20 cases), at its median")
@@ -238,12 +237,9 @@ def deadline_mixture_comment(mixtures: dict[str, list[dict[str, float]]]) -> str
     mixed = {name: parts for name, parts in mixtures.items() if len(parts) > 1}
     if not mixed:
         return ""
-    lines = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each group beyond the",
-             "# largest is a category part of its own below, named '<category> (deadline N h)'.",
+    lines = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each category",
+             "# below draws its cases' deadlines from its mixture (deadline_mix, resolution_deadline_mix).",
              "# deadline_mixtures:"]
-    if model_draws_whistled_limits():
-        lines[:2] = ["# Deadline mixtures (share of the category's cases with a deadline, by deadline): each category",
-                     "# below draws its cases' deadlines from its mixture (deadline_mix, resolution_deadline_mix)."]
     for name, parts in mixed.items():
         lines.append(f"#   {name}: " + ", ".join(f"{{hours: {p['hours']:g}, share: {p['share']:g}}}" for p in parts))
     return "\n".join(lines) + "\n"
