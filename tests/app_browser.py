@@ -7,12 +7,14 @@ installed (`/usr/bin/chromium`, `/usr/bin/chromedriver`); `browser_missing()` sa
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,10 +79,19 @@ def chromium(width: int = 1400, height: int = 1800):
 
     options = webdriver.ChromeOptions()
     options.binary_location = next(shutil.which(n) for n in CHROMIUM if shutil.which(n))
+    # On a machine whose network reaches only package registries, Chromium's own connections (updates,
+    # sync, field trials) fail at every start: the background-networking flags leave them out.
+    profile = tempfile.mkdtemp(prefix="gridgov-chromium-")
+    atexit.register(shutil.rmtree, profile, ignore_errors=True)
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
                      f"--window-size={width},{height}"):
         options.add_argument(argument)
-    return webdriver.Chrome(service=Service(shutil.which(DRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(shutil.which(DRIVER)), options=options)
+    driver.set_page_load_timeout(120)
+    driver.set_script_timeout(60)
+    return driver
 
 
 def wait_until(condition, timeout_s: float, what: str, poll_s: float = 0.1):

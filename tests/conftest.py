@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,14 @@ def small_scenario(*overrides: str):
 @pytest.fixture
 def small():
     return small_scenario()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop worker processes a test left running, and say so: this process would wait for them at exit."""
+    left = multiprocessing.active_children()
+    for child in left:
+        child.kill()
+        child.join(timeout=10)
+    if left:
+        print(f"\ntests left {len(left)} child process(es) running; killed: {', '.join(c.name for c in left)}",
+              file=sys.stderr)

@@ -6,7 +6,10 @@ The browser test is tests/test_app_browser.py.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -158,6 +161,40 @@ def test_a_new_study_cancels_the_one_it_makes_obsolete(runs):
     time.sleep(0.5)
     assert first.cancelled and not first_done
     assert time.monotonic() - started < 60
+
+
+def test_a_worker_killed_from_outside_fails_its_study_and_the_next_study_runs_on_a_fresh_pool():
+    pool = BackgroundRuns(jobs=1)
+    try:
+        errors, results = [], []
+        pool.submit([small_scenario("horizon_days=1800", "warm_up_days=7", "drain_days=7")], 1,
+                    on_error=errors.append)
+        time.sleep(1.5)
+        for worker in list(pool._pool._processes.values()):
+            os.kill(worker.pid, signal.SIGKILL)  # as the out-of-memory killer would
+        wait_for(lambda: errors, 60)
+        pool.submit([small_scenario(*SHORT)], 1, on_done=results.append)
+        wait_for(lambda: results, 120)
+    finally:
+        pool.close()
+    assert "terminated abruptly" in str(errors[0]) and set(results[0].per_replication["replication"]) == {0}
+
+
+def test_background_workers_are_spawned_not_forked_from_a_process_with_threads(runs):
+    # a child forked while another thread holds a lock (an import, a stream) can wait for it forever
+    assert runs._context.get_start_method() == "spawn"
+
+
+def test_a_running_replication_of_a_cancelled_study_is_stopped_by_its_worker(runs):
+    warm = []
+    runs.submit([small_scenario(*SHORT)], 2, on_done=warm.append)
+    wait_for(lambda: warm)  # both workers have started
+    study = runs.submit([small_scenario("horizon_days=1800", "warm_up_days=7", "drain_days=7")], 2)
+    time.sleep(1.5)
+    runs.cancel()
+    assert not concurrent.futures.wait(study.futures, timeout=60).not_done
+    endings = ["dropped" if f.cancelled() else type(f.exception()).__name__ for f in study.futures]
+    assert "TaskStopped" in endings and set(endings) <= {"TaskStopped", "dropped"}
 
 
 # --------------------------------------------------------------------------- the explorer's widgets

@@ -7,7 +7,9 @@ worker dies with its parent and stops its task on SIGTERM, never a reply in flig
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -55,6 +57,16 @@ def _in_worker(function: Callable, task):
         return function(task)
     finally:
         _task_running = False
+
+
+def pool_context():
+    """How to start pool workers: fork (fast) only where this process runs one thread, spawn elsewhere.
+
+    A child forked while another thread holds a lock (an import, a stream: a Jupyter kernel's
+    output thread, a test runner's channel) inherits the lock held and can wait for it forever.
+    """
+    safe = os.name == "posix" and threading.active_count() == 1
+    return multiprocessing.get_context("fork" if safe else "spawn")
 
 
 # --------------------------------------------------------------------------- executors
@@ -117,8 +129,8 @@ class ProcessExecutor(Executor):
         if self.jobs <= 1 or len(tasks) <= 1:
             return LocalExecutor().map(function, tasks, progress=progress, description=description, on_result=on_result)
         results = [None] * len(tasks)
-        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), initializer=_start_worker,
-                                   initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), mp_context=pool_context(),
+                                   initializer=_start_worker, initargs=(os.getpid(),))
         try:
             with _bar(len(tasks), description, progress) as bar:
                 futures = {pool.submit(_in_worker, function, task): i for i, task in enumerate(tasks)}

@@ -388,12 +388,15 @@ class Explorer:
             self.progress.max, self.progress.value = replications, 0
             self.status.value = html.escape(self.t("app.running", done=0, total=replications))
             self._started = time.perf_counter()
-            self.runs.submit([scenario], replications, self.seed,
-                             on_progress=lambda done, total: self._progress(study, done, total),
-                             on_done=lambda results: threading.Thread(
-                                 target=self._show, args=(study, Shown(scenario, settings, replications, self.seed,
-                                                                       results)), daemon=True).start(),
-                             on_error=lambda error: self._failed(study, error))
+            try:
+                self.runs.submit([scenario], replications, self.seed,
+                                 on_progress=lambda done, total: self._progress(study, done, total),
+                                 on_done=lambda results: threading.Thread(
+                                     target=self._show, args=(study, Shown(scenario, settings, replications, self.seed,
+                                                                           results)), daemon=True).start(),
+                                 on_error=lambda error: self._failed(study, error))
+            except Exception as error:  # in the debounce timer's thread, a failure would otherwise reach no one
+                self._failed(study, error)
 
     def _progress(self, study: int, done: int, total: int) -> None:
         if study == self._study:

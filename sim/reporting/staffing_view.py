@@ -34,7 +34,7 @@ class StaffingView:
 
         self.scenario, self.replications, self.seed = scenario, replications, seed
         self.language, self.target = messages.check_language(language), target
-        self.runs = runs or BackgroundRuns()
+        self.runs = runs  # its own pool is started on the first sweep: most readers never ask for one
         self.memory: dict[str, object] = {}
         t = lambda key, **f: messages.text(key, language, **f)  # noqa: E731
         self.button = w.Button(description=t("app.staffing_button"), layout=w.Layout(width="auto"))
@@ -86,6 +86,8 @@ class StaffingView:
             threading.Thread(target=self._show, daemon=True, args=(
                 table, base, self.t("app.staffing_done", seconds=f"{time.perf_counter() - started:.1f}"))).start()
 
+        if self.runs is None:
+            self.runs = BackgroundRuns()
         self.runs.submit(scenarios, self.replications, self.seed, keep_case_log=False,
                          on_progress=lambda n, total: self._progress(n, total), on_done=done,
                          on_error=lambda error: setattr(self.status, "value", "<span class='gridgov-error'>"
