@@ -25,15 +25,15 @@ run: $(STAMP)
 
 # Test files run in parallel on up to 4 cores, each file in one worker (its module fixtures run once).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=25
 
 # Debian's Chromium and ChromeDriver for the browser test of gridgov app (tests/test_app_browser.py), where this
 # runs as root with apt; elsewhere, or if the install fails or takes over 5 minutes, that test is skipped and says why.
 browser:
 	@if ! command -v chromedriver >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing chromium and chromium-driver for the browser test"; \
-	  timeout 300 apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
-	  { timeout 300 apt-get update -qq >/dev/null 2>&1 && timeout 300 apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } || \
+	  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	  { timeout 300 apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } || \
 	  echo "could not install chromium: the browser test will be skipped"; fi
 
 bench: $(STAMP)

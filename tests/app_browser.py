@@ -30,9 +30,16 @@ def browser_missing() -> str:
         import selenium  # noqa: F401
     except ImportError:
         return "selenium is not installed (pip install 'gridgov[test]')"
-    if not any(shutil.which(name) for name in CHROMIUM) or not shutil.which(DRIVER):
+    browser = next((shutil.which(name) for name in CHROMIUM if shutil.which(name)), None)
+    driver = shutil.which(DRIVER)
+    if not browser or not driver:
         return ("Chromium and ChromeDriver are not installed: as root, apt-get install -y chromium chromium-driver "
                 "(Debian)")
+    for program in (browser, driver):  # an install cut short can leave a program that does not start
+        try:
+            subprocess.run([program, "--version"], capture_output=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as error:
+            return f"{program} --version failed ({error}): reinstall chromium and chromium-driver"
     return ""
 
 
