@@ -56,8 +56,10 @@ def headline_kpis(path: Path) -> dict[str, float]:
 
 
 def run_all(jobs: int = 2) -> dict[str, dict[str, float]]:
+    from sim.experiment.executors import pool_context
+
     files = scenario_files()
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=pool_context()) as pool:  # in a test runner: spawn, never fork
         return {path.stem: kpis for path, kpis in zip(files, pool.map(headline_kpis, files), strict=True)}
 
 
