@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from simpy.events import Timeout
 
 from ..core import outcomes

@@ -165,7 +165,8 @@ class DeadlineResponse(Strict):
     levels: list[Literal["department", "grid", "community"]] = Field(
         ["department"], min_length=1,
         description="assumption: the handling levels whose staff respond to their cases' limits with overtime and "
-                    "compression (and pacing: this section's partial pacing, or every case with dispatch.start_slack_h): the departments only, "
+                    "compression (and pacing: this section's of a share of the cases, or dispatch.start_slack_h's "
+                    "of every case): the departments only, "
                     "unless a scenario adds grid and community workers, whose cases carry their categories' limits")
     overtime: Overtime = Field(default_factory=Overtime)
     compression: Compression = Field(default_factory=Compression)
