@@ -297,6 +297,7 @@ def test_a_log_without_late_starts_is_fitted_without_them(fitted):
     _, result = fitted
     assert result.scenario.dispatch.start_slack_h is None
     assert "late starts" not in result.details["response"].name
+    assert not result.scenario.deadline_response.pacing.enabled  # nor a share of the cases worked to the deadline
     tried = {row["response"] for row in result.details["responses_tried"]}
     assert len(tried) == len(RESPONSES) and NO_RESPONSE.name in tried
     for ratio in ("deadline_spike_ratio", "deadline_drop_ratio"):  # within 0.15, or the log's own noise (2 s.e.)
@@ -304,7 +305,8 @@ def test_a_log_without_late_starts_is_fitted_without_them(fitted):
         assert result.simulated[ratio] == pytest.approx(result.observed[ratio], abs=tolerance), ratio
 
 
-PACED = RESPONSES[2]  # late starts at 2 working hours of slack: the closures fall in the last tenth before due
+PACED = next(r for r in RESPONSES if r.dispatch.get("start_slack_h") == 2.0)  # late starts at 2 working hours of
+# slack: the closures fall in the last tenth before due
 OVERTIME = next(r for r in RESPONSES if r.name.startswith("overtime"))
 
 

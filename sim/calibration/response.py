@@ -84,15 +84,15 @@ class Response:
 NO_RESPONSE = Response("no response")
 RESPONSES: tuple[Response, ...] = (
     NO_RESPONSE,
+    *(Response(f"partial pacing: a share of the cases put aside until {slack:g} working hours of slack", {},
+               {"enabled": True, "pacing": {"enabled": True, "share": TRIAL_SHARES[0], "start_slack_h": slack}})
+      for slack in PACED_SLACK_H),
     Response("least slack first", {"queue_discipline": "lsf"}),
     *(Response(f"late starts: least slack first, a case started at {slack:g} working hours of slack",
                {"queue_discipline": "lsf", "start_slack_h": slack}) for slack in START_SLACK_H),
     Response("overtime under deadline pressure", {}, {"enabled": True, "overtime": {"enabled": True}}),
     Response("work compression near the due time", {},
              {"enabled": True, "compression": {"enabled": True, "reopen_probability": 0.0}}),
-    *(Response(f"partial pacing: a share of the cases put aside until {slack:g} working hours of slack", {},
-               {"enabled": True, "pacing": {"enabled": True, "share": TRIAL_SHARES[0], "start_slack_h": slack}})
-      for slack in PACED_SLACK_H),
 )
 
 
