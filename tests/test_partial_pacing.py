@@ -143,7 +143,7 @@ def test_tenth_counts_count_closures_in_the_three_tenths_around_due():
 
 def test_partial_pacing_is_a_response_candidate_at_each_start_slack():
     partial = [r for r in RESPONSES if r.fits_share]
-    assert [r.start_slack_h for r in partial] == [2.0, 8.0, 24.0]
+    assert [(r.start_slack_h, r.work_within_slack) for r in partial] == [(2.0, True), (0.0, False), (8.0, False)]
     fitted = partial[0].with_share(0.3)
     assert fitted.share == 0.3 and "30.0% of the cases" in fitted.name
     assert fitted.apply({"dispatch": {}})["deadline_response"]["pacing"] == {

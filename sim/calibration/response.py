@@ -11,7 +11,7 @@ rate (`run_score`); a response that beats no response by less than `RESPONSE_MAR
 `dispatch.queue_discipline` and `start_slack_h`): least slack first; late starts at a few slacks in
 working hours; overtime under deadline pressure; work compression; and partial pacing, a share of the
 cases put aside until a few working hours of slack are left (`deadline_response.pacing`), at each of
-`PACED_SLACK_H`, whose share is fitted (`fitted_share`): first runs at `TRIAL_SHARES`, then the share
+`PACED_SLACK_H`, whose share is fitted (`fitted_share`): first runs at `TRIAL_SHARES`, then twice the share
 at which the closures in the three tenths around the due time, counted in the last two runs and taken
 as linear in the share (each case is paced or not, by its own uniform), give the log's two ratios.
 What the log cannot tell (the
@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 START_SLACK_H = (2.0, 8.0, 24.0)  # working hours of slack at which a department starts a case (late starts)
-PACED_SLACK_H = START_SLACK_H  # the same for the share of cases paced (partial pacing), its share fitted
+# partial pacing (its share fitted): at 2 working hours of slack with the work kept within half of it, as the late
+# starts are; and at 0 and 8 h with the work as fitted (a paced case started when the time left is its category's
+# expected work, plus that slack: closures spread around the due time, on both sides)
+PACED_SLACK_H = ((2.0, True), (0.0, False), (8.0, False))
 TRIAL_SHARES = (0.1, 0.4)  # the shares of cases paced in a partial-pacing candidate's first runs
 SHARE_GRID = np.linspace(0.0, 1.0, 401)  # the shares the fit of a partial pacing looks at
 RATIO_WEIGHT = 2.0  # a gap of 0.1 in a ratio weighs as much as 0.2 of the loss of the whole log
@@ -42,6 +45,7 @@ class Response:
     name: str
     dispatch: dict = field(default_factory=dict)
     deadline_response: dict = field(default_factory=dict)
+    work_within_slack: bool = True  # late starts: the work tried is kept within half the start slack
 
     @property
     def none(self) -> bool:
@@ -68,8 +72,10 @@ class Response:
         """This partial pacing with a share of its cases paced, named for it."""
         pacing = {**self.deadline_response["pacing"], "share": float(share)}
         slack = pacing["start_slack_h"]
-        return Response(f"partial pacing: {share:.1%} of the cases put aside until {slack:g} working hours of slack",
-                        dict(self.dispatch), {**self.deadline_response, "pacing": pacing})
+        work = "" if self.work_within_slack else " (the work as fitted)"
+        return Response(f"partial pacing: {share:.1%} of the cases put aside until {slack:g} working hours of "
+                        f"slack{work}", dict(self.dispatch), {**self.deadline_response, "pacing": pacing},
+                        self.work_within_slack)
 
     def apply(self, raw: dict) -> dict:
         """The scenario dict with this response set."""
@@ -84,9 +90,10 @@ class Response:
 NO_RESPONSE = Response("no response")
 RESPONSES: tuple[Response, ...] = (
     NO_RESPONSE,
-    *(Response(f"partial pacing: a share of the cases put aside until {slack:g} working hours of slack", {},
-               {"enabled": True, "pacing": {"enabled": True, "share": TRIAL_SHARES[0], "start_slack_h": slack}})
-      for slack in PACED_SLACK_H),
+    *(Response(f"partial pacing: a share of the cases put aside until {slack:g} working hours of slack"
+               + ("" if within else " (the work as fitted)"), {},
+               {"enabled": True, "pacing": {"enabled": True, "share": TRIAL_SHARES[0], "start_slack_h": slack}},
+               within) for slack, within in PACED_SLACK_H),
     Response("least slack first", {"queue_discipline": "lsf"}),
     *(Response(f"late starts: least slack first, a case started at {slack:g} working hours of slack",
                {"queue_discipline": "lsf", "start_slack_h": slack}) for slack in START_SLACK_H),

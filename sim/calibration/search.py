@@ -154,11 +154,11 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
         response = candidate
         for key, fit in work.items():
             _restore(fit, start[key])
-            if candidate.start_slack_h is not None and not fit.fixed:
+            if candidate.start_slack_h is not None and candidate.work_within_slack and not fit.fixed:
                 late_start_work(fit, candidate.start_slack_h)
         # a partial pacing's share is fitted: runs at the trial shares, then the share fitted to the last two runs
         points: list[tuple[float, np.ndarray]] = []
-        steps = len(TRIAL_SHARES) + max(1, response_steps - 1) if candidate.fits_share else response_steps
+        steps = len(TRIAL_SHARES) + response_steps if candidate.fits_share else response_steps
         for step in range(steps):
             if candidate.fits_share:
                 response = candidate.with_share(TRIAL_SHARES[step] if step < len(TRIAL_SHARES)
