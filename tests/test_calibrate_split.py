@@ -350,8 +350,10 @@ def test_a_share_of_cases_worked_to_the_deadline_is_fitted_as_that_share(tmp_pat
                        responses=(NO_RESPONSE, PARTIAL))
     chosen = result.details["response"]
     # the work done after the start is not in the log (the fit keeps it within half the start slack), so the share
-    # is known to about 0.1: 0.40 fitted here against 0.30
+    # is known to about 0.1 (0.40 fitted against 0.30 when this test was written)
     assert chosen.fits_share and chosen.share == pytest.approx(0.3, abs=0.15)
     assert result.scenario.deadline_response.pacing.share == chosen.share
-    assert result.simulated["deadline_spike_ratio"] == pytest.approx(result.observed["deadline_spike_ratio"], abs=0.15)
+    tolerance = max(0.15, 2 * result.observed["deadline_ratio_se"]["deadline_spike_ratio"])  # or the log's own noise
+    assert result.simulated["deadline_spike_ratio"] == pytest.approx(result.observed["deadline_spike_ratio"],
+                                                                     abs=tolerance)
     assert "partial pacing" in result.scenario.sources["deadline_response"]
