@@ -29,7 +29,7 @@ from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
 from sim.calibration.departments import fit_units
 from sim.calibration.diagnostics import known_limits
 from sim.calibration.moments import moments, to_hours
-from sim.calibration.response import NO_RESPONSE, RESPONSES
+from sim.calibration.response import NO_RESPONSE, RESPONSES, Response
 from sim.calibration.scenario_file import scenario_dict
 from sim.calibration.search import drain_needed
 from sim.calibration.work_content import first_guess
@@ -297,6 +297,7 @@ def test_a_log_without_late_starts_is_fitted_without_them(fitted):
     _, result = fitted
     assert result.scenario.dispatch.start_slack_h is None
     assert "late starts" not in result.details["response"].name
+    assert not result.scenario.deadline_response.pacing.enabled  # nor a share of the cases worked to the deadline
     tried = {row["response"] for row in result.details["responses_tried"]}
     assert len(tried) == len(RESPONSES) and NO_RESPONSE.name in tried
     for ratio in ("deadline_spike_ratio", "deadline_drop_ratio"):  # within 0.15, or the log's own noise (2 s.e.)
@@ -304,15 +305,17 @@ def test_a_log_without_late_starts_is_fitted_without_them(fitted):
         assert result.simulated[ratio] == pytest.approx(result.observed[ratio], abs=tolerance), ratio
 
 
-PACED = RESPONSES[2]  # late starts at 2 working hours of slack: the closures fall in the last tenth before due
+PACED = next(r for r in RESPONSES if r.dispatch.get("start_slack_h") == 2.0)  # late starts at 2 working hours of
+# slack: the closures fall in the last tenth before due
+OVERTIME = next(r for r in RESPONSES if r.name.startswith("overtime"))
 
 
-def paced_log(path: Path) -> Path:
+def paced_log(path: Path, response: Response = PACED) -> Path:
     raw = delayed_scenario()
     raw.update(horizon_days=14 + 120, drain_days=60)
     raw["cases"].pop("seasonal_profile")
     raw["cases"]["categories"]["pothole"]["external_delay"] = {"mean_h": 24.0, "cv": 1.0, "distribution": "lognormal"}
-    scenario = validate_scenario(PACED.apply(raw))
+    scenario = validate_scenario(response.apply(raw))
     c = run_replication(scenario, seed=5).cases
     start_h = scenario.warm_up_days * 24.0
     keep = (c["arrived_h"] >= start_h) & (c["arrived_h"] < scenario.horizon_days * 24.0)
@@ -326,7 +329,7 @@ def paced_log(path: Path) -> Path:
 
 def test_late_starts_in_a_log_are_fitted_as_late_starts(tmp_path):
     log = read_case_log(paced_log(tmp_path / "paced.csv"))
-    candidates = (NO_RESPONSE, PACED, RESPONSES[-2])  # none, the truth, overtime
+    candidates = (NO_RESPONSE, PACED, OVERTIME)  # none, the truth, overtime
     result = calibrate(log, top_categories=3, search_steps=1, seed=1, warm_up_days=14, responses=candidates)
     assert result.observed["deadline_spike_ratio"] > 2.0  # the late starts pile closures up before due
     assert result.details["response"] == PACED
@@ -336,3 +339,21 @@ def test_late_starts_in_a_log_are_fitted_as_late_starts(tmp_path):
     assert result.simulated["deadline_spike_ratio"] > 2.0 and result.simulated["deadline_drop_ratio"] < 0.5
     sources = result.scenario.sources["dispatch.start_slack_h"]
     assert "calibrated by simulation against" in sources and "deadline_spike_ratio" in sources
+
+
+PARTIAL = next(r for r in RESPONSES if r.fits_share and r.deadline_response["pacing"]["start_slack_h"] == 2.0)
+
+
+def test_a_share_of_cases_worked_to_the_deadline_is_fitted_as_that_share(tmp_path):
+    log = read_case_log(paced_log(tmp_path / "partial.csv", PARTIAL.with_share(0.3)))
+    result = calibrate(log, top_categories=3, search_steps=1, seed=1, warm_up_days=14,
+                       responses=(NO_RESPONSE, PARTIAL))
+    chosen = result.details["response"]
+    # the work done after the start is not in the log (the fit keeps it within half the start slack), so the share
+    # is known to about 0.1 (0.40 fitted against 0.30 when this test was written)
+    assert chosen.fits_share and chosen.share == pytest.approx(0.3, abs=0.15)
+    assert result.scenario.deadline_response.pacing.share == chosen.share
+    tolerance = max(0.15, 2 * result.observed["deadline_ratio_se"]["deadline_spike_ratio"])  # or the log's own noise
+    assert result.simulated["deadline_spike_ratio"] == pytest.approx(result.observed["deadline_spike_ratio"],
+                                                                     abs=tolerance)
+    assert "partial pacing" in result.scenario.sources["deadline_response"]

@@ -159,7 +159,7 @@ def deadline_position_table(calibration: Calibration) -> pd.DataFrame:
 def response_table(calibration: Calibration) -> pd.DataFrame:
     """Every response to deadlines the search tried, each run with its deadline ratios, fit and score (lower wins)."""
     rows = calibration.details.get("responses_tried", [])
-    return pd.DataFrame(rows, columns=["response", "step", "deadline_spike_ratio", "deadline_drop_ratio",
+    return pd.DataFrame(rows, columns=["response", "step", "share", "deadline_spike_ratio", "deadline_drop_ratio",
                                        "on_time_rate", "ttc_p50_h", "ttc_p10_h", "score", "chosen"])
 
 
@@ -200,9 +200,9 @@ def known_limits(calibration: Calibration) -> list[str]:
             way = "too weak" if (s < o) == (name == "deadline_spike_ratio") else "too strong"
             fitted = calibration.details.get("responses_tried")
             lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed"
-                         + (", with the response to deadlines fitted; the model's responses act on every case with a "
-                            "deadline alike, so a log where only some cases are worked to the deadline is matched "
-                            "only in part." if fitted else "; no response to deadlines was fitted."))
+                         + (", with the response to deadlines fitted (partial pacing among the candidates: a share "
+                            "of the cases worked to the deadline at a few start slacks, the same for every unit and "
+                            "category)." if fitted else "; no response to deadlines was fitted."))
     lines.append("Timestamps alone cannot tell staff work from waiting below the bound the quickest closures set: "
                  "the work, and the staff tied to it, are upper bounds; the rest of the time to close is a delay that "
                  "holds no staff.")

@@ -30,7 +30,16 @@ from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
-from .response import NO_RESPONSE, RESPONSE_MARGIN, RESPONSES, Response, run_score
+from .response import (
+    NO_RESPONSE,
+    RESPONSE_MARGIN,
+    RESPONSES,
+    TRIAL_SHARES,
+    Response,
+    fitted_share,
+    run_score,
+    tenth_counts,
+)
 from .result import Calibration
 from .scenario_file import scenario_dict
 from .work_content import MAX_WORK_SIGMA, MIN_DELAY_MEDIAN_H, WorkFit, first_guess, fixed_fit
@@ -137,38 +146,47 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     # candidate starts from the best delays without one and moves their medians, and the run nearest
     # the log on the deadline ratios and the time to close wins.
     tried: list[dict] = []
-    chosen: tuple[float, Response, dict[str, WorkFit]] | None = None
+    chosen: tuple[float, Response, dict[str, WorkFit], int] | None = None  # score, response, fits, row of tried
     plain_fits: dict[int, dict[str, WorkFit]] = {}  # the fits of each run without a response, by row of tried
+    counts: list[np.ndarray] = []  # closures in the tenths around due of each run, by row of tried
     start = {key: fit.copy() for key, fit in best.items()}
     for candidate in (responses if responses is not None else RESPONSES):
         response = candidate
         for key, fit in work.items():
             _restore(fit, start[key])
-            if "start_slack_h" in candidate.dispatch and not fit.fixed:
-                late_start_work(fit, candidate.dispatch["start_slack_h"])
-        for step in range(response_steps):
+            if candidate.start_slack_h is not None and candidate.work_within_slack and not fit.fixed:
+                late_start_work(fit, candidate.start_slack_h)
+        # a partial pacing's share is fitted: runs at the trial shares, then the share fitted to the last two runs
+        points: list[tuple[float, np.ndarray]] = []
+        steps = len(TRIAL_SHARES) + response_steps if candidate.fits_share else response_steps
+        for step in range(steps):
+            if candidate.fits_share:
+                response = candidate.with_share(TRIAL_SHARES[step] if step < len(TRIAL_SHARES)
+                                                else fitted_share(observed, points))
             simulated, used = evaluate(keep_best=False)
             score = run_score(observed, simulated, {k: f.loss for k, f in used.items()},
                               fit_loss(observed["overall"], simulated["overall"]))
-            tried.append({"response": candidate.name, "step": step + 1, "score": score,
+            tried.append({"response": candidate.name, "step": step + 1, "share": response.share, "score": score,
                           "deadline_spike_ratio": simulated["deadline_spike_ratio"],
                           "deadline_drop_ratio": simulated["deadline_drop_ratio"],
                           "on_time_rate": simulated["overall"]["on_time_rate"],
                           "ttc_p50_h": simulated["overall"]["ttc_p50_h"],
                           "ttc_p10_h": simulated["overall"]["ttc_p10_h"]})
+            counts.append(tenth_counts(simulated["deadline_positions"]))
+            points.append((response.share, counts[-1]))
             plain_fits[len(tried) - 1] = used if candidate.none else {}
             if chosen is None or score < chosen[0]:
-                chosen = (score, candidate, used)
+                chosen = (score, response, used, len(tried) - 1)
     if chosen is not None and not chosen[1].none:
         # A response has to earn its place: within RESPONSE_MARGIN of the best run without one, none is kept.
         plain = [(row["score"], i) for i, row in enumerate(tried) if row["response"] == NO_RESPONSE.name]
         if plain and min(plain)[0] - chosen[0] < RESPONSE_MARGIN:
-            chosen = (min(plain)[0], NO_RESPONSE, plain_fits[min(plain)[1]])
+            chosen = (min(plain)[0], NO_RESPONSE, plain_fits[min(plain)[1]], min(plain)[1])
     if chosen is not None:
-        _, response, fitted = chosen
+        _, response, fitted, row_chosen = chosen
         best = fitted
-        for row in tried:
-            row["chosen"] = row["response"] == response.name and row["score"] == chosen[0]
+        for i, row in enumerate(tried):
+            row["chosen"] = i == row_chosen
     else:
         response = NO_RESPONSE
     raw = response.apply(scenario_dict(log, arrivals, units, best, settings, name, response=response,
@@ -190,7 +208,8 @@ LATE_START_WORK_SHARE = 0.5  # with late starts, the mean work is at most this s
 
 
 def late_start_work(fit: WorkFit, start_slack_h: float) -> None:
-    """The work of a key tried with late starts: its mean at most half the start slack.
+    """The work of a key tried with late starts (of every case, or of a share: partial pacing): its mean at most half
+    the start slack.
 
     Without a response, the wait before a case closes is work or delay, and the work is as long as the quickest
     closures allow; in a log with late starts the quickest closures come late, so that bound is long and a case

@@ -36,7 +36,8 @@ def cmd_calibrate(args: Namespace) -> int:
         if not args.no_progress and not args.json:
             overall = simulated["overall"]
             print(f"  search run {run}: on-time {overall['on_time_rate']:.3f}, median time to close "
-                  f"{overall['ttc_p50_h']:.1f} h", file=sys.stderr)
+                  f"{overall['ttc_p50_h']:.1f} h, deadline spike ratio {simulated['deadline_spike_ratio']:.2f}, drop "
+                  f"ratio {simulated['deadline_drop_ratio']:.2f}", file=sys.stderr)
 
     result = calibrate(log, top_categories=args.top_categories, search_steps=args.search_steps, seed=args.seed,
                        replications=args.replications, warm_up_days=args.warm_up_days, name=name,

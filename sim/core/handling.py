@@ -116,6 +116,9 @@ class Handling:
         """Hand a case to a station: an idle worker on shift takes it, or it queues."""
         for divert in self.hooks.divert:
             station = divert(case, station)
+        for hold in self.hooks.hold:  # a mechanism that puts the case aside pushes it again later
+            if hold(case, station):
+                return
         queue = station.queue
         if queue.paced:
             queue.push(case)

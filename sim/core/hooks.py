@@ -44,6 +44,7 @@ class Hooks:
         self.reopen_probability: list[Callable[[Case, float], float]] = []  # (case, probability) at its closure
         # decisions: the first that returns True has acted
         self.idle: list[Callable[[Worker], bool]] = []  # a worker with nothing queued: other work (a patrol)?
+        self.hold: list[Callable[[Case, Station], bool]] = []  # a case about to join a station: put aside for now?
         # notifications
         self.hired: list[Callable[[Worker, int, float], None]] = []  # (worker, slot, ramp_up_days): a new grid worker
         self.communities_added: list[Callable[[list[int], np.ndarray], None]] = []  # (new, parent of each community)

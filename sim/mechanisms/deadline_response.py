@@ -26,10 +26,19 @@ unless a scenario adds grid and community workers, whose cases carry their categ
   if busy then, until the case in hand is done; their case work is taken out of the
   department's, so the department's own shift balances without them.
 
-Slack-driven pacing is a queue discipline (`dispatch.queue_discipline: lsf`, `start_slack_h`),
-not part of this mechanism; it holds at the departments, and at grid and community stations
-when their levels respond (`core.district`). The responses are rules on the clock and draw no
-random numbers;
+- **partial pacing** (working to the deadline, some cases only): a share `pacing.share` of the
+  cases with a deadline reaching a responding station is put aside (hook `hold`) until its slack,
+  the working hours left before due less the work its category is expected to need there, falls
+  to `pacing.start_slack_h`; it then joins the station's queue like any case. Which cases are
+  paced is decided by a uniform per case id from the `deadline_response.pacing` stream, so a
+  larger share paces the same cases and more, and no other draw moves. A case is paced at most
+  once (not again when whistled again or reworked), and one that arrives with less slack is not
+  held. Its closures bunch just before the due time, while the others close when they would.
+
+Slack-driven pacing of every case is a queue discipline (`dispatch.queue_discipline: lsf`,
+`start_slack_h`), not part of this mechanism; it holds at the departments, and at grid and
+community stations when their levels respond (`core.district`). The other responses are rules on
+the clock and draw no random numbers;
 the KPIs `deadline_spike_ratio` and `deadline_drop_ratio` (closures just before against just
 after the due time, `core.outcomes.deadline_ratios`) show whether a log's closures cluster
 before the deadline, and `on_time_rate_common_yardstick` measures every scenario's whistled
@@ -42,6 +51,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from simpy.events import Timeout
 
 from ..core import outcomes
 from ..core.case import Case
@@ -90,6 +100,8 @@ class DeadlineResponse(Mechanism):
             "网格压缩办理的案件比例"),
         Kpi("compressed_share_community", "share", "neither", "flow",
             "Community services started under compression", "社区压缩办理的案件比例"),
+        Kpi("paced_share", "share", "neither", "flow",
+            "Cases with a deadline put aside until little slack was left (paced)", "临近时限才开始办理的案件比例"),
     )
 
     def __init__(self, district):
@@ -116,6 +128,12 @@ class DeadlineResponse(Mechanism):
         self.supervisor_busy_until: dict[Worker, float] = {}
         self.supervisor_case_h = 0.0  # supervisors' shift hours on cases inside the window
         self.sending: float | None = None  # while supervisors are being sent: when
+        self.pacing_u = np.empty(0)  # the pacing stream's uniform of each case id (drawn as ids come)
+        self.pacing_rng = district.streams["deadline_response.pacing"] if self.spec.pacing.enabled else None
+        self.paced: set[int] = set()  # ids of the cases put aside (each at most once)
+        self.pacing_seen = 0  # cases with a deadline reaching a responding station in the window (first time)
+        self.pacing_held = 0  # of which put aside
+        self.expected_h: dict[tuple[int, int], list[float]] = {}  # (role, station) -> expected work per category
 
     def attach(self, hooks: Hooks) -> None:
         spec = self.spec
@@ -125,6 +143,8 @@ class DeadlineResponse(Mechanism):
             hooks.reopen_probability.append(self._reopen_probability)
         if spec.supervision.enabled:
             hooks.staffed.append(self._staffed)
+        if spec.pacing.enabled:
+            hooks.hold.append(self._hold)
 
     def start(self) -> None:
         if self.spec.overtime.enabled or self.spec.supervision.enabled:
@@ -214,6 +234,55 @@ class DeadlineResponse(Mechanism):
         c = self.compression.pop(case.id, 0.0)
         return p + (self.spec.compression.reopen_probability - p) * c if c > 0 else p
 
+    # -- partial pacing ------------------------------------------------------------------------
+
+    def _hold(self, case: Case, station: Station) -> bool:
+        """Put a paced case aside until its slack is low (then push it again); False: it joins the queue now."""
+        if station.role not in self.roles or case.due == math.inf or case.rework or case.id in self.paced:
+            return False
+        now = self.district.env.now
+        start, end = self.window
+        seen = start <= now < end
+        self.pacing_seen += seen
+        if self._pacing_uniform(case.id) >= self.spec.pacing.share:
+            return False
+        calendar = station.calendar
+        expected = self._expected(station)[case.category]
+        release = calendar.at_worked(calendar.worked(case.due) - expected - self.spec.pacing.start_slack_h)
+        self.paced.add(case.id)
+        if release <= now:
+            return False  # little slack already: worked at once
+        self.pacing_held += seen
+        Timeout(self.district.env, release - now, (case, station)).callbacks.append(self._release)
+        return True
+
+    def _release(self, event: Timeout) -> None:
+        case, station = event.value
+        self.district.handling.push(case, station)
+
+    def _pacing_uniform(self, case_id: int) -> float:
+        u = self.pacing_u
+        if case_id >= len(u):  # numpy draws its doubles in sequence: the k-th uniform is case k's however drawn
+            assert self.pacing_rng is not None
+            self.pacing_u = u = np.concatenate([u, self.pacing_rng.random(max(case_id + 1 - len(u), len(u), 4096))])
+        return float(u[case_id])
+
+    def _expected(self, station: Station) -> list[float]:
+        """The work each category is expected to need at a station (as least slack first judges it)."""
+        key = (station.role, station.index)
+        expected = self.expected_h.get(key)
+        if expected is None:
+            categories = self.district.scenario.cases.categories.values()
+            if station.role == DEPARTMENT:
+                department = self.district.scenario.department_names()[station.index]
+                expected = [c.work_at(department).mean_h for c in categories]
+            elif station.role == GRID:
+                expected = [c.work.grid.mean_h for c in categories]
+            else:
+                expected = [c.work.community.mean_h for c in categories]
+            self.expected_h[key] = expected
+        return expected
+
     # -- the hourly look at the queues ----------------------------------------------------------
 
     def _watch(self):
@@ -284,7 +353,8 @@ class DeadlineResponse(Mechanism):
                 "flagged": np.array(list(self.flagged.items()), dtype=float).reshape(-1, 2),
                 "reinforced": np.array(list(self.reinforced.items()), dtype=float).reshape(-1, 2),
                 "supervisor_shift_h": self.supervisor_shift_h(),
-                "supervisor_case_h": self.supervisor_case_h}
+                "supervisor_case_h": self.supervisor_case_h,
+                "pacing_seen": self.pacing_seen, "pacing_held": self.pacing_held}
 
     @classmethod
     def measure(cls, raw) -> dict[str, float]:
@@ -314,7 +384,16 @@ class DeadlineResponse(Mechanism):
             "on_time_rate_common_yardstick": common_yardstick_on_time(raw),
             **whistled_times(raw),
             **local_responses(raw),
+            **paced_share(raw),
         }
+
+
+def paced_share(raw) -> dict[str, float]:
+    """Share of the window's cases with a deadline reaching a responding station that were put aside (pacing on)."""
+    if not raw.scenario.deadline_response.pacing.enabled:
+        return {}
+    out = raw.extensions["deadline_response"]
+    return {"paced_share": out["pacing_held"] / out["pacing_seen"] if out["pacing_seen"] else math.nan}
 
 
 def overtime_hours(out: dict) -> float:

@@ -1,5 +1,5 @@
 """Time limits and the responses to them (限时办理): per-case limits drawn from a distribution; overtime,
-compression and supervision at the departments, and optionally at grid and community workers.
+compression, supervision and partial pacing at the departments, and optionally at grid and community workers.
 
 A category's limit may be drawn per case (`DeadlineDistribution`: a lognormal or gamma with a
 mean and a cv, or an empirical quantile function from a log), beside the empirical mixture
@@ -131,6 +131,30 @@ class Supervision(Strict):
         description="assumption: the level above sends one supervisor who takes cases while any such case waits")
 
 
+class Pacing(Strict):
+    """Partial slack-driven pacing: a share of the cases is put aside until little slack is left, then worked.
+
+    Closures that bunch just before a target while most cases close well before it are the mark of
+    a response by some cases or some staff, not all: the spike of discharges just under the English
+    4-hour emergency target sat on top of a spread of shorter stays (Locker & Mason, BMJ 2005;
+    Bevan & Hood, Public Administration 2006), and a third of the Boston 311 log's closures with a
+    deadline fall in the first tenth of the allowed time while its closures still rise just before
+    due. Each case is paced or not by its own uniform (`deadline_response.pacing` stream, by case
+    id), so a larger share paces the same cases and more. `gridgov calibrate` fits both figures to a
+    log (`calibration.response`); the defaults below are assumptions.
+    """
+
+    enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
+    share: float = Field(
+        0.1, ge=0, le=1,
+        description="assumption: one case in ten with a deadline is worked to its deadline (put aside until its "
+                    "slack is low); the rest are started as soon as staff are free")
+    start_slack_h: float = Field(
+        2.0, ge=0, le=24 * MAX_HORIZON_DAYS,
+        description="assumption: a paced case joins its station's queue once its slack (working hours left before "
+                    "due less the work its category is expected to need there) falls to 2 h")
+
+
 RESPONDING_LEVELS = ("department", "grid", "community")
 
 
@@ -141,11 +165,13 @@ class DeadlineResponse(Strict):
     levels: list[Literal["department", "grid", "community"]] = Field(
         ["department"], min_length=1,
         description="assumption: the handling levels whose staff respond to their cases' limits with overtime and "
-                    "compression (and, with dispatch.start_slack_h, slack-driven pacing): the departments only, "
+                    "compression (and pacing: this section's of a share of the cases, or dispatch.start_slack_h's "
+                    "of every case): the departments only, "
                     "unless a scenario adds grid and community workers, whose cases carry their categories' limits")
     overtime: Overtime = Field(default_factory=Overtime)
     compression: Compression = Field(default_factory=Compression)
     supervision: Supervision = Field(default_factory=Supervision)
+    pacing: Pacing = Field(default_factory=Pacing)
     check_h: float = Field(
         1.0, gt=0, le=168, description="assumption: the department looks at its queue every hour")
     common_yardstick_h: float = Field(
@@ -158,4 +184,7 @@ class DeadlineResponse(Strict):
         if len(set(self.levels)) != len(self.levels):
             raise ValueError(f"levels lists a level twice: {self.levels}; allowed: "
                              f"{', '.join(RESPONDING_LEVELS)}, each once")
+        if self.pacing.enabled and not self.enabled:
+            raise ValueError("deadline_response.pacing.enabled = true needs deadline_response.enabled = true (the "
+                             "responses to deadlines are off, so no case would be paced)")
         return self

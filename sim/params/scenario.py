@@ -102,6 +102,11 @@ class Scenario(Strict):
                 f"community_split.day ({self.community_split.day}) must be before the horizon of {self.horizon_days} "
                 f"days"
             )
+        if self.deadline_response.pacing.enabled and self.dispatch.start_slack_h is not None:
+            raise ValueError(
+                f"deadline_response.pacing (a share of the cases paced) and dispatch.start_slack_h = "
+                f"{self.dispatch.start_slack_h} (every case paced) exclude each other; set one of them"
+            )
         households = self.territory.residential_grids * (
             self.territory.households_per_grid_min + self.territory.households_per_grid_max
         ) / 2 + self.territory.dedicated_grids * self.territory.dedicated_grid_household_equivalent
