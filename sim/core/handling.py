@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 
 import simpy
-from simpy.events import Timeout
 
 from .calendar import Calendar
 from .case import NOT_YET, Case
+from .engine import Call, scheduler
 from .hooks import Hooks
 from .stations import COMMUNITY, DEPARTMENT, GRID, ROLES, Station, Worker
 
@@ -53,6 +53,7 @@ class Handling:
         window: tuple[float, float],
     ):
         self.env = env
+        self.call_in = scheduler(env)
         self.hooks = hooks
         self.p_escalate = (p_escalate_grid, p_escalate_community)
         self.resolution_deadline_h = resolution_deadline_h
@@ -108,7 +109,7 @@ class Handling:
         case.due = now + (limit if limit > 0 else self.resolution_deadline_h[case.category])
         if case.delay > 0:
             delay, case.delay = case.delay, 0.0  # waited once: a case whistled again does not wait again
-            Timeout(self.env, delay, case).callbacks.append(self._delay_over)
+            self.call_in(delay, Call(self._delay_over, case))
             return
         self.push(case, self.department_stations[case.department])
 
@@ -152,10 +153,9 @@ class Handling:
         if at >= self.woken_at.get(station, float("inf")):
             return  # an earlier wake-up is set and will look again
         self.woken_at[station] = at
-        Timeout(self.env, max(0.0, at - self.env.now), station).callbacks.append(self._ready)
+        self.call_in(max(0.0, at - self.env.now), Call(self._ready, station))
 
-    def _ready(self, event: Timeout) -> None:
-        station = event.value
+    def _ready(self, station: Station) -> None:
         if self.woken_at.get(station, -math.inf) <= self.env.now:
             self.woken_at.pop(station, None)
         self.take_ready(station)
@@ -200,7 +200,7 @@ class Handling:
         elif now < end and done > start:  # only the part of the service inside the measurement window counts
             self.busy_h[station.role] += calendar.hours_between(max(now, start), min(done, end))
         worker.case = case
-        Timeout(env, done - now).callbacks.append(worker.on_done)
+        self.call_in(done - now, worker.done)
 
     def finish(self, worker: Worker) -> None:
         case = worker.case
@@ -253,19 +253,17 @@ class Handling:
         if not case.reopened and case.u_reopen < p_reopen:
             case.reopened = True
             case.rework = True
-            Timeout(self.env, self.reopen_delay_h, case).callbacks.append(self._reopen)
+            self.call_in(self.reopen_delay_h, Call(self._reopen, case))
             return
         del self.open[case.id]
         self.closed.append(case.closure(self.env.now))
         for closed in self.hooks.closed:
             closed(case)
 
-    def _delay_over(self, event: Timeout) -> None:
-        case = event.value
+    def _delay_over(self, case: Case) -> None:
         self.push(case, self.department_stations[case.department])
 
-    def _reopen(self, event: Timeout) -> None:
-        case = event.value
+    def _reopen(self, case: Case) -> None:
         self.push(case, self.station_of(case, case.level))
 
     # -- staffing -----------------------------------------------------------------------------
