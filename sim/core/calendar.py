@@ -59,7 +59,20 @@ class Calendar:
             return t + work_h
         # Never before t: a work_h lost in rounding leaves worked() unchanged, and at_worked() of an
         # unchanged value off shift is the end of the last shift, which lies before t.
-        return max(t, self.at_worked(self.worked(t) + work_h))
+        # at_worked(worked(t) + work_h), inlined (the hot path: every service), the same arithmetic
+        week, r = divmod(t, HOURS_PER_WEEK)
+        starts = self.starts
+        i = bisect_right(starts, r) - 1
+        partial = 0.0 if i < 0 else self.cum[i] + min(r - starts[i], self.lengths[i])
+        w = week * self.week_hours + partial + work_h
+        if w <= 0:
+            return max(t, 0.0)
+        week, r = divmod(w, self.week_hours)
+        if r == 0:
+            week, r = week - 1, self.week_hours
+        i = min(bisect_left(self.cum_end, r), len(starts) - 1)
+        done = week * HOURS_PER_WEEK + starts[i] + (r - self.cum[i])
+        return done if done > t else t
 
     def on_shift(self, t: float) -> bool:
         """Whether t falls in working hours (a shift's start is in it, its end is not)."""

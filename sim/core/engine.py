@@ -141,11 +141,21 @@ class Engine(simpy.Environment):
             elif until.callbacks is None:
                 return until.value
             until.callbacks.append(StopSimulation.callback)
-        queue, process = self._queue, self._process
+        queue, process, eid = self._queue, self._process, self._eid
         try:
             while True:
-                if self._feed_at != INFINITY and self._feed_first():
-                    self._arrive()
+                at = self._feed_at
+                if at != INFINITY and (not queue or at < queue[0][0] or (
+                        at == queue[0][0] and (NORMAL, self._feed_eid) < (queue[0][1], queue[0][2]))):
+                    self._now = at  # an arrival, handled as its Timeout's callback would have been
+                    self._feed_handler(self._feed_item)  # type: ignore[misc]
+                    upcoming = next(self._feed, None)  # type: ignore[arg-type]
+                    if upcoming is None:
+                        self._feed_at, self._feed_item = INFINITY, None
+                    else:
+                        self._feed_at = at + (upcoming[0] - at)
+                        self._feed_eid = next(eid)
+                        self._feed_item = upcoming[1]
                     continue
                 try:
                     self._now, _, _, event = heappop(queue)

@@ -102,7 +102,7 @@ class Handling:
 
     def whistle(self, case: Case) -> None:
         """Whistle a case to its department (吹哨): the department's resolution limit becomes its due time."""
-        now = self.env.now
+        now = self.env._now
         case.level = DEPARTMENT
         case.whistled = now
         limit = case.resolution_limit
@@ -124,9 +124,10 @@ class Handling:
             if station.idle:
                 self.take_ready(station)
             return
-        if station.idle:
-            if station.calendar.on_shift(self.env.now):
-                self.start(station.idle.pop(), case)
+        idle = station.idle
+        if idle:
+            if station.calendar.on_shift(self.env._now):
+                self.start(idle.pop(), case)
                 return
             self._wake_at_shift_start(station)
         queue.push(case)
@@ -134,7 +135,7 @@ class Handling:
 
     def take_ready(self, station: Station) -> None:
         """A paced queue (start when slack is low): idle workers on shift take the cases ready now; wake later."""
-        now = self.env.now
+        now = self.env._now
         idle, queue = station.idle, station.queue
         if not station.calendar.on_shift(now):
             if len(queue):
@@ -153,10 +154,10 @@ class Handling:
         if at >= self.woken_at.get(station, float("inf")):
             return  # an earlier wake-up is set and will look again
         self.woken_at[station] = at
-        self.call_in(max(0.0, at - self.env.now), Call(self._ready, station))
+        self.call_in(max(0.0, at - self.env._now), Call(self._ready, station))
 
     def _ready(self, station: Station) -> None:
-        if self.woken_at.get(station, -math.inf) <= self.env.now:
+        if self.woken_at.get(station, -math.inf) <= self.env._now:
             self.woken_at.pop(station, None)
         self.take_ready(station)
 
@@ -165,7 +166,7 @@ class Handling:
 
     def shift_begins(self, calendar: Calendar) -> None:
         """A shift of this calendar begins now: idle workers take the cases waiting for them, in queue order."""
-        now = self.env.now
+        now = self.env._now
         for station in self.to_wake.pop(calendar, {}):
             idle, queue = station.idle, station.queue
             if queue.paced:
@@ -180,18 +181,21 @@ class Handling:
     # -- service ------------------------------------------------------------------------------
 
     def start(self, worker: Worker, case: Case) -> None:
-        env = self.env
-        now = env.now
+        now = self.env._now
         station = worker.station
         level = case.level
         if case.started == NOT_YET:
             case.started = now
         if level == DEPARTMENT and case.accepted == NOT_YET:
             case.accepted = now
-        work = case.work[level] * (self.rework_share if case.rework else 1.0)
+        work = case.work[level]
+        if case.rework:
+            work *= self.rework_share
         shift_h = work * station.stretch * worker.pace
-        for hook in self.hooks.service:
-            shift_h = hook(worker, case, shift_h)
+        service = self.hooks.service
+        if service:
+            for hook in service:
+                shift_h = hook(worker, case, shift_h)
         calendar = station.calendar
         done = calendar.finish(now, shift_h)
         start, end = self.window_start, self.window_end
@@ -213,19 +217,21 @@ class Handling:
         if not worker.active:
             return
         station = worker.station
-        now = self.env.now
+        now = self.env._now
+        queue = station.queue
         if station.calendar.on_shift(now):
-            case = station.queue.pop(now)
-            if case is not None:
-                self.queued[station.role] -= 1
-                self.start(worker, case)
-                return
-            if station.queue.paced and len(station.queue):
-                self._wake_when_ready(station, station.queue.ready_at())
+            if queue.size:
+                case = queue.pop(now)
+                if case is not None:
+                    self.queued[station.role] -= 1
+                    self.start(worker, case)
+                    return
+                if queue.paced:
+                    self._wake_when_ready(station, queue.ready_at())
             for idle in self.hooks.idle:
                 if idle(worker):
                     return
-        elif len(station.queue):
+        elif queue.size:
             self._wake_at_shift_start(station)
         station.idle.append(worker)
 
@@ -256,7 +262,8 @@ class Handling:
             self.call_in(self.reopen_delay_h, Call(self._reopen, case))
             return
         del self.open[case.id]
-        self.closed.append(case.closure(self.env.now))
+        self.closed.append((case.id, self.env._now, case.level, case.escalations, case.reopened, case.due,
+                            case.started, case.whistled, case.accepted))  # Case.closure(now), inlined
         for closed in self.hooks.closed:
             closed(case)
 
