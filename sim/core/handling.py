@@ -207,9 +207,21 @@ class Handling:
         self.call_in(done - now, worker.done)
 
     def finish(self, worker: Worker) -> None:
+        """A service is done: the case closes, or escalates a level; the worker takes the next case."""
         case = worker.case
         worker.case = None
-        self._after_service(case)
+        level = case.level
+        if case.rework or level == DEPARTMENT:
+            self.close(case)
+        elif case.u_escalate[level] < self.p_escalate[level][case.category]:
+            case.escalations += 1
+            if level == GRID:
+                case.level = COMMUNITY
+                self.push(case, self.community_station_of_grid[case.grid])
+            else:
+                self.whistle(case)
+        else:
+            self.close(case)
         self.next_case(worker)
 
     def next_case(self, worker: Worker) -> None:
@@ -234,20 +246,6 @@ class Handling:
         elif queue.size:
             self._wake_at_shift_start(station)
         station.idle.append(worker)
-
-    def _after_service(self, case: Case) -> None:
-        level = case.level
-        if case.rework or level == DEPARTMENT:
-            self.close(case)
-        elif case.u_escalate[level] < self.p_escalate[level][case.category]:
-            case.escalations += 1
-            if level == GRID:
-                case.level = COMMUNITY
-                self.push(case, self.community_station_of_grid[case.grid])
-            else:
-                self.whistle(case)
-        else:
-            self.close(case)
 
     # -- closure and feedback -----------------------------------------------------------------
 
