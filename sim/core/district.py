@@ -1,8 +1,9 @@
 """One replication of a district: builds the SimPy environment and its mechanisms, runs it, returns raw columns.
 
-The arrival process draws a week of cases at a time (`arrivals.CaseSource`) and schedules each
-case's arrival as one SimPy Timeout; handling (`handling.Handling`) moves cases through grid
-posts, community stations and department teams. Hiring batches add grid workers
+The arrival process draws a week of cases at a time (`arrivals.CaseSource`) and feeds them to the
+environment (`engine.Engine.feed`: no event per arrival, each ordered as its Timeout would be);
+handling (`handling.Handling`) moves cases through grid posts, community stations and department
+teams. Hiring batches add grid workers
 (`workforce.GridWorkforce`), who re-share the grids. A monitor samples the backlog and the
 staff on duty every hour. The mechanisms given (classes on the `hooks.Mechanism` protocol) are
 built, attached and started here; the core never imports one. The case log is kept in columnar

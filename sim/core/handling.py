@@ -12,12 +12,13 @@ pickup) waits that long in calendar hours after it is whistled, before it joins 
 queue: the staff's work that closes it comes last, in working hours, as in a log where staff
 record the closure.
 
-The hot path uses SimPy events with callbacks rather than one process per case: each service is
-one Timeout whose callback is the worker's bound `on_done`. Work pauses outside the station's
-working hours and resumes at the next shift (preemptive resume, see `calendar.Calendar`). A
-worker off shift never commits to a case: a case arriving outside working hours waits in the
-queue, and when the shift begins (`shift_begins`) the idle workers take the waiting cases in
-queue order, so an urgent case arriving overnight is served first under earliest-deadline-first.
+The hot path uses scheduled calls rather than one process per case: each service is one
+`engine.Call` on the event heap (the worker's `done`, made once), ordered as a Timeout would be.
+Work pauses outside the station's working hours and resumes at the next shift (preemptive
+resume, see `calendar.Calendar`). A worker off shift never commits to a case: a case arriving
+outside working hours waits in the queue, and when the shift begins (`shift_begins`) the idle
+workers take the waiting cases in queue order, so an urgent case arriving overnight is served
+first under earliest-deadline-first.
 
 Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`push`,
 `whistle`, `close`, `next_case`, `staff`), never through private ones.
