@@ -27,12 +27,14 @@ Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`p
 from __future__ import annotations
 
 import math
+from heapq import heappush
 
 import simpy
+from simpy.events import NORMAL
 
 from .calendar import Calendar
 from .case import NOT_YET, Case
-from .engine import Call, scheduler
+from .engine import Call, Engine, scheduler
 from .hooks import Hooks
 from .stations import COMMUNITY, DEPARTMENT, GRID, ROLES, Station, Worker
 
@@ -55,6 +57,8 @@ class Handling:
     ):
         self.env = env
         self.call_in = scheduler(env)
+        # an Engine's heap and event ids, to schedule the end of a service inline (as Engine.call_in does)
+        self._heap, self._eid = (env._queue, env._eid) if isinstance(env, Engine) else (None, None)
         self.hooks = hooks
         self.p_escalate = (p_escalate_grid, p_escalate_community)
         self.resolution_deadline_h = resolution_deadline_h
@@ -205,7 +209,11 @@ class Handling:
         elif now < end and done > start:  # only the part of the service inside the measurement window counts
             self.busy_h[station.role] += calendar.hours_between(max(now, start), min(done, end))
         worker.case = case
-        self.call_in(done - now, worker.done)
+        heap = self._heap
+        if heap is not None:
+            heappush(heap, (now + (done - now), NORMAL, next(self._eid), worker.done))  # Engine.call_in, inlined
+        else:
+            self.call_in(done - now, worker.done)
 
     def finish(self, worker: Worker) -> None:
         """A service is done: the case closes, or escalates a level; the worker takes the next case."""
