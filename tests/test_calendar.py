@@ -316,3 +316,11 @@ def test_off_shift_no_working_hour_passes_before_the_next_start(blocks, t):
     calendar = Calendar(blocks)
     assume(not calendar.always and not calendar.on_shift(t))
     assert calendar.hours_between(t, calendar.next_start(t)) == pytest.approx(0, abs=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendar=st.sampled_from(["office", "evenings"]), t=st.floats(0, 60 * WEEK), work_h=st.floats(0, 200))
+def test_finish_is_exactly_at_worked_of_worked_plus_the_work(calendar, t, work_h):
+    """`finish` is inlined for speed; it must give the very float the two-step definition gives."""
+    c = Calendar(office_hours() if calendar == "office" else evenings_and_weekends())
+    assert c.finish(t, work_h) == max(t, c.at_worked(c.worked(t) + work_h))

@@ -11,7 +11,7 @@ at a time); nothing else builds one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .arrivals import ArrivalBlock
 
@@ -25,8 +25,8 @@ class Case:
                  "reopened", "rework", "started", "whistled", "accepted", "department", "delay",
                  "resolution_limit")
 
-    def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: tuple[float, float, float],
-                 u_escalate: tuple[float, float], u_reopen: float, department: int):
+    def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: Sequence[float],
+                 u_escalate: Sequence[float], u_reopen: float, department: int):
         self.id = case_id
         self.due = due  # hours since time 0; inf without a deadline
         self.grid = grid
@@ -34,7 +34,7 @@ class Case:
         self.level = level
         self.escalations = 0
         self.token = 0  # the queue entry that holds the case (0: not queued); see `queues`
-        self.work = work  # hours of focused work at grid, community, department
+        self.work = work  # hours of focused work at grid, community, department (a row of the block's draws)
         self.u_escalate = u_escalate  # uniforms deciding escalation at grid and community
         self.u_reopen = u_reopen
         self.reopened = False
@@ -57,11 +57,11 @@ def cases_of_block(block: ArrivalBlock, first_id: int, start: int = 0, stop: int
     stop = len(block) if stop is None else stop
     part = slice(start, stop)
     columns = zip(block.due[part].tolist(), block.grid[part].tolist(), block.category[part].tolist(),
-                  block.level[part].tolist(), *block.work[part].T.tolist(), *block.u_escalate[part].T.tolist(),
+                  block.level[part].tolist(), block.work[part].tolist(), block.u_escalate[part].tolist(),
                   block.u_reopen[part].tolist(), block.department[part].tolist(), strict=True)
     first = first_id + start
-    cases = [Case(first + i, due, grid, category, level, (w0, w1, w2), (e0, e1), reopen, department)
-             for i, (due, grid, category, level, w0, w1, w2, e0, e1, reopen, department) in enumerate(columns)]
+    cases = [Case(first + i, due, grid, category, level, work, u_escalate, reopen, department)
+             for i, (due, grid, category, level, work, u_escalate, reopen, department) in enumerate(columns)]
     if block.delay is not None:
         for case, delay in zip(cases, block.delay[part].tolist(), strict=True):
             case.delay = delay

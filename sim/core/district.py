@@ -1,8 +1,9 @@
 """One replication of a district: builds the SimPy environment and its mechanisms, runs it, returns raw columns.
 
-The arrival process draws a week of cases at a time (`arrivals.CaseSource`) and schedules each
-case's arrival as one SimPy Timeout; handling (`handling.Handling`) moves cases through grid
-posts, community stations and department teams. Hiring batches add grid workers
+The arrival process draws a week of cases at a time (`arrivals.CaseSource`) and feeds them to the
+environment (`engine.Engine.feed`: no event per arrival, each ordered as its Timeout would be);
+handling (`handling.Handling`) moves cases through grid posts, community stations and department
+teams. Hiring batches add grid workers
 (`workforce.GridWorkforce`), who re-share the grids. A monitor samples the backlog and the
 staff on duty every hour. The mechanisms given (classes on the `hooks.Mechanism` protocol) are
 built, attached and started here; the core never imports one. The case log is kept in columnar
@@ -22,8 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-import simpy
-from simpy.events import Timeout
 
 from ..params import Scenario
 from ..params.calendar import weekly_intervals
@@ -31,6 +30,7 @@ from ..units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from .arrivals import CaseSource
 from .calendar import Calendar
 from .case import arrivals_of_block
+from .engine import Engine
 from .handling import Handling
 from .hooks import Hooks, Mechanism
 from .log import CaseColumns
@@ -98,7 +98,7 @@ class District:
         self.replication = replication
         self.streams = Streams(seed, replication)
         self.territory = build_territory(scenario.territory, self.streams)
-        self.env = simpy.Environment()
+        self.env = Engine()
         self.window = (scenario.warm_up_days * HOURS_PER_DAY, scenario.horizon_days * HOURS_PER_DAY)
         self.end_h = (scenario.horizon_days + scenario.drain_days) * HOURS_PER_DAY
         self.source = CaseSource(scenario, self.territory, self.streams)
@@ -268,24 +268,12 @@ class District:
     # -- processes ----------------------------------------------------------------------------
 
     def _arrivals(self):
-        """Draw a week of cases at a time; each arrival schedules the next, so the event heap stays small."""
+        """Draw a week of cases at a time and feed them to the handling layer, one arrival waiting at a time."""
         env, s = self.env, self.scenario
-        arrive = self.handling.arrive
-        pending = iter(())
-
-        def on_arrival(event):
-            arrive(event.value)
-            upcoming = next(pending, None)
-            if upcoming is not None:
-                Timeout(env, upcoming[0] - env.now, upcoming[1]).callbacks.append(on_arrival)
-
         for start_day in range(0, s.horizon_days, ARRIVAL_BLOCK_DAYS):
             days = min(ARRIVAL_BLOCK_DAYS, s.horizon_days - start_day)
             block = self.source.block(start_day, days)
-            pending = arrivals_of_block(block, self.log.add_block(block))
-            upcoming = next(pending, None)
-            if upcoming is not None:
-                Timeout(env, upcoming[0] - env.now, upcoming[1]).callbacks.append(on_arrival)
+            env.feed(arrivals_of_block(block, self.log.add_block(block)), self.handling.arrive)
             yield env.timeout((start_day + days) * HOURS_PER_DAY - env.now)
 
     def _hiring(self):

@@ -12,12 +12,13 @@ pickup) waits that long in calendar hours after it is whistled, before it joins 
 queue: the staff's work that closes it comes last, in working hours, as in a log where staff
 record the closure.
 
-The hot path uses SimPy events with callbacks rather than one process per case: each service is
-one Timeout whose callback is the worker's bound `on_done`. Work pauses outside the station's
-working hours and resumes at the next shift (preemptive resume, see `calendar.Calendar`). A
-worker off shift never commits to a case: a case arriving outside working hours waits in the
-queue, and when the shift begins (`shift_begins`) the idle workers take the waiting cases in
-queue order, so an urgent case arriving overnight is served first under earliest-deadline-first.
+The hot path uses scheduled calls rather than one process per case: each service is one
+`engine.Call` on the event heap (the worker's `done`, made once), ordered as a Timeout would be.
+Work pauses outside the station's working hours and resumes at the next shift (preemptive
+resume, see `calendar.Calendar`). A worker off shift never commits to a case: a case arriving
+outside working hours waits in the queue, and when the shift begins (`shift_begins`) the idle
+workers take the waiting cases in queue order, so an urgent case arriving overnight is served
+first under earliest-deadline-first.
 
 Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`push`,
 `whistle`, `close`, `next_case`, `staff`), never through private ones.
@@ -26,12 +27,14 @@ Mechanisms act through the hooks (`hooks.Hooks`) and the public methods here (`p
 from __future__ import annotations
 
 import math
+from heapq import heappush
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 from .calendar import Calendar
 from .case import NOT_YET, Case
+from .engine import Call, Engine, scheduler
 from .hooks import Hooks
 from .stations import COMMUNITY, DEPARTMENT, GRID, ROLES, Station, Worker
 
@@ -53,6 +56,9 @@ class Handling:
         window: tuple[float, float],
     ):
         self.env = env
+        self.call_in = scheduler(env)
+        # an Engine's heap and event ids, to schedule the end of a service inline (as Engine.call_in does)
+        self._heap, self._eid = (env._queue, env._eid) if isinstance(env, Engine) else (None, None)
         self.hooks = hooks
         self.p_escalate = (p_escalate_grid, p_escalate_community)
         self.resolution_deadline_h = resolution_deadline_h
@@ -101,14 +107,14 @@ class Handling:
 
     def whistle(self, case: Case) -> None:
         """Whistle a case to its department (吹哨): the department's resolution limit becomes its due time."""
-        now = self.env.now
+        now = self.env._now
         case.level = DEPARTMENT
         case.whistled = now
         limit = case.resolution_limit
         case.due = now + (limit if limit > 0 else self.resolution_deadline_h[case.category])
         if case.delay > 0:
             delay, case.delay = case.delay, 0.0  # waited once: a case whistled again does not wait again
-            Timeout(self.env, delay, case).callbacks.append(self._delay_over)
+            self.call_in(delay, Call(self._delay_over, case))
             return
         self.push(case, self.department_stations[case.department])
 
@@ -126,9 +132,10 @@ class Handling:
             if station.idle:
                 self.take_ready(station)
             return
-        if station.idle:
-            if station.calendar.on_shift(self.env.now):
-                self.start(station.idle.pop(), case)
+        idle = station.idle
+        if idle:
+            if station.calendar.on_shift(self.env._now):
+                self.start(idle.pop(), case)
                 return
             self._wake_at_shift_start(station)
         queue.push(case)
@@ -136,7 +143,7 @@ class Handling:
 
     def take_ready(self, station: Station) -> None:
         """A paced queue (start when slack is low): idle workers on shift take the cases ready now; wake later."""
-        now = self.env.now
+        now = self.env._now
         idle, queue = station.idle, station.queue
         if not station.calendar.on_shift(now):
             if len(queue):
@@ -155,11 +162,10 @@ class Handling:
         if at >= self.woken_at.get(station, float("inf")):
             return  # an earlier wake-up is set and will look again
         self.woken_at[station] = at
-        Timeout(self.env, max(0.0, at - self.env.now), station).callbacks.append(self._ready)
+        self.call_in(max(0.0, at - self.env._now), Call(self._ready, station))
 
-    def _ready(self, event: Timeout) -> None:
-        station = event.value
-        if self.woken_at.get(station, -math.inf) <= self.env.now:
+    def _ready(self, station: Station) -> None:
+        if self.woken_at.get(station, -math.inf) <= self.env._now:
             self.woken_at.pop(station, None)
         self.take_ready(station)
 
@@ -168,7 +174,7 @@ class Handling:
 
     def shift_begins(self, calendar: Calendar) -> None:
         """A shift of this calendar begins now: idle workers take the cases waiting for them, in queue order."""
-        now = self.env.now
+        now = self.env._now
         for station in self.to_wake.pop(calendar, {}):
             idle, queue = station.idle, station.queue
             if queue.paced:
@@ -183,18 +189,21 @@ class Handling:
     # -- service ------------------------------------------------------------------------------
 
     def start(self, worker: Worker, case: Case) -> None:
-        env = self.env
-        now = env.now
+        now = self.env._now
         station = worker.station
         level = case.level
         if case.started == NOT_YET:
             case.started = now
         if level == DEPARTMENT and case.accepted == NOT_YET:
             case.accepted = now
-        work = case.work[level] * (self.rework_share if case.rework else 1.0)
+        work = case.work[level]
+        if case.rework:
+            work *= self.rework_share
         shift_h = work * station.stretch * worker.pace
-        for hook in self.hooks.service:
-            shift_h = hook(worker, case, shift_h)
+        service = self.hooks.service
+        if service:
+            for hook in service:
+                shift_h = hook(worker, case, shift_h)
         calendar = station.calendar
         done = calendar.finish(now, shift_h)
         start, end = self.window_start, self.window_end
@@ -203,36 +212,16 @@ class Handling:
         elif now < end and done > start:  # only the part of the service inside the measurement window counts
             self.busy_h[station.role] += calendar.hours_between(max(now, start), min(done, end))
         worker.case = case
-        Timeout(env, done - now).callbacks.append(worker.on_done)
+        heap = self._heap
+        if heap is not None:
+            heappush(heap, (now + (done - now), NORMAL, next(self._eid), worker.done))  # Engine.call_in, inlined
+        else:
+            self.call_in(done - now, worker.done)
 
     def finish(self, worker: Worker) -> None:
+        """A service is done: the case closes, or escalates a level; the worker takes the next case."""
         case = worker.case
         worker.case = None
-        self._after_service(case)
-        self.next_case(worker)
-
-    def next_case(self, worker: Worker) -> None:
-        """A worker is free: on shift, take the next queued case, or other work a mechanism offers; else idle."""
-        if not worker.active:
-            return
-        station = worker.station
-        now = self.env.now
-        if station.calendar.on_shift(now):
-            case = station.queue.pop(now)
-            if case is not None:
-                self.queued[station.role] -= 1
-                self.start(worker, case)
-                return
-            if station.queue.paced and len(station.queue):
-                self._wake_when_ready(station, station.queue.ready_at())
-            for idle in self.hooks.idle:
-                if idle(worker):
-                    return
-        elif len(station.queue):
-            self._wake_at_shift_start(station)
-        station.idle.append(worker)
-
-    def _after_service(self, case: Case) -> None:
         level = case.level
         if case.rework or level == DEPARTMENT:
             self.close(case)
@@ -245,6 +234,30 @@ class Handling:
                 self.whistle(case)
         else:
             self.close(case)
+        self.next_case(worker)
+
+    def next_case(self, worker: Worker) -> None:
+        """A worker is free: on shift, take the next queued case, or other work a mechanism offers; else idle."""
+        if not worker.active:
+            return
+        station = worker.station
+        now = self.env._now
+        queue = station.queue
+        if station.calendar.on_shift(now):
+            if queue.size:
+                case = queue.pop(now)
+                if case is not None:
+                    self.queued[station.role] -= 1
+                    self.start(worker, case)
+                    return
+                if queue.paced:
+                    self._wake_when_ready(station, queue.ready_at())
+            for idle in self.hooks.idle:
+                if idle(worker):
+                    return
+        elif queue.size:
+            self._wake_at_shift_start(station)
+        station.idle.append(worker)
 
     # -- closure and feedback -----------------------------------------------------------------
 
@@ -256,19 +269,18 @@ class Handling:
         if not case.reopened and case.u_reopen < p_reopen:
             case.reopened = True
             case.rework = True
-            Timeout(self.env, self.reopen_delay_h, case).callbacks.append(self._reopen)
+            self.call_in(self.reopen_delay_h, Call(self._reopen, case))
             return
         del self.open[case.id]
-        self.closed.append(case.closure(self.env.now))
+        self.closed.append((case.id, self.env._now, case.level, case.escalations, case.reopened, case.due,
+                            case.started, case.whistled, case.accepted))  # Case.closure(now), inlined
         for closed in self.hooks.closed:
             closed(case)
 
-    def _delay_over(self, event: Timeout) -> None:
-        case = event.value
+    def _delay_over(self, case: Case) -> None:
         self.push(case, self.department_stations[case.department])
 
-    def _reopen(self, event: Timeout) -> None:
-        case = event.value
+    def _reopen(self, case: Case) -> None:
         self.push(case, self.station_of(case, case.level))
 
     # -- staffing -----------------------------------------------------------------------------

@@ -19,11 +19,13 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from heapq import heappop, heappush
 from itertools import count
 
 from .calendar import Calendar
 from .case import Case
 
+INFINITY = math.inf
 _tokens = count(1)  # increasing, so within a queue they also order equal due times by arrival
 
 
@@ -45,12 +47,13 @@ class FifoQueue:
         token = case.token = next(_tokens)
         self.size += 1
         self.fifo.append((token, case))
-        if case.due != math.inf:
+        due = case.due
+        if due != INFINITY:
             overdue = self.overdue
             if len(overdue) > 2 * self.size + 64:
                 self._compact()
                 overdue = self.overdue
-            heapq.heappush(overdue, (case.due, token, case))
+            heappush(overdue, (due, token, case))
 
     def _compact(self) -> None:
         """Drop the stale supervision entries (cases since served first come, first served).
@@ -70,17 +73,21 @@ class FifoQueue:
         while overdue:
             due, seq, case = overdue[0]
             if case.token != seq:
-                heapq.heappop(overdue)
+                heappop(overdue)
             elif due < now:
-                heapq.heappop(overdue)
-                return self._taken(case)
+                heappop(overdue)
+                case.token = 0
+                self.size -= 1
+                return case
             else:
                 break
         fifo = self.fifo
         while fifo:
             seq, case = fifo.popleft()
             if case.token == seq:
-                return self._taken(case)
+                case.token = 0  # taken (as _taken, inlined: every case served passes here)
+                self.size -= 1
+                return case
         return None
 
     def waiting(self) -> list[Case]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .calendar import Calendar
+from .engine import Call
 from .queues import make_queue
 
 if TYPE_CHECKING:
@@ -60,16 +61,16 @@ class Station:
 
 
 class Worker:
-    """One member of staff; `on_done` is bound once, so each service costs one Timeout and no process."""
+    """One member of staff; `done` (on_done(worker)) is made once, so each service costs one scheduled call."""
 
-    __slots__ = ("station", "case", "on_done", "active", "pace")
+    __slots__ = ("station", "case", "done", "active", "pace")
 
     def __init__(self, station: Station, on_done: Callable[[Worker], None]):
         self.station = station
         self.case: Case | object | None = None  # the case in hand, or a mechanism's own work (a patrol)
         self.active = True
         self.pace = 1.0  # shift hours per hour of a fully productive worker's time (> 1 while ramping up)
-        self.on_done = lambda event, worker=self: on_done(worker)
+        self.done = Call(on_done, self)
 
 
 class StationFactory:
