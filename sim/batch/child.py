@@ -50,15 +50,30 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+KERNEL_START_S = 120  # on two busy cores a kernel can take over nbclient's default 60 s to answer
+KERNEL_NOT_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+
+
 def execute(spec: dict[str, Any]) -> None:
-    """Run the notebook with papermill, parameters injected, on the kernel the batch set up."""
+    """Run the notebook with papermill, parameters injected, on the kernel the batch set up.
+
+    A kernel that does not start (no answer in time; two kernels started at once on one machine can
+    be given the same port) is tried once more: no cell has run, so nothing is done twice.
+    """
     import papermill
     from traitlets.config import Config
 
     config = Config()
     config.KernelManager.shutdown_wait_time = spec["shutdown_wait_s"]
-    papermill.execute_notebook(spec["notebook"], spec["output"], parameters=spec["parameters"],
-                               kernel_name=spec["kernel"], cwd=spec["cwd"], progress_bar=False, config=config)
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(spec["notebook"], spec["output"], parameters=spec["parameters"],
+                                       kernel_name=spec["kernel"], cwd=spec["cwd"], progress_bar=False,
+                                       start_timeout=KERNEL_START_S, config=config)
+            return
+        except RuntimeError as error:
+            if attempt == 2 or not str(error).startswith(KERNEL_NOT_STARTED):
+                raise
 
 
 def export_html(notebook: str, html: str, title: str) -> None:
