@@ -133,10 +133,10 @@ class BackgroundRuns:
         except BrokenProcessPool:  # a worker died (killed from outside): the page goes on with a fresh pool
             self._drop_pool()
             future = self._ensure_pool().submit(_replication, (study.number, *task))
-        future.add_done_callback(lambda f: self._finished(study, i, task, f, runs, callbacks))
+        future.add_done_callback(lambda f: self._finished(study, i, f, runs, callbacks))
         study.futures.append(future)
 
-    def _finished(self, study: Study, i: int, task: tuple, future: Future, runs: list, callbacks: tuple) -> None:
+    def _finished(self, study: Study, i: int, future: Future, runs: list, callbacks: tuple) -> None:
         on_progress, on_done, on_error = callbacks
         if study.cancelled or future.cancelled():
             return
