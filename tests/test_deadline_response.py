@@ -22,7 +22,7 @@ from sim.core.stations import DEPARTMENT
 from sim.errors import InputError
 from sim.experiment.runs import simulate
 from sim.mechanisms import MECHANISMS
-from sim.mechanisms.deadline_response import DeadlineResponse
+from sim.mechanisms.deadline_response import DeadlineResponse, time_left
 from sim.mechanisms.time_budget import time_use
 from sim.params.calendar import office_hours, round_the_clock
 
@@ -204,6 +204,12 @@ def test_reopen_probability_under_full_compression_equals_its_parameter():
     assert n > 400
     assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / n)
     assert not log["reopened"][outcomes.is_closed(log["closed_h"]) & (log["level"] < DEPARTMENT)].any()
+
+
+@given(st.floats(0, 5 * 8760), st.sampled_from([0.5, 24.0, 48.0, 72.0, 720.0]))
+def test_a_case_started_as_it_is_whistled_has_exactly_its_limit_left(arrival, limit):
+    """So a limit equal to a response's threshold is never "under the threshold" by a rounding error."""
+    assert time_left(arrival + limit, arrival) == limit
 
 
 def test_compression_shortens_work_and_raises_reopens_only_with_little_slack():

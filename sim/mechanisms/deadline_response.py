@@ -62,6 +62,18 @@ from ..params.calendar import week_hours
 from ..units import HOURS_PER_WEEK, HOURS_PER_YEAR
 
 LEVEL_ROLES = {"grid": GRID, "community": COMMUNITY, "department": DEPARTMENT}
+TIME_RESOLUTION_DIGITS = 6  # hours to a millionth (3.6 ms): far below any slack the responses compare
+
+
+def time_left(due: float, now: float) -> float:
+    """Hours from `now` to `due`, rounded to a millionth of an hour.
+
+    A case started the instant it is whistled has exactly its limit left, but (arrival + limit) -
+    arrival is the limit only up to one rounding error of either sign. Unrounded, a 24 h limit
+    against a 24 h threshold would count about one such case in thirteen as "under 24 h left" at
+    random, and which ones would move with the last bit of an arrival time (a numpy release).
+    """
+    return round(due - now, TIME_RESOLUTION_DIGITS)
 
 
 class DeadlineResponse(Mechanism):
@@ -160,7 +172,7 @@ class DeadlineResponse(Mechanism):
         if role in self.roles and (spec.overtime.enabled or spec.compression.enabled):
             now = self.district.env.now
             if spec.compression.enabled:
-                c = min(1.0, max(0.0, 1.0 - (case.due - now) / spec.compression.slack_h))
+                c = min(1.0, max(0.0, 1.0 - time_left(case.due, now) / spec.compression.slack_h))
                 self.compression[case.id] = c
                 shift_h *= 1.0 - spec.compression.speedup * c
                 self.compressed_by_role[role] += c > 0
@@ -180,8 +192,8 @@ class DeadlineResponse(Mechanism):
     def _pressed_here(self, station: Station, case: Case, now: float) -> bool:
         """A grid post or community under deadline pressure now: near-due cases in hand and queued, per head."""
         spec = self.spec.overtime
-        near = (case.due - now < spec.trigger_slack_h) + sum(
-            1 for waiting in station.queue.waiting() if waiting.due - now < spec.trigger_slack_h)
+        near = (time_left(case.due, now) < spec.trigger_slack_h) + sum(
+            1 for waiting in station.queue.waiting() if time_left(waiting.due, now) < spec.trigger_slack_h)
         return near >= spec.trigger_cases_per_staff * max(station.workers, 1)
 
     def _overtime(self, station: Station, now: float, shift_h: float) -> tuple[float, float]:
@@ -294,7 +306,7 @@ class DeadlineResponse(Mechanism):
             for station in stations:
                 waiting = station.queue.waiting()
                 if spec.overtime.enabled:
-                    near = sum(1 for case in waiting if case.due - now < spec.overtime.trigger_slack_h)
+                    near = sum(1 for case in waiting if time_left(case.due, now) < spec.overtime.trigger_slack_h)
                     self.pressed[station.index] = near >= spec.overtime.trigger_cases_per_staff * self.staff[
                         station.index]
                 if spec.supervision.enabled:
@@ -305,9 +317,10 @@ class DeadlineResponse(Mechanism):
         spec = self.spec.supervision
         late = False
         for case in waiting:
-            if case.due < now:
+            left = time_left(case.due, now)
+            if left < 0:
                 self.flagged.setdefault(case.id, now)
-                if now - case.due >= spec.reinforce_after_h:
+                if -left >= spec.reinforce_after_h:
                     self.reinforced.setdefault(case.id, now)
                     late = True
         present = self.supervisors.get(station.index)
