@@ -152,7 +152,7 @@ def test_a_background_study_gives_the_same_results_as_replicate_many_and_reports
 
 def test_a_new_study_cancels_the_one_it_makes_obsolete(runs):
     first_done, second_done = [], []
-    slow = small_scenario("horizon_days=120", "warm_up_days=7", "drain_days=7")
+    slow = small_scenario("horizon_days=1800", "warm_up_days=7", "drain_days=7")  # seconds a replication
     first = runs.submit([slow], 4, on_done=first_done.append)
     time.sleep(0.5)
     started = time.monotonic()
@@ -161,6 +161,15 @@ def test_a_new_study_cancels_the_one_it_makes_obsolete(runs):
     time.sleep(0.5)
     assert first.cancelled and not first_done
     assert time.monotonic() - started < 60
+
+
+def test_a_study_that_finished_is_not_cancelled_by_the_next_one(runs):
+    first_done, second_done = [], []
+    first = runs.submit([small_scenario(*SHORT)], 2, on_done=first_done.append)
+    wait_for(lambda: first_done)
+    runs.submit([small_scenario(*SHORT)], 1, on_done=second_done.append)
+    wait_for(lambda: second_done)
+    assert not first.cancelled and first.done == first.total
 
 
 def test_a_worker_killed_from_outside_fails_its_study_and_the_next_study_runs_on_a_fresh_pool():

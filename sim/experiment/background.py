@@ -167,8 +167,8 @@ class BackgroundRuns:
 
     def _cancel_locked(self) -> None:
         study = self.current
-        if study is None or study.cancelled:
-            return
+        if study is None or study.cancelled or study.done == study.total:
+            return  # a finished study has delivered its results: nothing to cancel
         study.cancelled = True
         self._generation.value += 1  # a replication already handed to a worker skips itself
         for future in study.futures:
