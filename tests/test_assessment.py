@@ -76,3 +76,15 @@ def test_scorecards_come_with_every_run_even_with_all_mechanisms_off(small):
     assert {"scorecard_grid_weekly", "scorecard_community_monthly", "scorecard_subdistrict_quarterly",
             "time_use"} <= set(run.tables)
     assert run.tables["scorecard_grid_weekly"]["patrol_coverage"].isna().all()
+
+
+def test_a_scorecard_counted_in_chunks_of_cases_equals_one_counted_at_once(run_with_patrols, monkeypatch):
+    from sim.analysis import scorecards
+
+    log = run_with_patrols.case_log
+    supervised = np.where(np.arange(len(log)) % 7 == 0, log["arrived_h"].to_numpy(), np.nan)
+    whole = scorecard(log, "community", int(log["community"].max()) + 1, 4, 42, supervised_h=supervised)
+    monkeypatch.setattr(scorecards, "CHUNK_CASES", 97)  # many chunks, the last one short
+    chunked = scorecard(log, "community", int(log["community"].max()) + 1, 4, 42, supervised_h=supervised)
+    assert len(log) > 10 * 97
+    pd.testing.assert_frame_equal(chunked, whole)

@@ -49,7 +49,26 @@ def run_args(out: Path, jobs: int = 1, replications: str = REPLICATIONS) -> list
 def start(out: Path, jobs: int = 1, replications: str = REPLICATIONS) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "sim", *run_args(out, jobs, replications)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_default_interrupt)
+
+
+def _default_interrupt() -> None:
+    """The run starts with Ctrl-C at its default, as from a terminal, whatever this test process inherited.
+
+    A test process started as a shell's background job ignores SIGINT, and one whose thread blocks it
+    passes the mask on: either way the run would never see the Ctrl-C and would finish normally.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
+def signal_state(pid: int) -> str:
+    """The signal lines of a running process's /proc status (blocked, ignored, caught), for a failure message."""
+    with contextlib.suppress(OSError):
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        return "; ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+    return "(not readable)"
 
 
 def wait_for(condition, timeout: float = 180.0) -> None:
@@ -143,9 +162,10 @@ def test_an_interrupted_run_stops_cleanly_and_says_how_to_resume(tmp_path, signa
     out = tmp_path / "out"
     process = start(out, jobs, replications="40")  # so that the signal always comes mid-run
     wait_for(lambda: finished_replications(out) >= 1 or process.poll() is not None)
+    before = f"exit status before the signal: {process.poll()}; {signal_state(process.pid)}"
     os.killpg(process.pid, signal_number)  # as a terminal's Ctrl-C does: the command and its workers
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == status, stderr
+    assert process.returncode == status, f"{before}\n{stderr}"
     assert "Run the same command again" in stderr and "Traceback" not in stderr
     assert not manifest.verify(out).ok and finished_replications(out) >= 1
     assert not list(out.rglob("*.tmp"))

@@ -34,10 +34,11 @@ def case_log(raw: RawRun) -> pd.DataFrame:
             "started_h": c["started_h"],
             "whistled_h": c["whistled_h"],
             "accepted_h": c["accepted_h"],
-            "on_time": pd.array(np.where(decided, on_time, None), dtype="boolean"),
+            "on_time": pd.arrays.BooleanArray(on_time, ~decided),  # missing until decided; no object array
             "escalations": c["escalations"],
             "reopened": c["reopened"],
-        }
+        },
+        copy=False,  # the model's columns as they are: a five-year log is not held twice
     )
 
 

@@ -37,6 +37,8 @@ import pandas as pd
 from ..core import outcomes
 from ..units import HOURS_PER_WEEK as WEEK_H
 
+CHUNK_CASES = 500_000  # cases counted at a time: a long run's per-case temporaries stay small
+
 
 def period_index(times_h: np.ndarray, period_h: float, n_periods: int) -> np.ndarray:
     """Period of each instant; -1 for NaN or instants outside [0, n_periods * period_h)."""
@@ -89,6 +91,42 @@ def scorecard(
     period_h = period_weeks * WEEK_H
     horizon_h = horizon_days * 24.0
     n_periods = max(1, math.ceil(horizon_h / period_h))
+    counts: dict[str, np.ndarray] = {}
+    for start in range(0, max(len(case_log), 1), CHUNK_CASES):
+        chunk = case_log.iloc[start:start + CHUNK_CASES]
+        supervised = None if supervised_h is None else supervised_h[start:start + CHUNK_CASES]
+        for name, values in _case_counts(chunk, unit_column, n_units, n_periods, period_h, horizon_h,
+                                         supervised).items():
+            counts[name] = counts[name] + values if name in counts else values
+    backlog = counts.pop("backlog_end")
+    supervised_counts = counts.pop("supervised", None)
+    units, periods = np.meshgrid(np.arange(n_units), np.arange(n_periods), indexing="ij")
+    frame = pd.DataFrame({
+        "unit": units.ravel(),
+        "period": periods.ravel(),
+        "start_day": periods.ravel() * period_weeks * 7.0,
+        "end_day": np.minimum((periods.ravel() + 1) * period_weeks * 7.0, horizon_days),
+    })
+    for name, values in counts.items():
+        frame[name] = values.ravel()
+    frame["backlog_end"] = backlog.ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["on_time_rate"] = frame["on_time"] / frame["decided"].replace(0, np.nan)
+        frame["satisfaction"] = 1.0 - frame["reopened_closed"] / frame["closed"].replace(0, np.nan)
+    frame["grid_weeks"], frame["grid_weeks_visited"] = _coverage_counts(
+        grid_unit, weekly_visited, n_units, n_periods, period_weeks, math.ceil(horizon_days / 7.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["patrol_coverage"] = (frame["grid_weeks_visited"] / frame["grid_weeks"].replace(0, np.nan)
+                                    if weekly_visited is not None else np.nan)
+    frame["below_threshold"] = frame["on_time_rate"] < on_time_threshold
+    if supervised_counts is not None:
+        frame["supervised"] = supervised_counts.ravel()
+    return frame
+
+
+def _case_counts(case_log: pd.DataFrame, unit_column: str, n_units: int, n_periods: int, period_h: float,
+                 horizon_h: float, supervised_h: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The (unit, period) counts of some of the cases; counts of disjoint sets of cases add up."""
     unit = case_log[unit_column].to_numpy().astype(np.int64)
     arrived = case_log["arrived_h"].to_numpy(float)
     closed = case_log["closed_h"].to_numpy(float)
@@ -110,31 +148,11 @@ def scorecard(
         "on_time": _count(unit, decided_p, on_time, n_units, n_periods),
         "overdue": _count(unit, decided_p, has_deadline & ~on_time, n_units, n_periods),
         "reopened_closed": _count(unit, closed_p, is_closed & reopened, n_units, n_periods),
+        "backlog_end": _backlog_at_period_ends(unit, arrived, closed, period_h, n_units, n_periods),
     }
-    backlog = _backlog_at_period_ends(unit, arrived, closed, period_h, n_units, n_periods)
-    units, periods = np.meshgrid(np.arange(n_units), np.arange(n_periods), indexing="ij")
-    frame = pd.DataFrame({
-        "unit": units.ravel(),
-        "period": periods.ravel(),
-        "start_day": periods.ravel() * period_weeks * 7.0,
-        "end_day": np.minimum((periods.ravel() + 1) * period_weeks * 7.0, horizon_days),
-    })
-    for name, values in counts.items():
-        frame[name] = values.ravel()
-    frame["backlog_end"] = backlog.ravel()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frame["on_time_rate"] = frame["on_time"] / frame["decided"].replace(0, np.nan)
-        frame["satisfaction"] = 1.0 - frame["reopened_closed"] / frame["closed"].replace(0, np.nan)
-    frame["grid_weeks"], frame["grid_weeks_visited"] = _coverage_counts(
-        grid_unit, weekly_visited, n_units, n_periods, period_weeks, math.ceil(horizon_days / 7.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frame["patrol_coverage"] = (frame["grid_weeks_visited"] / frame["grid_weeks"].replace(0, np.nan)
-                                    if weekly_visited is not None else np.nan)
-    frame["below_threshold"] = frame["on_time_rate"] < on_time_threshold
     if supervised_h is not None:
-        frame["supervised"] = _count(unit, period_of(supervised_h), np.isfinite(supervised_h), n_units,
-                                     n_periods).ravel()
-    return frame
+        counts["supervised"] = _count(unit, period_of(supervised_h), np.isfinite(supervised_h), n_units, n_periods)
+    return counts
 
 
 def _coverage_counts(grid_unit, weekly_visited, n_units, n_periods, period_weeks, horizon_weeks):
