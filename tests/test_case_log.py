@@ -21,3 +21,12 @@ def test_the_case_log_holds_the_model_columns_without_copying_them(small):
     log = case_log(raw)
     for column in ("arrived_h", "closed_h", "due_h", "started_h", "grid", "escalations"):
         assert np.shares_memory(log[column].to_numpy(), raw.cases[column]), column
+
+
+def test_a_case_carries_its_grids_community_and_subdistrict_in_four_bytes(small):
+    raw = run_replication(small, 3, 0)
+    log = case_log(raw)
+    grid = raw.cases["grid"]
+    assert log["community"].dtype == np.int32 and log["subdistrict"].dtype == np.int32
+    assert (log["community"].to_numpy() == raw.territory.grid_community[grid]).all()
+    assert (log["subdistrict"].to_numpy() == raw.territory.grid_subdistrict()[grid]).all()
