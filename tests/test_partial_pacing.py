@@ -3,10 +3,12 @@ until its slack is low, off by default; and the fit of its share in the calibrat
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from sim.calibration.response import RESPONSES, fitted_share, tenth_counts
+from sim.calibration.response import RESPONSES, fitted_share, share_fit, shows_pile_up, tenth_counts
 from sim.core.district import District
 from sim.core.stations import DEPARTMENT
 from sim.errors import InputError
@@ -33,14 +35,14 @@ def kpis(*overrides: str) -> dict[str, float]:
 
 
 def slack_at_start(district: District, raw, ids: np.ndarray) -> np.ndarray:
-    """Working hours left before due, less the category's expected work, when each case was started."""
+    """Working hours left before due (negative: past it), less the category's expected work, when each case was
+    started."""
     c = raw.cases
     calendar = district.department_calendars[0]  # every department keeps office hours in the small district
     names = district.scenario.department_names()
     categories = list(district.scenario.cases.categories.values())
-    return np.array([calendar.hours_between(c["started_h"][i], c["due_h"][i])
-                     - categories[c["category"][i]].work_at(names[c["department"][i]]).mean_h
-                     if c["started_h"][i] < c["due_h"][i] else -1.0 for i in ids])
+    return np.array([calendar.worked(c["due_h"][i]) - calendar.worked(c["started_h"][i])
+                     - categories[c["category"][i]].work_at(names[c["department"][i]]).mean_h for i in ids])
 
 
 def direct_started(raw) -> np.ndarray:
@@ -99,6 +101,44 @@ def test_pacing_piles_closures_up_just_before_the_due_time():
     assert paced["deadline_spike_ratio"] > plain + 0.2
 
 
+def test_a_negative_start_slack_starts_paced_cases_after_their_due_time():
+    district, mechanism, raw = run(*PACING, "deadline_response.pacing.share=0.5",
+                                   "deadline_response.pacing.start_slack_h=-4")
+    started = direct_started(raw)
+    paced = started[np.isin(started, list(mechanism.paced))]
+    assert len(paced) > 30
+    slack = slack_at_start(district, raw, paced)
+    assert slack.max() <= -4.0 + 1e-6
+    assert np.mean(raw.cases["started_h"][paced] > raw.cases["due_h"][paced]) > 0.5  # most are started past due
+
+
+def test_a_spread_starts_paced_cases_at_slacks_across_its_width():
+    spread = ["deadline_response.pacing.share=0.5", "deadline_response.pacing.start_slack_h=6"]
+    district, mechanism, raw = run(*PACING, *spread, "deadline_response.pacing.start_slack_spread_h=8")
+    started = direct_started(raw)
+    slack = slack_at_start(district, raw, started[np.isin(started, list(mechanism.paced))])
+    assert slack.max() <= 10.0 + 1e-6  # 6 h give or take 4
+    assert np.mean(slack > 6.5) > 0.2  # without the spread none would start above 6 h of slack
+
+
+def test_the_spread_draws_its_own_stream_and_paces_the_same_cases():
+    plain = run(*PACING, "deadline_response.pacing.share=0.3")[1].paced
+    spread = run(*PACING, "deadline_response.pacing.share=0.3", "deadline_response.pacing.start_slack_spread_h=8")
+    assert spread[1].paced == plain
+
+
+def test_pacing_at_named_departments_leaves_the_others_unpaced():
+    district, mechanism, raw = run(*PACING, "deadline_response.pacing.share=0.5",
+                                   "deadline_response.pacing.departments=[housing]")
+    departments = set(raw.cases["department"][list(mechanism.paced)].tolist())
+    assert departments == {district.scenario.department_names().index("housing")}
+
+
+def test_pacing_names_only_departments_of_the_scenario():
+    with pytest.raises(InputError, match=r"pacing.departments names \['roads'\]"):
+        small_scenario(*PACING, "deadline_response.pacing.departments=[roads]")
+
+
 def test_pacing_needs_the_responses_on():
     with pytest.raises(InputError, match="pacing.enabled"):
         small_scenario("deadline_response.pacing.enabled=true")
@@ -141,10 +181,40 @@ def test_tenth_counts_count_closures_in_the_three_tenths_around_due():
     assert tenth_counts(positions).tolist() == [2.0, 2.0, 1.0]
 
 
-def test_partial_pacing_is_a_response_candidate_at_each_start_slack():
-    partial = [r for r in RESPONSES if r.fits_share]
-    assert [(r.start_slack_h, r.work_within_slack) for r in partial] == [(2.0, True), (0.0, False), (8.0, False)]
-    fitted = partial[0].with_share(0.3)
-    assert fitted.share == 0.3 and "30.0% of the cases" in fitted.name
+def test_partial_pacing_is_one_candidate_whose_slack_spread_work_and_share_are_fitted():
+    (pacing,) = [r for r in RESPONSES if r.fits_share]
+    fitted = pacing.with_slack(2.0, 0.0, work_within_slack=True).with_share(0.3)
+    assert (fitted.share, fitted.start_slack_h, fitted.spread_h, fitted.work_slack_h) == (0.3, 2.0, 0.0, 2.0)
+    assert "30.0% of the cases put aside until 2 working hours of slack, the work within half of 2 h" in fitted.name
     assert fitted.apply({"dispatch": {}})["deadline_response"]["pacing"] == {
-        "enabled": True, "share": 0.3, "start_slack_h": 2.0}
+        "enabled": True, "share": 0.3, "start_slack_h": 2.0, "start_slack_spread_h": 0.0}
+
+
+def test_a_pacing_past_due_with_a_spread_is_named_for_both():
+    pacing = next(r for r in RESPONSES if r.fits_share)
+    response = pacing.with_slack(-2.0, 8.0, work_within_slack=False).with_share(0.07)
+    assert response.start_slack_h == -2.0 and response.spread_h == 8.0 and response.work_slack_h is None
+    assert ("7.0% of the cases put aside until 2 working hours past due, give or take 4 (the work as fitted)"
+            in response.name)
+
+
+def test_pacing_at_named_departments_keeps_its_name():
+    pacing = next(r for r in RESPONSES if r.fits_share)
+    assert pacing.for_departments(["roads"]).name == pacing.name
+    assert pacing.for_departments(["roads"]).deadline_response["pacing"]["departments"] == ["roads"]
+
+
+def test_pacing_is_tried_only_where_the_log_piles_up_beyond_no_response():
+    observed = {"deadline_spike_ratio": 1.24, "deadline_ratio_se": {"deadline_spike_ratio": 0.04}}
+    assert shows_pile_up(observed, plain_spike=0.79)
+    assert not shows_pile_up(observed, plain_spike=1.17)  # 0.07 above: within two standard errors
+    assert shows_pile_up(observed, plain_spike=math.nan)  # nothing to compare: tried
+
+
+def test_the_share_fit_says_how_far_the_best_share_leaves_the_ratios():
+    observed = ratios(counts_at(0.25))
+    share, gap = share_fit(observed, [(0.0, counts_at(0.0)), (0.2, counts_at(0.2))])
+    assert share == pytest.approx(0.25, abs=0.003) and gap < 0.01
+    _, unreachable = share_fit({"deadline_spike_ratio": 0.1, "deadline_drop_ratio": 5.0},
+                               [(0.0, counts_at(0.0)), (0.2, counts_at(0.2))])
+    assert unreachable > 1.0

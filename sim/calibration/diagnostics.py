@@ -159,8 +159,10 @@ def deadline_position_table(calibration: Calibration) -> pd.DataFrame:
 def response_table(calibration: Calibration) -> pd.DataFrame:
     """Every response to deadlines the search tried, each run with its deadline ratios, fit and score (lower wins)."""
     rows = calibration.details.get("responses_tried", [])
-    return pd.DataFrame(rows, columns=["response", "step", "share", "deadline_spike_ratio", "deadline_drop_ratio",
-                                       "on_time_rate", "ttc_p50_h", "ttc_p10_h", "score", "chosen"])
+    return pd.DataFrame(rows, columns=["response", "step", "share", "start_slack_h", "spread_h", "work_slack_h",
+                                       "deadline_spike_ratio",
+                                       "deadline_drop_ratio", "on_time_rate", "ttc_p50_h", "ttc_p10_h", "score",
+                                       "chosen", "note"])
 
 
 def daily_autocorrelation(counts: np.ndarray, weekday: np.ndarray, lags: tuple[int, ...] = LAGS) -> dict[int, float]:
@@ -201,8 +203,8 @@ def known_limits(calibration: Calibration) -> list[str]:
             fitted = calibration.details.get("responses_tried")
             lines.append(f"{what} comes out {way}: {name} {s:.2f} simulated against {o:.2f} observed"
                          + (", with the response to deadlines fitted (partial pacing among the candidates: a share "
-                            "of the cases worked to the deadline at a few start slacks, the same for every unit and "
-                            "category)." if fitted else "; no response to deadlines was fitted."))
+                            "of the cases worked to the deadline, their start slacks screened on a grid, the same "
+                            "for every unit and category)." if fitted else "; no response to deadlines was fitted."))
     lines.append("Timestamps alone cannot tell staff work from waiting below the bound the quickest closures set: "
                  "the work, and the staff tied to it, are upper bounds; the rest of the time to close is a delay that "
                  "holds no staff.")

@@ -26,19 +26,24 @@ from ..mechanisms import run_replication
 from ..params import Scenario, validate_scenario
 from ..params.base import MAX_HORIZON_DAYS
 from .arrivals import fit_arrivals
-from .categories import INSTANT_SUFFIX, assign_groups, fixed_part, work_keys
+from .categories import INSTANT_SUFFIX, INTAKE, assign_groups, fixed_part, work_keys
 from .departments import fit_units
 from .logs import CaseLog
 from .moments import moments, to_hours
 from .response import (
     NO_RESPONSE,
+    PACING_CENTRES_H,
+    PACING_SPREADS_H,
+    PILE_UP_SE,
     RESPONSE_MARGIN,
     RESPONSES,
-    TRIAL_SHARES,
+    SCREEN_SHARE,
     Response,
     fitted_share,
     run_score,
-    tenth_counts,
+    share_fit,
+    shows_pile_up,
+    tenth_shares,
 )
 from .result import Calibration
 from .scenario_file import scenario_dict
@@ -100,9 +105,8 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     owners = {key: (category, department) for key, category, department
               in frame[["work_key", "category", "department"]].drop_duplicates("work_key").itertuples(index=False)}
 
-    response = NO_RESPONSE
-
-    def evaluate(move_median: bool = True, keep_best: bool = True) -> tuple[dict, dict[str, WorkFit]]:
+    def evaluate(response: Response = NO_RESPONSE, move_median: bool = True,
+                 keep_best: bool = True) -> tuple[dict, dict[str, WorkFit]]:
         raw = response.apply(scenario_dict(log, arrivals, units, work, settings, name))
         simulated = simulate_log(validate_scenario(raw, where="calibrated scenario"), settings)
         used: dict[str, WorkFit] = {}
@@ -145,52 +149,19 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     # The response to deadlines (none among the candidates), searched jointly with the delays: each
     # candidate starts from the best delays without one and moves their medians, and the run nearest
     # the log on the deadline ratios and the time to close wins.
-    tried: list[dict] = []
-    chosen: tuple[float, Response, dict[str, WorkFit], int] | None = None  # score, response, fits, row of tried
-    plain_fits: dict[int, dict[str, WorkFit]] = {}  # the fits of each run without a response, by row of tried
-    counts: list[np.ndarray] = []  # closures in the tenths around due of each run, by row of tried
-    start = {key: fit.copy() for key, fit in best.items()}
-    for candidate in (responses if responses is not None else RESPONSES):
-        response = candidate
-        for key, fit in work.items():
-            _restore(fit, start[key])
-            if candidate.start_slack_h is not None and candidate.work_within_slack and not fit.fixed:
-                late_start_work(fit, candidate.start_slack_h)
-        # a partial pacing's share is fitted: runs at the trial shares, then the share fitted to the last two runs
-        points: list[tuple[float, np.ndarray]] = []
-        steps = len(TRIAL_SHARES) + response_steps if candidate.fits_share else response_steps
-        for step in range(steps):
-            if candidate.fits_share:
-                response = candidate.with_share(TRIAL_SHARES[step] if step < len(TRIAL_SHARES)
-                                                else fitted_share(observed, points))
-            simulated, used = evaluate(keep_best=False)
-            score = run_score(observed, simulated, {k: f.loss for k, f in used.items()},
-                              fit_loss(observed["overall"], simulated["overall"]))
-            tried.append({"response": candidate.name, "step": step + 1, "share": response.share, "score": score,
-                          "deadline_spike_ratio": simulated["deadline_spike_ratio"],
-                          "deadline_drop_ratio": simulated["deadline_drop_ratio"],
-                          "on_time_rate": simulated["overall"]["on_time_rate"],
-                          "ttc_p50_h": simulated["overall"]["ttc_p50_h"],
-                          "ttc_p10_h": simulated["overall"]["ttc_p10_h"]})
-            counts.append(tenth_counts(simulated["deadline_positions"]))
-            points.append((response.share, counts[-1]))
-            plain_fits[len(tried) - 1] = used if candidate.none else {}
-            if chosen is None or score < chosen[0]:
-                chosen = (score, response, used, len(tried) - 1)
-    if chosen is not None and not chosen[1].none:
-        # A response has to earn its place: within RESPONSE_MARGIN of the best run without one, none is kept.
-        plain = [(row["score"], i) for i, row in enumerate(tried) if row["response"] == NO_RESPONSE.name]
-        if plain and min(plain)[0] - chosen[0] < RESPONSE_MARGIN:
-            chosen = (min(plain)[0], NO_RESPONSE, plain_fits[min(plain)[1]], min(plain)[1])
-    if chosen is not None:
-        _, response, fitted, row_chosen = chosen
+    candidates = responses if responses is not None else RESPONSES
+    paced_units = [unit for unit in units if unit != INTAKE]  # cases the log closed at once were not worked to due
+    if len(paced_units) < len(units):
+        candidates = tuple(candidate.for_departments(paced_units) for candidate in candidates)
+    search = ResponseSearch(observed, work, {key: fit.copy() for key, fit in best.items()}, evaluate, response_steps)
+    for candidate in candidates:
+        search.try_response(candidate)
+    response, fitted = search.chosen()
+    if fitted:
         best = fitted
-        for i, row in enumerate(tried):
-            row["chosen"] = i == row_chosen
-    else:
-        response = NO_RESPONSE
+    tried = search.tried
     raw = response.apply(scenario_dict(log, arrivals, units, best, settings, name, response=response,
-                                       responses_tried=len({row["response"] for row in tried}),
+                                       responses_tried=len({row["response"] for row in tried if "score" in row}),
                                        observed=observed))
     scenario = validate_scenario(raw, where="calibrated scenario")
     simulated = simulate_log(scenario, settings, replications)
@@ -202,6 +173,119 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
                "half_staff": {"staff": {u: d.staff for u, d in half.departments.items()},
                               "simulated": simulate_log(half, settings, replications)}}
     return Calibration(log, raw, scenario, observed, simulated, history, settings, details)
+
+
+class ResponseSearch:
+    """The search of the response to deadlines: each candidate's runs from the best delays found without one.
+
+    Every run is scored (`response.run_score`) and recorded in `tried`; the lowest score wins, unless it beats
+    the best run without a response by less than `RESPONSE_MARGIN`. A candidate gets `response_steps` runs that
+    move the delays' medians, then one with every work key at its best fit among them (the keys are independent
+    queues). A partial pacing is tried only where the log's closures pile up before the due time beyond what no
+    response gives (`response.shows_pile_up`); its share is fitted (`response.share_fit`), and with `fits_slack`
+    the centre and spread of its start slack too, by a screen of one run per pair at `SCREEN_SHARE`.
+    """
+
+    def __init__(self, observed: dict, work: dict[str, WorkFit], start: dict[str, WorkFit],
+                 evaluate: Callable[..., tuple[dict, dict[str, WorkFit]]], response_steps: int):
+        self.observed, self.work, self.start = observed, work, start
+        self.evaluate, self.response_steps = evaluate, response_steps
+        self.tried: list[dict] = []
+        self.fits: list[dict[str, WorkFit]] = []  # the fits of each run, by row of tried
+        self.candidate = NO_RESPONSE  # the candidate being tried
+
+    def try_response(self, candidate: Response) -> None:
+        if candidate.fits_share and not shows_pile_up(self.observed, self._plain_spike()):
+            spike = self.observed.get("deadline_spike_ratio", math.nan)
+            self.tried.append({"response": candidate.name, "step": 0, "chosen": False,
+                               "note": f"not tried: the log's deadline_spike_ratio {spike:.2f} is within "
+                                       f"{PILE_UP_SE:g} standard errors of no response's {self._plain_spike():.2f}"})
+            self.fits.append({})
+            return
+        first, self.candidate = len(self.tried), candidate
+        response, points = candidate, []
+        if candidate.fits_share:
+            response, points = self._screen(candidate)
+        self._reset(response)
+        for _ in range(self.response_steps):
+            if candidate.fits_share:
+                response = response.with_share(fitted_share(self.observed, points))
+            points.append((response.share, self._run(response)[1]))
+        rows = range(first, len(self.tried))
+        best_row = min(rows, key=lambda i: self.tried[i]["score"])
+        for key, fit in self.work.items():
+            _restore(fit, min((self.fits[i][key] for i in rows), key=lambda f: f.loss))
+        self._run(self.tried[best_row]["run"], move_median=False, step="each work key at its best")
+
+    def _screen(self, candidate: Response) -> tuple[Response, list[tuple[float, np.ndarray]]]:
+        """The pacing (centre and spread of the start slacks, work kept short or as fitted) whose screening run, with
+        the share fitted to it, comes nearest the log's ratios: (that pacing at its fitted share, the two points its
+        share was fitted from: no case paced and `SCREEN_SHARE`)."""
+        screened = []
+        for within in (False, True):
+            zero = self._zero_counts(candidate.with_slack(0.0, 0.0, within).with_share(0.0))
+            for spread in PACING_SPREADS_H:
+                for centre in PACING_CENTRES_H:
+                    response = candidate.with_slack(centre, spread, within).with_share(SCREEN_SHARE)
+                    self._reset(response)
+                    counts = self._run(response, move_median=False)[1]
+                    share, gap = share_fit(self.observed, [(0.0, zero), (SCREEN_SHARE, counts)])
+                    screened.append((gap, share, response, [(0.0, zero), (SCREEN_SHARE, counts)]))
+        gap, share, response, points = min(screened, key=lambda entry: entry[:2])
+        return response.with_share(share), points
+
+    def _zero_counts(self, unpaced: Response) -> np.ndarray:
+        """Closures around the due time with no case paced, the work taken as `unpaced` takes it: the first run
+        without a response where that is the work as fitted, else a run of its own."""
+        plain = [row for row in self.tried if row["response"] == NO_RESPONSE.name and row["step"] == 1]
+        if plain and unpaced.work_slack_h is None:
+            return plain[0]["counts"]
+        self._reset(unpaced)
+        return self._run(unpaced, move_median=False)[1]
+
+    def _run(self, response: Response, move_median: bool = True, step: str | None = None) -> tuple[dict, np.ndarray]:
+        simulated, used = self.evaluate(response, move_median=move_median, keep_best=False)
+        score = run_score(self.observed, simulated, {k: f.loss for k, f in used.items()},
+                          fit_loss(self.observed["overall"], simulated["overall"]))
+        counts = tenth_shares(simulated["deadline_positions"])
+        name = self.candidate.name
+        done = sum(1 for row in self.tried if row["response"] == name)
+        self.tried.append({"response": name, "step": step or done + 1, "share": response.share,
+                           "start_slack_h": response.start_slack_h if response.fits_share else math.nan,
+                           "spread_h": response.spread_h, "work_slack_h": response.work_slack_h, "score": score,
+                           "deadline_spike_ratio": simulated["deadline_spike_ratio"],
+                           "deadline_drop_ratio": simulated["deadline_drop_ratio"],
+                           "on_time_rate": simulated["overall"]["on_time_rate"],
+                           "ttc_p50_h": simulated["overall"]["ttc_p50_h"],
+                           "ttc_p10_h": simulated["overall"]["ttc_p10_h"], "counts": counts, "chosen": False,
+                           "run": response})
+        self.fits.append(used)
+        return simulated, counts
+
+    def chosen(self) -> tuple[Response, dict[str, WorkFit]]:
+        """The winning response and the fits of its run (no response and {} when nothing was run)."""
+        scored = [i for i, row in enumerate(self.tried) if "score" in row]
+        if not scored:
+            return NO_RESPONSE, {}
+        row = min(scored, key=lambda i: self.tried[i]["score"])
+        plain = [i for i in scored if self.tried[i]["response"] == NO_RESPONSE.name]
+        if plain and self.tried[row]["response"] != NO_RESPONSE.name:
+            best_plain = min(plain, key=lambda i: self.tried[i]["score"])
+            if self.tried[best_plain]["score"] - self.tried[row]["score"] < RESPONSE_MARGIN:
+                row = best_plain  # a response has to earn its place
+        self.tried[row]["chosen"] = True
+        return self.tried[row]["run"], self.fits[row]
+
+    def _reset(self, response: Response) -> None:
+        """The fits back at the start, the work kept within half the response's slack where it says so."""
+        for key, fit in self.work.items():
+            _restore(fit, self.start[key])
+            if response.work_slack_h is not None and not fit.fixed:
+                late_start_work(fit, response.work_slack_h)
+
+    def _plain_spike(self) -> float:
+        plain = [row for row in self.tried if row["response"] == NO_RESPONSE.name and "score" in row]
+        return min(plain, key=lambda row: row["score"])["deadline_spike_ratio"] if plain else math.nan
 
 
 LATE_START_WORK_SHARE = 0.5  # with late starts, the mean work is at most this share of the start slack

@@ -29,11 +29,14 @@ unless a scenario adds grid and community workers, whose cases carry their categ
 - **partial pacing** (working to the deadline, some cases only): a share `pacing.share` of the
   cases with a deadline reaching a responding station is put aside (hook `hold`) until its slack,
   the working hours left before due less the work its category is expected to need there, falls
-  to `pacing.start_slack_h`; it then joins the station's queue like any case. Which cases are
+  to `pacing.start_slack_h` (negative: that many working hours past due), give or take half of
+  `pacing.start_slack_spread_h`; it then joins the station's queue like any case (at the
+  departments of `pacing.departments` only, when it names some). Which cases are
   paced is decided by a uniform per case id from the `deadline_response.pacing` stream, so a
-  larger share paces the same cases and more, and no other draw moves. A case is paced at most
+  larger share paces the same cases and more, and no other draw moves; the spread draws its own
+  uniform per case id (`deadline_response.pacing_spread`). A case is paced at most
   once (not again when whistled again or reworked), and one that arrives with less slack is not
-  held. Its closures bunch just before the due time, while the others close when they would.
+  held. Its closures bunch around the due time, while the others close when they would.
 
 Slack-driven pacing of every case is a queue discipline (`dispatch.queue_discipline: lsf`,
 `start_slack_h`), not part of this mechanism; it holds at the departments, and at grid and
@@ -74,6 +77,27 @@ def time_left(due: float, now: float) -> float:
     random, and which ones would move with the last bit of an arrival time (a numpy release).
     """
     return round(due - now, TIME_RESOLUTION_DIGITS)
+
+
+class PerCaseUniform:
+    """One uniform draw per case id from a stream, drawn in blocks as ids come: `u[case_id]`.
+
+    numpy draws its doubles in sequence, so the k-th uniform is case k's however the blocks fall: the
+    draw of a case does not depend on which cases asked before it.
+    """
+
+    BLOCK = 4096
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.drawn = np.empty(0)
+
+    def __getitem__(self, case_id: int) -> float:
+        drawn = self.drawn
+        if case_id >= len(drawn):
+            self.drawn = drawn = np.concatenate(
+                [drawn, self.rng.random(max(case_id + 1 - len(drawn), len(drawn), self.BLOCK))])
+        return float(drawn[case_id])
 
 
 class DeadlineResponse(Mechanism):
@@ -140,8 +164,13 @@ class DeadlineResponse(Mechanism):
         self.supervisor_busy_until: dict[Worker, float] = {}
         self.supervisor_case_h = 0.0  # supervisors' shift hours on cases inside the window
         self.sending: float | None = None  # while supervisors are being sent: when
-        self.pacing_u = np.empty(0)  # the pacing stream's uniform of each case id (drawn as ids come)
-        self.pacing_rng = district.streams["deadline_response.pacing"] if self.spec.pacing.enabled else None
+        pacing = self.spec.pacing
+        self.pacing_u = PerCaseUniform(district.streams["deadline_response.pacing"]) if pacing.enabled else None
+        names = s.department_names()
+        self.pacing_departments = frozenset(range(len(names)) if pacing.departments is None
+                                            else (names.index(name) for name in pacing.departments))
+        self.spread_u = (PerCaseUniform(district.streams["deadline_response.pacing_spread"])
+                         if pacing.enabled and pacing.start_slack_spread_h > 0 else None)
         self.paced: set[int] = set()  # ids of the cases put aside (each at most once)
         self.pacing_seen = 0  # cases with a deadline reaching a responding station in the window (first time)
         self.pacing_held = 0  # of which put aside
@@ -252,15 +281,21 @@ class DeadlineResponse(Mechanism):
         """Put a paced case aside until its slack is low (then push it again); False: it joins the queue now."""
         if station.role not in self.roles or case.due == math.inf or case.rework or case.id in self.paced:
             return False
+        if station.role == DEPARTMENT and station.index not in self.pacing_departments:
+            return False
         now = self.district.env.now
         start, end = self.window
         seen = start <= now < end
         self.pacing_seen += seen
-        if self._pacing_uniform(case.id) >= self.spec.pacing.share:
+        pacing = self.spec.pacing
+        if self.pacing_u[case.id] >= pacing.share:
             return False
+        slack = pacing.start_slack_h
+        if self.spread_u is not None:
+            slack += pacing.start_slack_spread_h * (self.spread_u[case.id] - 0.5)
         calendar = station.calendar
         expected = self._expected(station)[case.category]
-        release = calendar.at_worked(calendar.worked(case.due) - expected - self.spec.pacing.start_slack_h)
+        release = calendar.at_worked(calendar.worked(case.due) - expected - slack)
         self.paced.add(case.id)
         if release <= now:
             return False  # little slack already: worked at once
@@ -271,13 +306,6 @@ class DeadlineResponse(Mechanism):
     def _release(self, event: Timeout) -> None:
         case, station = event.value
         self.district.handling.push(case, station)
-
-    def _pacing_uniform(self, case_id: int) -> float:
-        u = self.pacing_u
-        if case_id >= len(u):  # numpy draws its doubles in sequence: the k-th uniform is case k's however drawn
-            assert self.pacing_rng is not None
-            self.pacing_u = u = np.concatenate([u, self.pacing_rng.random(max(case_id + 1 - len(u), len(u), 4096))])
-        return float(u[case_id])
 
     def _expected(self, station: Station) -> list[float]:
         """The work each category is expected to need at a station (as least slack first judges it)."""

@@ -140,8 +140,11 @@ class Pacing(Strict):
     Bevan & Hood, Public Administration 2006), and a third of the Boston 311 log's closures with a
     deadline fall in the first tenth of the allowed time while its closures still rise just before
     due. Each case is paced or not by its own uniform (`deadline_response.pacing` stream, by case
-    id), so a larger share paces the same cases and more. `gridgov calibrate` fits both figures to a
-    log (`calibration.response`); the defaults below are assumptions.
+    id), so a larger share paces the same cases and more. Where a log's pile-up straddles the due
+    time (closures still high in the first tenth after it), the paced cases' start slacks spread
+    around a centre that may be negative: some are started just before due, some just after.
+    `gridgov calibrate` fits the share, the centre and the spread to a log (`calibration.response`);
+    the defaults below are assumptions.
     """
 
     enabled: bool = Field(False, description="assumption: off unless a scenario turns it on")
@@ -150,9 +153,19 @@ class Pacing(Strict):
         description="assumption: one case in ten with a deadline is worked to its deadline (put aside until its "
                     "slack is low); the rest are started as soon as staff are free")
     start_slack_h: float = Field(
-        2.0, ge=0, le=24 * MAX_HORIZON_DAYS,
+        2.0, ge=-24 * MAX_HORIZON_DAYS, le=24 * MAX_HORIZON_DAYS,
         description="assumption: a paced case joins its station's queue once its slack (working hours left before "
-                    "due less the work its category is expected to need there) falls to 2 h")
+                    "due less the work its category is expected to need there) falls to 2 h; a negative slack "
+                    "starts it that many working hours late (worked past its due time)")
+    start_slack_spread_h: float = Field(
+        0.0, ge=0, le=24 * MAX_HORIZON_DAYS,
+        description="assumption: every paced case starts at the same slack; above 0, each paced case's start slack "
+                    "is drawn uniformly within this many working hours centred on start_slack_h (its own uniform "
+                    "per case id, stream deadline_response.pacing_spread), some started before due, some after")
+    departments: list[str] | None = Field(
+        None,
+        description="assumption: the staff of every department pace their share of the cases; a list names the "
+                    "departments that do (grid and community stations are not affected by it)")
 
 
 RESPONDING_LEVELS = ("department", "grid", "community")

@@ -107,6 +107,13 @@ class Scenario(Strict):
                 f"deadline_response.pacing (a share of the cases paced) and dispatch.start_slack_h = "
                 f"{self.dispatch.start_slack_h} (every case paced) exclude each other; set one of them"
             )
+        pacing_departments = self.deadline_response.pacing.departments or []
+        unknown = [name for name in pacing_departments if name not in self.departments]
+        if unknown:
+            raise ValueError(
+                f"deadline_response.pacing.departments names {unknown}, which are not departments of this scenario; "
+                f"allowed: {sorted(self.departments)}"
+            )
         households = self.territory.residential_grids * (
             self.territory.households_per_grid_min + self.territory.households_per_grid_max
         ) / 2 + self.territory.dedicated_grids * self.territory.dedicated_grid_household_equivalent
