@@ -29,9 +29,9 @@ from sim.calibration.categories import INTAKE, assign_groups, deadline_groups
 from sim.calibration.departments import fit_units
 from sim.calibration.diagnostics import known_limits
 from sim.calibration.moments import moments, to_hours
-from sim.calibration.response import NO_RESPONSE, PACING_CENTRES_H, PACING_SPREADS_H, RESPONSES, Response
+from sim.calibration.response import NO_RESPONSE, RESPONSES, Response
 from sim.calibration.scenario_file import scenario_dict
-from sim.calibration.search import drain_needed
+from sim.calibration.search import RESPONSE_STEPS, drain_needed
 from sim.calibration.work_content import first_guess
 from sim.mechanisms import run_replication
 from sim.params import validate_scenario
@@ -377,13 +377,13 @@ def test_pacing_is_not_tried_on_a_log_whose_closures_do_not_pile_up_before_due(f
     assert pacing and all(row["note"].startswith("not tried") for row in pacing)
 
 
-def test_the_screen_finds_the_slack_and_spread_of_cases_worked_to_just_past_their_deadline(tmp_path):
+def test_cases_worked_to_just_past_their_deadline_are_fitted_at_their_slack_spread_and_share(tmp_path):
     result = fitted_pacing(tmp_path, PACING.with_slack(-2.0, 8.0, work_within_slack=True).with_share(0.3))
-    rows = [row for row in result.details["responses_tried"] if row["response"] == PACING.name]
-    screened = 2 * len(PACING_CENTRES_H) * len(PACING_SPREADS_H) + 1  # and one with no case paced, the work short
-    after = rows[screened]
-    assert (after["start_slack_h"], after["spread_h"], after["run"].work_slack_h) == (-2.0, 8.0, 2.0)
-    # the ratios come within the log's noise there, but at a share that overshoots (0.48 against 0.30) and
-    # closes the other cases too late: the delays were fitted with no response and already hold the paced cases'
-    # wait, a stated limit
-    assert abs(after["deadline_drop_ratio"] - result.observed["deadline_drop_ratio"]) < 0.3
+    steps = [row for row in result.details["responses_tried"]
+             if row["response"] == PACING.name and isinstance(row["step"], int)][-RESPONSE_STEPS:]
+    fitted = steps[0]["run"]  # after the screen and the delays searched again with that pacing on
+    assert (fitted.start_slack_h, fitted.spread_h, fitted.work_slack_h) == (-2.0, 8.0, 2.0)
+    assert fitted.share == pytest.approx(0.3, abs=0.1)
+    best = min(steps, key=lambda row: row["score"])
+    assert best["deadline_drop_ratio"] == pytest.approx(result.observed["deadline_drop_ratio"], abs=0.3)
+    assert best["on_time_rate"] == pytest.approx(result.observed["overall"]["on_time_rate"], abs=0.03)

@@ -5,9 +5,10 @@ working hours and days, throughput), splits each work key's time to close into w
 staff, bounded by its quickest closures, and a delay that holds none (see `work_content`), then
 searches the delay's lognormal: a grid on the spread, damped fixed-point steps on the median at
 each spread, a refinement around the best spread and a last trade-off step on the median. Then
-the departments' response to their deadlines is searched jointly with the delays (`response`):
-each candidate, no response among them, is simulated from the best delays with their medians
-moved again, and the run nearest the log on the deadline ratios and the time to close wins. Every
+the departments' response to their deadlines is searched jointly with the delays (`response`,
+`ResponseSearch`): each candidate, no response among them, is simulated from the best delays with
+their medians moved again (a partial pacing's delays searched again), and the run nearest the log
+on the deadline ratios and the time to close wins. Every
 run simulates the log's period after a warm-up and summarises it like the observed log
 (`moments`), with common random numbers across runs. A last run with every unit's staff halved
 says what the fitted staffing means (`details["half_staff"]`).
@@ -106,7 +107,7 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
               in frame[["work_key", "category", "department"]].drop_duplicates("work_key").itertuples(index=False)}
 
     def evaluate(response: Response = NO_RESPONSE, move_median: bool = True,
-                 keep_best: bool = True) -> tuple[dict, dict[str, WorkFit]]:
+                 best: dict[str, WorkFit] | None = None) -> tuple[dict, dict[str, WorkFit]]:
         raw = response.apply(scenario_dict(log, arrivals, units, work, settings, name))
         simulated = simulate_log(validate_scenario(raw, where="calibrated scenario"), settings)
         used: dict[str, WorkFit] = {}
@@ -114,7 +115,7 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
             sim = simulated["by_work_key"].get(key)
             fit.loss = fit_loss(observed["by_work_key"][key], sim)
             used[key] = fit.copy()
-            if keep_best and (key not in best or fit.loss < best[key].loss):
+            if best is not None and (key not in best or fit.loss < best[key].loss):
                 best[key] = fit.copy()
             category, unit = owners[key]
             history.append({"run": runs[0], "response": response.name, "category": category, "department": unit,
@@ -129,23 +130,29 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
             progress(runs[0], simulated)
         return simulated, used
 
-    for sigma in SIGMA_GRID:
-        for fit in searched.values():
-            fit.set_sigma(sigma)
-        for _ in range(search_steps):
-            evaluate()
-    for delta in REFINE_STEPS:
-        for key, fit in searched.items():
-            _restore(fit, best[key])
-            fit.set_sigma(best[key].delay_sigma + delta)
-        for _ in range(max(1, search_steps - 1)):
-            evaluate()
-    # Where the median and the on-time rate cannot both be met, trade one against the other.
-    for factor in TRADE_OFF_FACTORS:
-        for key, fit in searched.items():
-            _restore(fit, best[key])
-            fit.set_delay_median(best[key].delay_median_h * factor)
-        evaluate(move_median=False)
+    def search_delays(response: Response) -> dict[str, WorkFit]:
+        """Each work key's best fit, its delay searched with `response` on, from the fits as they are."""
+        found: dict[str, WorkFit] = {}
+        for sigma in SIGMA_GRID:
+            for fit in searched.values():
+                fit.set_sigma(sigma)
+            for _ in range(search_steps):
+                evaluate(response, best=found)
+        for delta in REFINE_STEPS:
+            for key, fit in searched.items():
+                _restore(fit, found[key])
+                fit.set_sigma(found[key].delay_sigma + delta)
+            for _ in range(max(1, search_steps - 1)):
+                evaluate(response, best=found)
+        # Where the median and the on-time rate cannot both be met, trade one against the other.
+        for factor in TRADE_OFF_FACTORS:
+            for key, fit in searched.items():
+                _restore(fit, found[key])
+                fit.set_delay_median(found[key].delay_median_h * factor)
+            evaluate(response, move_median=False, best=found)
+        return found
+
+    best = search_delays(NO_RESPONSE)
     # The response to deadlines (none among the candidates), searched jointly with the delays: each
     # candidate starts from the best delays without one and moves their medians, and the run nearest
     # the log on the deadline ratios and the time to close wins.
@@ -153,7 +160,8 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     paced_units = [unit for unit in units if unit != INTAKE]  # cases the log closed at once were not worked to due
     if len(paced_units) < len(units):
         candidates = tuple(candidate.for_departments(paced_units) for candidate in candidates)
-    search = ResponseSearch(observed, work, {key: fit.copy() for key, fit in best.items()}, evaluate, response_steps)
+    search = ResponseSearch(observed, work, {key: fit.copy() for key, fit in best.items()}, evaluate, search_delays,
+                            response_steps)
     for candidate in candidates:
         search.try_response(candidate)
     response, fitted = search.chosen()
@@ -182,14 +190,16 @@ class ResponseSearch:
     the best run without a response by less than `RESPONSE_MARGIN`. A candidate gets `response_steps` runs that
     move the delays' medians, then one with every work key at its best fit among them (the keys are independent
     queues). A partial pacing is tried only where the log's closures pile up before the due time beyond what no
-    response gives (`response.shows_pile_up`); its share is fitted (`response.share_fit`), and with `fits_slack`
-    the centre and spread of its start slack too, by a screen of one run per pair at `SCREEN_SHARE`.
+    response gives (`response.shows_pile_up`): the centre and spread of its start slacks and its work are screened,
+    one run per cell at `SCREEN_SHARE` with the share read off each (`response.share_fit`); the delays are searched
+    again with the nearest cell on, and its share read off again, before its steps.
     """
 
     def __init__(self, observed: dict, work: dict[str, WorkFit], start: dict[str, WorkFit],
-                 evaluate: Callable[..., tuple[dict, dict[str, WorkFit]]], response_steps: int):
+                 evaluate: Callable[..., tuple[dict, dict[str, WorkFit]]],
+                 search_delays: Callable[[Response], dict[str, WorkFit]], response_steps: int):
         self.observed, self.work, self.start = observed, work, start
-        self.evaluate, self.response_steps = evaluate, response_steps
+        self.evaluate, self.search_delays, self.response_steps = evaluate, search_delays, response_steps
         self.tried: list[dict] = []
         self.fits: list[dict[str, WorkFit]] = []  # the fits of each run, by row of tried
         self.candidate = NO_RESPONSE  # the candidate being tried
@@ -202,25 +212,24 @@ class ResponseSearch:
                                        f"{PILE_UP_SE:g} standard errors of no response's {self._plain_spike():.2f}"})
             self.fits.append({})
             return
-        first, self.candidate = len(self.tried), candidate
-        response, points = candidate, []
+        self.candidate = candidate
+        response = candidate
         if candidate.fits_share:
-            response, points = self._screen(candidate)
-        self._reset(response)
+            response = self._screen(candidate)
+            response = response.with_share(fitted_share(self.observed, self._with_delays_searched(response)))
+        else:
+            self._reset(response)
+        first = len(self.tried)
         for _ in range(self.response_steps):
-            if candidate.fits_share:
-                response = response.with_share(fitted_share(self.observed, points))
-            points.append((response.share, self._run(response)[1]))
-        rows = range(first, len(self.tried))
-        best_row = min(rows, key=lambda i: self.tried[i]["score"])
+            self._run(response)
+        rows = range(first, len(self.tried))  # the runs of this response as fitted, the delays moving
         for key, fit in self.work.items():
             _restore(fit, min((self.fits[i][key] for i in rows), key=lambda f: f.loss))
-        self._run(self.tried[best_row]["run"], move_median=False, step="each work key at its best")
+        self._run(response, move_median=False, step="each work key at its best")
 
-    def _screen(self, candidate: Response) -> tuple[Response, list[tuple[float, np.ndarray]]]:
+    def _screen(self, candidate: Response) -> Response:
         """The pacing (centre and spread of the start slacks, work kept short or as fitted) whose screening run, with
-        the share fitted to it, comes nearest the log's ratios: (that pacing at its fitted share, the two points its
-        share was fitted from: no case paced and `SCREEN_SHARE`)."""
+        the share fitted to it, comes nearest the log's ratios, at that share."""
         screened = []
         for within in (False, True):
             zero = self._zero_counts(candidate.with_slack(0.0, 0.0, within).with_share(0.0))
@@ -230,9 +239,23 @@ class ResponseSearch:
                     self._reset(response)
                     counts = self._run(response, move_median=False)[1]
                     share, gap = share_fit(self.observed, [(0.0, zero), (SCREEN_SHARE, counts)])
-                    screened.append((gap, share, response, [(0.0, zero), (SCREEN_SHARE, counts)]))
-        gap, share, response, points = min(screened, key=lambda entry: entry[:2])
-        return response.with_share(share), points
+                    screened.append((gap, share, response))
+        gap, share, response = min(screened, key=lambda entry: entry[:2])
+        return response.with_share(share)
+
+    def _with_delays_searched(self, response: Response) -> list[tuple[float, np.ndarray]]:
+        """The delays searched again with this pacing on, and the points its share is fitted from next: runs from
+        those delays with no case paced and at its share.
+
+        The delays were fitted with no case paced, so they already hold part of the paced cases' wait: pacing on top
+        of them needs too large a share for the log's ratios, and closes the other cases too late.
+        """
+        self._reset(response)
+        found = self.search_delays(response)
+        for key, fit in self.work.items():
+            _restore(fit, found[key])
+        zero = self._run(response.with_share(0.0), move_median=False)[1]
+        return [(0.0, zero), (response.share, self._run(response, move_median=False)[1])]
 
     def _zero_counts(self, unpaced: Response) -> np.ndarray:
         """Closures around the due time with no case paced, the work taken as `unpaced` takes it: the first run
@@ -244,7 +267,7 @@ class ResponseSearch:
         return self._run(unpaced, move_median=False)[1]
 
     def _run(self, response: Response, move_median: bool = True, step: str | None = None) -> tuple[dict, np.ndarray]:
-        simulated, used = self.evaluate(response, move_median=move_median, keep_best=False)
+        simulated, used = self.evaluate(response, move_median=move_median)
         score = run_score(self.observed, simulated, {k: f.loss for k, f in used.items()},
                           fit_loss(self.observed["overall"], simulated["overall"]))
         counts = tenth_shares(simulated["deadline_positions"])
