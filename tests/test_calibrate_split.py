@@ -387,3 +387,15 @@ def test_cases_worked_to_just_past_their_deadline_are_fitted_at_their_slack_spre
     best = min(steps, key=lambda row: row["score"])
     assert best["deadline_drop_ratio"] == pytest.approx(result.observed["deadline_drop_ratio"], abs=0.3)
     assert best["on_time_rate"] == pytest.approx(result.observed["overall"]["on_time_rate"], abs=0.03)
+
+
+def test_a_log_whose_cases_all_close_at_once_is_not_fitted_with_pacing(tmp_path):
+    rng = np.random.default_rng(5)
+    created = START + pd.to_timedelta(np.sort(rng.uniform(0, 60 * 24, 600)), unit="h")
+    frame = pd.DataFrame({"created": created, "closed": created + pd.Timedelta(minutes=1),
+                          "due": created + pd.Timedelta(hours=72), "category": "roads", "department": "Roads"})
+    frame.to_csv(tmp_path / "log.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    result = calibrate(read_case_log(tmp_path / "log.csv"), top_categories=3, search_steps=1, seed=1,
+                       warm_up_days=14, responses=(NO_RESPONSE, PACING))
+    assert {row["response"] for row in result.details["responses_tried"]} == {NO_RESPONSE.name}
+    assert not result.scenario.deadline_response.pacing.enabled

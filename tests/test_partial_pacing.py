@@ -209,6 +209,7 @@ def test_pacing_is_tried_only_where_the_log_piles_up_beyond_no_response():
     assert shows_pile_up(observed, plain_spike=0.79)
     assert not shows_pile_up(observed, plain_spike=1.17)  # 0.07 above: within two standard errors
     assert shows_pile_up(observed, plain_spike=math.nan)  # nothing to compare: tried
+    assert not shows_pile_up({"deadline_spike_ratio": math.nan}, plain_spike=0.79)  # no closures around due
 
 
 def test_the_share_fit_says_how_far_the_best_share_leaves_the_ratios():

@@ -195,9 +195,12 @@ def share_fit(observed: dict, runs: list[tuple[float, np.ndarray]]) -> tuple[flo
 def shows_pile_up(observed: dict, plain_spike: float) -> bool:
     """Whether the log's closures pile up before the due time beyond what the model gives with no response: its
     spike ratio above the no-response run's `plain_spike` by `PILE_UP_SE` of the log's standard errors. Without
-    a no-response run to compare (NaN), or without the log's ratio, pacing is tried."""
+    the log's ratio (no closures around due) there is nothing to fit; without a no-response run to compare (NaN),
+    pacing is tried."""
     spike = observed.get("deadline_spike_ratio", math.nan)
-    if not (np.isfinite(spike) and np.isfinite(plain_spike)):
+    if not np.isfinite(spike):
+        return False
+    if not np.isfinite(plain_spike):
         return True
     return bool(spike - plain_spike > PILE_UP_SE * observed.get("deadline_ratio_se", {}).get("deadline_spike_ratio", 0))
 

@@ -159,7 +159,8 @@ def calibrate(log: CaseLog, *, top_categories: int = 20, search_steps: int = 3, 
     candidates = responses if responses is not None else RESPONSES
     paced_units = [unit for unit in units if unit != INTAKE]  # cases the log closed at once were not worked to due
     if len(paced_units) < len(units):
-        candidates = tuple(candidate.for_departments(paced_units) for candidate in candidates)
+        candidates = tuple(candidate.for_departments(paced_units) for candidate in candidates
+                           if paced_units or not candidate.fits_share)
     search = ResponseSearch(observed, work, {key: fit.copy() for key, fit in best.items()}, evaluate, search_delays,
                             response_steps)
     for candidate in candidates:
@@ -207,9 +208,10 @@ class ResponseSearch:
     def try_response(self, candidate: Response) -> None:
         if candidate.fits_share and not shows_pile_up(self.observed, self._plain_spike()):
             spike = self.observed.get("deadline_spike_ratio", math.nan)
-            self.tried.append({"response": candidate.name, "step": 0, "chosen": False,
-                               "note": f"not tried: the log's deadline_spike_ratio {spike:.2f} is within "
-                                       f"{PILE_UP_SE:g} standard errors of no response's {self._plain_spike():.2f}"})
+            why = (f"the log's deadline_spike_ratio {spike:.2f} is within {PILE_UP_SE:g} standard errors of no "
+                   f"response's {self._plain_spike():.2f}" if np.isfinite(spike)
+                   else "the log has no closures around the due time")
+            self.tried.append({"response": candidate.name, "step": 0, "chosen": False, "note": f"not tried: {why}"})
             self.fits.append({})
             return
         self.candidate = candidate
