@@ -68,6 +68,17 @@ LEVEL_ROLES = {"grid": GRID, "community": COMMUNITY, "department": DEPARTMENT}
 TIME_RESOLUTION_DIGITS = 6  # hours to a millionth (3.6 ms): far below any slack the responses compare
 
 
+def longest_span_h(calendar, work_h: float) -> float:
+    """An upper bound on the hours from a start to the end of `work_h` working hours on a weekly calendar.
+
+    Every 168 hours hold the week's working hours, so work_h of them are done within
+    ceil(work_h / week_hours) weeks; an hour's margin covers the rounding of the calendar's arithmetic.
+    """
+    if calendar.always:
+        return work_h + 1.0
+    return HOURS_PER_WEEK * (work_h / calendar.week_hours + 1.0) + 1.0
+
+
 def time_left(due: float, now: float) -> float:
     """Hours from `now` to `due`, rounded to a millionth of an hour.
 
@@ -145,6 +156,12 @@ class DeadlineResponse(Mechanism):
         s = district.scenario
         self.spec = s.deadline_response
         self.roles = frozenset(LEVEL_ROLES[level] for level in self.spec.levels)  # the roles that respond
+        self.env = district.env
+        # the levers' switches and figures, read once: the service hook runs at every service
+        self.overtime_on = self.spec.overtime.enabled
+        self.adjusts = self.overtime_on or self.spec.compression.enabled
+        self.compression_slack_h = self.spec.compression.slack_h if self.spec.compression.enabled else 0.0
+        self.speedup = self.spec.compression.speedup
         self.staff = [d.staff for d in s.departments.values()]
         self.p_reopen = s.cases.reopen_probability
         self.window = district.window
@@ -196,24 +213,33 @@ class DeadlineResponse(Mechanism):
     def _service(self, worker: Worker, case: Case, shift_h: float) -> float:
         station = worker.station
         role = station.role
-        supervisor = role == DEPARTMENT and worker in self.supervisor_joined  # sent by supervision: not the staff's
-        spec = self.spec
-        if role in self.roles and (spec.overtime.enabled or spec.compression.enabled):
-            now = self.district.env.now
-            if spec.compression.enabled:
-                c = min(1.0, max(0.0, 1.0 - time_left(case.due, now) / spec.compression.slack_h))
-                self.compression[case.id] = c
-                shift_h *= 1.0 - spec.compression.speedup * c
-                self.compressed_by_role[role] += c > 0
+        # sent by supervision: not the staff's
+        supervisor = bool(self.supervisor_joined) and role == DEPARTMENT and worker in self.supervisor_joined
+        if self.adjusts and role in self.roles:
+            now = self.env._now
+            if self.compression_slack_h:
+                c = 1.0 - round(case.due - now, TIME_RESOLUTION_DIGITS) / self.compression_slack_h  # time_left
+                if c > 0.0:
+                    c = 1.0 if c > 1.0 else c
+                    self.compression[case.id] = c
+                    shift_h *= 1.0 - self.speedup * c
+                    self.compressed_by_role[role] += 1
+                elif self.compression:
+                    self.compression.pop(case.id, None)  # its last department service was not compressed
             self.services_by_role[role] += 1
             overtime = 0.0
-            if spec.overtime.enabled and not supervisor:
+            if self.overtime_on and not supervisor:
                 if role == DEPARTMENT:
                     if self.pressed[station.index]:
                         overtime, shift_h = self._overtime(station, now, shift_h)
                 elif self._pressed_here(station, case, now):
                     overtime, shift_h = self._overtime(station, now, shift_h)
-            self._account(station, now, shift_h, overtime)
+            start, end = self.window
+            if start <= now and now + longest_span_h(station.calendar, shift_h) < end:
+                self.case_person_by_role[role] += shift_h * (1 + overtime)  # done inside the window whatever the
+                self.overtime_by_role[role] += shift_h * overtime  # shifts: no need to find when (`_account`)
+            else:
+                self._account(station, now, shift_h, overtime)
         if supervisor:
             self._supervisor_service(worker, station, shift_h)
         return shift_h
@@ -272,6 +298,8 @@ class DeadlineResponse(Mechanism):
                 self.supervisor_joined[worker] = self.sending
 
     def _reopen_probability(self, case: Case, p: float) -> float:
+        if not self.compression:
+            return p
         c = self.compression.pop(case.id, 0.0)
         return p + (self.spec.compression.reopen_probability - p) * c if c > 0 else p
 
@@ -329,28 +357,31 @@ class DeadlineResponse(Mechanism):
         env = self.district.env
         stations = self.district.handling.department_stations
         spec = self.spec
+        overtime, supervision = spec.overtime.enabled, spec.supervision.enabled
+        trigger = spec.overtime.trigger_slack_h
         while True:
             now = env.now
             for station in stations:
                 waiting = station.queue.waiting()
-                if spec.overtime.enabled:
-                    near = sum(1 for case in waiting if time_left(case.due, now) < spec.overtime.trigger_slack_h)
+                left = [round(case.due - now, TIME_RESOLUTION_DIGITS) for case in waiting]  # time_left, inlined
+                if overtime:
+                    near = sum(1 for hours in left if hours < trigger)
                     self.pressed[station.index] = near >= spec.overtime.trigger_cases_per_staff * self.staff[
                         station.index]
-                if spec.supervision.enabled:
-                    self._supervise(station, waiting, now)
+                if supervision:
+                    self._supervise(station, [(case, hours) for case, hours in zip(waiting, left, strict=True)
+                                              if hours < 0], now)
             yield env.timeout(spec.check_h)
 
-    def _supervise(self, station: Station, waiting: list[Case], now: float) -> None:
+    def _supervise(self, station: Station, overdue: list[tuple[Case, float]], now: float) -> None:
+        """Flag the cases waiting past due, (case, time left) in `overdue`; send or withdraw supervisors."""
         spec = self.spec.supervision
         late = False
-        for case in waiting:
-            left = time_left(case.due, now)
-            if left < 0:
-                self.flagged.setdefault(case.id, now)
-                if -left >= spec.reinforce_after_h:
-                    self.reinforced.setdefault(case.id, now)
-                    late = True
+        for case, left in overdue:
+            self.flagged.setdefault(case.id, now)
+            if -left >= spec.reinforce_after_h:
+                self.reinforced.setdefault(case.id, now)
+                late = True
         present = self.supervisors.get(station.index)
         if late and not present:
             self.sending = now
