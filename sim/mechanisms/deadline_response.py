@@ -236,8 +236,9 @@ class DeadlineResponse(Mechanism):
                     overtime, shift_h = self._overtime(station, now, shift_h)
             start, end = self.window
             if start <= now and now + longest_span_h(station.calendar, shift_h) < end:
-                self.case_person_by_role[role] += shift_h * (1 + overtime)  # done inside the window whatever the
-                self.overtime_by_role[role] += shift_h * overtime  # shifts: no need to find when (`_account`)
+                # done inside the window whatever the shifts: all of it counts (`_account`, without the calendar)
+                self.case_person_by_role[role] += shift_h * (1 + overtime)
+                self.overtime_by_role[role] += shift_h * overtime
             else:
                 self._account(station, now, shift_h, overtime)
         if supervisor:
