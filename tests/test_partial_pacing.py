@@ -51,6 +51,13 @@ def direct_started(raw) -> np.ndarray:
     return np.flatnonzero((c["initial_level"] == DEPARTMENT) & ~np.isnan(c["started_h"]))
 
 
+def paced_started(*overrides: str):
+    """(district, raw, ids of the paced cases that went straight to a department and were started)."""
+    district, mechanism, raw = run(*PACING, "deadline_response.pacing.share=0.5", *overrides)
+    started = direct_started(raw)
+    return district, raw, started[np.isin(started, list(mechanism.paced))]
+
+
 def test_pacing_with_a_share_of_zero_changes_nothing():
     plain = kpis(*ON)
     none_paced = kpis(*PACING, "deadline_response.pacing.share=0")
@@ -59,10 +66,7 @@ def test_pacing_with_a_share_of_zero_changes_nothing():
 
 
 def test_a_paced_case_is_not_started_while_its_slack_exceeds_the_threshold():
-    district, mechanism, raw = run(*PACING, "deadline_response.pacing.share=0.5",
-                                   "deadline_response.pacing.start_slack_h=6")
-    started = direct_started(raw)
-    paced = started[np.isin(started, list(mechanism.paced))]
+    district, raw, paced = paced_started("deadline_response.pacing.start_slack_h=6")
     assert len(paced) > 30
     slack = slack_at_start(district, raw, paced)
     assert slack.max() <= 6.0 + 1e-6
@@ -102,10 +106,7 @@ def test_pacing_piles_closures_up_just_before_the_due_time():
 
 
 def test_a_negative_start_slack_starts_paced_cases_after_their_due_time():
-    district, mechanism, raw = run(*PACING, "deadline_response.pacing.share=0.5",
-                                   "deadline_response.pacing.start_slack_h=-4")
-    started = direct_started(raw)
-    paced = started[np.isin(started, list(mechanism.paced))]
+    district, raw, paced = paced_started("deadline_response.pacing.start_slack_h=-4")
     assert len(paced) > 30
     slack = slack_at_start(district, raw, paced)
     assert slack.max() <= -4.0 + 1e-6
@@ -113,10 +114,9 @@ def test_a_negative_start_slack_starts_paced_cases_after_their_due_time():
 
 
 def test_a_spread_starts_paced_cases_at_slacks_across_its_width():
-    spread = ["deadline_response.pacing.share=0.5", "deadline_response.pacing.start_slack_h=6"]
-    district, mechanism, raw = run(*PACING, *spread, "deadline_response.pacing.start_slack_spread_h=8")
-    started = direct_started(raw)
-    slack = slack_at_start(district, raw, started[np.isin(started, list(mechanism.paced))])
+    district, raw, paced = paced_started("deadline_response.pacing.start_slack_h=6",
+                                         "deadline_response.pacing.start_slack_spread_h=8")
+    slack = slack_at_start(district, raw, paced)
     assert slack.max() <= 10.0 + 1e-6  # 6 h give or take 4
     assert np.mean(slack > 6.5) > 0.2  # without the spread none would start above 6 h of slack
 

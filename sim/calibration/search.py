@@ -206,10 +206,11 @@ class ResponseSearch:
         self.candidate = NO_RESPONSE  # the candidate being tried
 
     def try_response(self, candidate: Response) -> None:
-        if candidate.fits_share and not shows_pile_up(self.observed, self._plain_spike()):
+        plain_spike = self._plain_spike()
+        if candidate.fits_share and not shows_pile_up(self.observed, plain_spike):
             spike = self.observed.get("deadline_spike_ratio", math.nan)
             why = (f"the log's deadline_spike_ratio {spike:.2f} is within {PILE_UP_SE:g} standard errors of no "
-                   f"response's {self._plain_spike():.2f}" if np.isfinite(spike)
+                   f"response's {plain_spike:.2f}" if np.isfinite(spike)
                    else "the log has no closures around the due time")
             self.tried.append({"response": candidate.name, "step": 0, "chosen": False, "note": f"not tried: {why}"})
             self.fits.append({})
