@@ -212,3 +212,22 @@ def test_every_sequence_of_pushes_pops_and_drains_follows_the_specification(disc
             assert queue.drain() == [w for _, w in sorted(waiting, key=lambda entry: entry[0])]
             waiting = []
         assert len(queue) == len(waiting)
+
+
+@pytest.mark.parametrize("discipline", ["fifo", "edf"])
+def test_a_long_run_at_a_busy_station_follows_the_specification(discipline):
+    """Thousands of cases, time moving on, many served in turn before and after falling overdue (the heap is
+    filled late and compacted along the way)."""
+    import random
+
+    rng, queue, waiting, now = random.Random(7), QUEUES[discipline](), [], 0.0
+    for joined in range(6000):
+        now += rng.expovariate(1.0)
+        c = case(joined, due=now + rng.choice([NO_DEADLINE, 4.0, 24.0, 72.0]))
+        queue.push(c)
+        waiting.append((joined, c))
+        while waiting and rng.random() < 0.45 + 0.1 * (len(waiting) > 200):
+            expected = reference_next(waiting, discipline, now)
+            assert queue.pop(now) is expected
+            waiting = [(j, w) for j, w in waiting if w is not expected]
+        assert len(queue) == len(waiting)

@@ -56,12 +56,13 @@ def cases_of_block(block: ArrivalBlock, first_id: int, start: int = 0, stop: int
     """The records of a block's cases start .. stop - 1 (all by default), ids first_id + start, ... in arrival order."""
     stop = len(block) if stop is None else stop
     part = slice(start, stop)
-    columns = zip(block.due[part].tolist(), block.grid[part].tolist(), block.category[part].tolist(),
-                  block.level[part].tolist(), block.work[part].tolist(), block.u_escalate[part].tolist(),
-                  block.u_reopen[part].tolist(), block.department[part].tolist(), strict=True)
-    first = first_id + start
-    cases = [Case(first + i, due, grid, category, level, work, u_escalate, reopen, department)
-             for i, (due, grid, category, level, work, u_escalate, reopen, department) in enumerate(columns)]
+    # each case's work and escalation uniforms as one tuple, zipped from the columns (a row of tolist() would be a
+    # list: two allocations where a tuple is one, on every case of a district-year)
+    work = zip(*(column.tolist() for column in block.work[part].T), strict=True)
+    u_escalate = zip(*(column.tolist() for column in block.u_escalate[part].T), strict=True)
+    cases = list(map(Case, range(first_id + start, first_id + stop), block.due[part].tolist(),
+                     block.grid[part].tolist(), block.category[part].tolist(), block.level[part].tolist(), work,
+                     u_escalate, block.u_reopen[part].tolist(), block.department[part].tolist()))
     if block.delay is not None:
         for case, delay in zip(cases, block.delay[part].tolist(), strict=True):
             case.delay = delay

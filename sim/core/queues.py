@@ -20,7 +20,7 @@ import heapq
 import math
 from collections import deque
 from heapq import heappop, heappush
-from itertools import count
+from itertools import count, islice
 
 from .calendar import Calendar
 from .case import Case
@@ -30,15 +30,26 @@ _tokens = count(1)  # increasing, so within a queue they also order equal due ti
 
 
 class FifoQueue:
-    """First come, first served; supervised (overdue) cases jump ahead, earliest due first."""
+    """First come, first served; supervised (overdue) cases jump ahead, earliest due first.
 
-    __slots__ = ("fifo", "overdue", "size")
+    A case goes into the supervision heap only once it may be overdue: the cases that joined since
+    the heap was last filled (the last `unheaped` of the deque) wait outside it, with a lower bound
+    of their due times (`unheaped_due`); while that bound is not before now, none of them can be
+    overdue, and they join the heap the first time it is. Most cases are served in turn before
+    they could be overdue and never enter the heap. The order of service is that of a heap holding
+    every case: it depends only on the overdue cases' keys (due, token), all of them in the heap
+    whenever one may be served.
+    """
+
+    __slots__ = ("fifo", "overdue", "size", "unheaped", "unheaped_due")
     paced = False  # whether pop may hold back a queued case (see LsfQueue)
 
     def __init__(self):
         self.fifo: deque = deque()
         self.overdue: list = []
         self.size = 0
+        self.unheaped = 0  # the deque's last entries not yet in the supervision heap
+        self.unheaped_due = INFINITY  # no more than the due time of any of them
 
     def __len__(self) -> int:
         return self.size
@@ -47,13 +58,23 @@ class FifoQueue:
         token = case.token = next(_tokens)
         self.size += 1
         self.fifo.append((token, case))
+        self.unheaped += 1
         due = case.due
-        if due != INFINITY:
+        if due < self.unheaped_due:
+            self.unheaped_due = due
+
+    def _heap_unheaped(self) -> None:
+        """Put the cases that joined since the heap was last filled into it (those still queued)."""
+        overdue = self.overdue
+        if len(overdue) > 2 * self.size + 64:
+            self._compact()
             overdue = self.overdue
-            if len(overdue) > 2 * self.size + 64:
-                self._compact()
-                overdue = self.overdue
-            heappush(overdue, (due, token, case))
+        # the deque's last `unheaped` entries (all of them when fewer are left: the older ones were served in turn)
+        for seq, case in islice(reversed(self.fifo), self.unheaped):
+            due = case.due
+            if case.token == seq and due != INFINITY:
+                heappush(overdue, (due, seq, case))
+        self.unheaped, self.unheaped_due = 0, INFINITY
 
     def _compact(self) -> None:
         """Drop the stale supervision entries (cases since served first come, first served).
@@ -69,6 +90,8 @@ class FifoQueue:
 
     def pop(self, now: float) -> Case | None:
         """The next case at time now, or None if the queue is empty."""
+        if self.unheaped_due < now:
+            self._heap_unheaped()
         overdue = self.overdue
         while overdue:
             due, seq, case = overdue[0]
@@ -85,7 +108,7 @@ class FifoQueue:
         while fifo:
             seq, case = fifo.popleft()
             if case.token == seq:
-                case.token = 0  # taken (as _taken, inlined: every case served passes here)
+                case.token = 0  # taken
                 self.size -= 1
                 return case
         return None
@@ -93,11 +116,6 @@ class FifoQueue:
     def waiting(self) -> list[Case]:
         """The queued cases, in the order they joined (for a mechanism looking at the queue)."""
         return [case for seq, case in self.fifo if case.token == seq]
-
-    def _taken(self, case: Case) -> Case:
-        case.token = 0
-        self.size -= 1
-        return case
 
     def drain(self) -> list[Case]:
         """Remove and return every queued case, in the order they joined."""
@@ -107,6 +125,7 @@ class FifoQueue:
         self.fifo.clear()
         self.overdue.clear()
         self.size = 0
+        self.unheaped, self.unheaped_due = 0, INFINITY
         return cases
 
 
