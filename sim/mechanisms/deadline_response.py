@@ -234,13 +234,7 @@ class DeadlineResponse(Mechanism):
                         overtime, shift_h = self._overtime(station, now, shift_h)
                 elif self._pressed_here(station, case, now):
                     overtime, shift_h = self._overtime(station, now, shift_h)
-            start, end = self.window
-            if start <= now and now + longest_span_h(station.calendar, shift_h) < end:
-                # done inside the window whatever the shifts: all of it counts (`_account`, without the calendar)
-                self.case_person_by_role[role] += shift_h * (1 + overtime)
-                self.overtime_by_role[role] += shift_h * overtime
-            else:
-                self._account(station, now, shift_h, overtime)
+            self._account(station, now, shift_h, overtime)
         if supervisor:
             self._supervisor_service(worker, station, shift_h)
         return shift_h
@@ -272,7 +266,11 @@ class DeadlineResponse(Mechanism):
 
     def _account(self, station: Station, now: float, shift_h: float, overtime_share: float) -> None:
         """The service's shift hours inside the window (as the handling layer counts them) and its overtime there."""
-        inside = self._inside(station, now, shift_h)[0]
+        start, end = self.window
+        if start <= now and now + longest_span_h(station.calendar, shift_h) < end:
+            inside = shift_h  # done inside the window whatever the shifts: no need for the calendar
+        else:
+            inside = self._inside(station, now, shift_h)[0]
         if inside:
             self.overtime_by_role[station.role] += inside * overtime_share
             self.case_person_by_role[station.role] += inside * (1 + overtime_share)
