@@ -10,6 +10,7 @@ scenario name -> title), never by their identifiers.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,8 +89,19 @@ def _title_of(name: str, titles: Mapping[str, str] | None) -> str:
 
 def _wrap(title: str, language: str, width: int = 18) -> str:
     if language == "zh":
-        return "\n".join(textwrap.wrap(title, width=max(6, width * 2 // 3), break_on_hyphens=False))
+        return "\n".join(_wrap_clauses(title, max(6, width * 2 // 3)))
     return "\n".join(textwrap.wrap(title, width=width))
+
+
+def _wrap_clauses(title: str, width: int) -> list[str]:
+    """Chinese lines of at most `width` characters, broken after a comma where one falls, not inside a word."""
+    lines: list[str] = []
+    for clause in re.split(r"(?<=[，、；：])", title):
+        if lines and len(lines[-1]) + len(clause) <= width:
+            lines[-1] += clause
+        else:
+            lines += textwrap.wrap(clause, width=width, break_on_hyphens=False) or [clause]
+    return [line for line in lines if line]
 
 
 def _value_text(value: float, kpi: str, language: str) -> str:
@@ -139,7 +151,9 @@ def _draw_kpi_bars(ax, rows: pd.DataFrame, kpi: str, language: str, target: floa
         ax.annotate(text("chart.target", language, value=messages.percent(target, language, 0)), (1.0, target),
                     xycoords=("axes fraction", "data"), textcoords="offset points", xytext=(8, 0), ha="left",
                     va="center", color=REFERENCE_COLOUR, annotation_clip=False)
-    ax.set_xticks(x, [_wrap(_title_of(n, titles), language) for n in rows["scenario"]])
+    # narrower lines under more bars, so that neighbouring names never run into each other
+    width = max(10, min(18, 84 // max(1, len(rows))))
+    ax.set_xticks(x, [_wrap(_title_of(n, titles), language, width) for n in rows["scenario"]])
     name = messages.kpi_name(kpi, language)
     ax.set_ylabel(f"{name} ({messages.unit_text(registry.unit(kpi), language)})"
                   if registry.find(kpi) and not registry.is_share(kpi) else name)
