@@ -88,9 +88,12 @@ def _title_of(name: str, titles: Mapping[str, str] | None) -> str:
 
 
 def _wrap(title: str, language: str, width: int = 18) -> str:
-    if language == "zh":
-        return "\n".join(_wrap_clauses(title, max(6, width * 2 // 3)))
-    return "\n".join(textwrap.wrap(title, width=width))
+    return _wrap_to(title, language, width, max(6, width * 2 // 3))
+
+
+def _wrap_to(text: str, language: str, width: int, zh_width: int) -> str:
+    """Lines of at most `width` characters, or `zh_width` in Chinese (a character there is about two wide)."""
+    return "\n".join(_wrap_clauses(text, zh_width) if language == "zh" else textwrap.wrap(text, width=width))
 
 
 def _wrap_clauses(title: str, width: int) -> list[str]:
@@ -289,7 +292,7 @@ def time_to_close(curves: pd.DataFrame | Mapping[str, pd.DataFrame], language: s
             if len(group) > 1:
                 names = text("chart.same_curve", language, names=names)
             ax.plot(frame.index, frame["mean"], color=color, linewidth=2.5, zorder=3,
-                    label="\n".join(textwrap.wrap(names, 70 if language == "en" else 36)))
+                    label=_wrap_to(names, language, 70, 36))
             if (frame["high"] - frame["low"]).fillna(0).gt(0).any():  # bands under every line
                 ax.fill_between(frame.index, frame["low"], frame["high"], color=color, alpha=0.15, linewidth=0,
                                 zorder=1)
@@ -441,7 +444,7 @@ def _direct_labels(ax, xs: np.ndarray, ys: np.ndarray, names: list[str], languag
         while any(abs(px - xs[i]) < near_x and abs(py - y) < gap for px, py in placed):
             y += gap
         placed.append((float(xs[i]), y))
-        ax.text(anchors[i], y, "\n".join(textwrap.wrap(names[i], 40 if language == "en" else 20)), transform=shifted,
+        ax.text(anchors[i], y, _wrap_to(names[i], language, 40, 20), transform=shifted,
                 fontsize=13, va="center", ha="left")
 
 
