@@ -39,7 +39,7 @@ ALWAYS = Calendar(round_the_clock())
 
 
 def case(case_id: int, due: float, category: int = 0) -> Case:
-    return Case(case_id, due, grid=0, category=category, level=2, work=(1.0, 1.0, 1.0), u_escalate=(0.5, 0.5),
+    return Case(case_id, due, grid=0, category=category, level=2, work=(1.0, 1.0, 1.0), escalates=0,
                 u_reopen=0.5, department=0)
 
 

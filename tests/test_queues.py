@@ -20,7 +20,7 @@ NO_DEADLINE = math.inf
 
 
 def case(case_id: int, due: float = NO_DEADLINE) -> Case:
-    return Case(case_id, due, grid=0, category=0, level=0, work=(1.0, 1.0, 1.0), u_escalate=(0.5, 0.5), u_reopen=0.5,
+    return Case(case_id, due, grid=0, category=0, level=0, work=(1.0, 1.0, 1.0), escalates=0, u_reopen=0.5,
                 department=0)
 
 

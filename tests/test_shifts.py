@@ -24,7 +24,7 @@ MONDAY_SHIFT_START = 8.5
 def one_station(discipline: str, workers: int = 1, work_h: float = 1.0):
     env, hooks = simpy.Environment(), Hooks()
     calendar = Calendar(office_hours())
-    handling = Handling(env, hooks, p_escalate_grid=[0.0], p_escalate_community=[0.0], resolution_deadline_h=[24.0],
+    handling = Handling(env, hooks, resolution_deadline_h=[24.0],
                         reopen_probability=0.0, reopen_delay_h=0.0, rework_share=1.0, window=(0.0, 1e9))
     factory = StationFactory(discipline, {"grid_worker": calendar, "community_worker": calendar}, [], {},
                              post_calendar=hooks.post_calendar, case_time_share=hooks.case_time_share)
@@ -41,7 +41,7 @@ def one_station(discipline: str, workers: int = 1, work_h: float = 1.0):
     handling.start = record
 
     def case(case_id: int, due: float) -> Case:
-        return Case(case_id, due, 0, 0, 0, (work_h, work_h, work_h), (1.0, 1.0), 1.0, 0)
+        return Case(case_id, due, 0, 0, 0, (work_h, work_h, work_h), 0, 1.0, 0)  # never escalates
 
     return env, handling, calendar, case, started
 

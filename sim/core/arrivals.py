@@ -48,7 +48,9 @@ class ArrivalBlock:
     department: np.ndarray  # index of the department the case is whistled to, if it gets there
     due: np.ndarray  # deadline (hours since time 0); inf when the category has none
     work: np.ndarray  # (n, 3) work content in hours at each level
-    u_escalate: np.ndarray  # (n, 2) uniforms deciding escalation at grid and community
+    # bit 0: the case escalates when its grid level is done, bit 1: when its community level is done (a case
+    # handled there without rework); its uniforms drawn against its category's escalation probabilities
+    escalates: np.ndarray
     u_reopen: np.ndarray
     delay: np.ndarray | None = None  # external delay in hours (a wait holding no staff); None when no category has one
     # the department's limit (hours) if the case is whistled, 0 where it is its category's one limit; None: no
@@ -121,12 +123,28 @@ def limits_of(spec: DrawnLimit, u: np.ndarray) -> np.ndarray:
     return limits_from_uniform(spec, u) if isinstance(spec, DeadlineDistribution) else mixture_from_uniform(spec, u)
 
 
+def escalation_probabilities(categories: list) -> np.ndarray:
+    """(n_categories, 2): each category's probability of escalating from the grid and from the community level."""
+    return np.array([[c.escalation_probability.grid, c.escalation_probability.community] for c in categories],
+                    dtype=float).reshape(-1, 2)
+
+
+ESCALATES_FROM = (1, 2)  # the bit of `ArrivalBlock.escalates` (and `Case.escalates`) for the grid and the community
+
+
+def escalation_bits(u_escalate: np.ndarray, p_escalate: np.ndarray) -> np.ndarray:
+    """Per case, the bit of each level (grid, community) it escalates from: its uniform there below the probability."""
+    escalates = u_escalate < p_escalate
+    return escalates[:, 0].astype(np.int8) * ESCALATES_FROM[0] | escalates[:, 1].astype(np.int8) * ESCALATES_FROM[1]
+
+
 class CaseSource:
     """Draws the cases of a scenario block by block."""
 
     def __init__(self, scenario: Scenario, territory: Territory, streams: Streams):
         cases = scenario.cases
         self.categories = list(cases.categories.values())
+        self.p_escalate = escalation_probabilities(self.categories)
         self.streams = streams
         total_load = float(territory.grid_load.sum())
         rates = np.array([c.rate_per_household_per_year for c in self.categories])
@@ -263,6 +281,7 @@ class CaseSource:
         u_escalate = np.column_stack(
             [s["handling.escalation.grid"].random(n), s["handling.escalation.community"].random(n)]
         )
+        escalates = escalation_bits(u_escalate, self.p_escalate[category])
         return ArrivalBlock(
             time=time,
             category=category,
@@ -272,7 +291,7 @@ class CaseSource:
             department=department,
             due=time + self.deadlines(category),
             work=work,
-            u_escalate=u_escalate,
+            escalates=escalates,
             u_reopen=s["feedback.reopen"].random(n),
             delay=self.external_delays(category, department, s["cases.external_delay"].random(n))
             if self.has_delay else None,

@@ -61,8 +61,9 @@ class Calendar:
         # Never before t: a work_h lost in rounding leaves worked() unchanged, and at_worked() of an
         # unchanged value off shift is the end of the last shift, which lies before t.
         # at_worked(worked(t) + work_h), inlined (the hot path: every service), the same arithmetic
+        # (x // y and x % y are the two numbers divmod(x, y) gives, without building its tuple)
         starts, cum, lengths, cum_end, week_hours, last = self._tables
-        week, r = divmod(t, HOURS_PER_WEEK)
+        week, r = t // HOURS_PER_WEEK, t % HOURS_PER_WEEK
         i = bisect_right(starts, r) - 1
         if i < 0:
             w = week * week_hours + 0.0 + work_h
@@ -71,7 +72,7 @@ class Calendar:
             w = week * week_hours + (cum[i] + (length if length < into else into)) + work_h
         if w <= 0:
             return max(t, 0.0)
-        week, r = divmod(w, week_hours)
+        week, r = w // week_hours, w % week_hours
         if r == 0:
             week, r = week - 1, week_hours
         i = bisect_left(cum_end, r)

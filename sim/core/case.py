@@ -3,7 +3,7 @@
 The case log keeps every case's static columns (arrival, category, source, grid...) as numpy
 columns; while a case is open the model needs a small mutable record of what drives its
 handling, and `Case` is it (slots, so a district-year of records stays small and fast). Its
-random draws (work content at each level, the uniforms deciding escalation and reopening) were
+random draws (work content at each level, whether it escalates, the uniform deciding reopening) were
 made when its arrival block was drawn, so scenarios that differ only in staff or rules see the
 same cases. `cases_of_block` makes the records of one arrival block (`arrivals_of_block` a chunk
 at a time); nothing else builds one.
@@ -21,12 +21,12 @@ NOT_YET = -1.0  # a time not reached yet (started, whistled, accepted): NaN in t
 class Case:
     """One open case. `level`: 0 grid, 1 community, 2 department (see `handling`)."""
 
-    __slots__ = ("id", "due", "grid", "category", "level", "escalations", "token", "work", "u_escalate", "u_reopen",
+    __slots__ = ("id", "due", "grid", "category", "level", "escalations", "token", "work", "escalates", "u_reopen",
                  "reopened", "rework", "started", "whistled", "accepted", "department", "delay",
                  "resolution_limit")
 
     def __init__(self, case_id: int, due: float, grid: int, category: int, level: int, work: Sequence[float],
-                 u_escalate: Sequence[float], u_reopen: float, department: int):
+                 escalates: int, u_reopen: float, department: int):
         self.id = case_id
         self.due = due  # hours since time 0; inf without a deadline
         self.grid = grid
@@ -35,7 +35,7 @@ class Case:
         self.escalations = 0
         self.token = 0  # the queue entry that holds the case (0: not queued); see `queues`
         self.work = work  # hours of focused work at grid, community, department (a row of the block's draws)
-        self.u_escalate = u_escalate  # uniforms deciding escalation at grid and community
+        self.escalates = escalates  # bit 0: it escalates from the grid level, bit 1: from the community level
         self.u_reopen = u_reopen
         self.reopened = False
         self.rework = False
@@ -56,13 +56,12 @@ def cases_of_block(block: ArrivalBlock, first_id: int, start: int = 0, stop: int
     """The records of a block's cases start .. stop - 1 (all by default), ids first_id + start, ... in arrival order."""
     stop = len(block) if stop is None else stop
     part = slice(start, stop)
-    # each case's work and escalation uniforms as one tuple, zipped from the columns (a row of tolist() would be a
-    # list: two allocations where a tuple is one, on every case of a district-year)
+    # each case's work as one tuple, zipped from the columns (a row of tolist() would be a list: two allocations
+    # where a tuple is one, on every case of a district-year)
     work = zip(*(column.tolist() for column in block.work[part].T), strict=True)
-    u_escalate = zip(*(column.tolist() for column in block.u_escalate[part].T), strict=True)
     cases = list(map(Case, range(first_id + start, first_id + stop), block.due[part].tolist(),
                      block.grid[part].tolist(), block.category[part].tolist(), block.level[part].tolist(), work,
-                     u_escalate, block.u_reopen[part].tolist(), block.department[part].tolist()))
+                     block.escalates[part].tolist(), block.u_reopen[part].tolist(), block.department[part].tolist()))
     if block.delay is not None:
         for case, delay in zip(cases, block.delay[part].tolist(), strict=True):
             case.delay = delay

@@ -137,8 +137,6 @@ class District:
         return Handling(
             self.env,
             self.hooks,
-            p_escalate_grid=[c.escalation_probability.grid for c in categories],
-            p_escalate_community=[c.escalation_probability.community for c in categories],
             resolution_deadline_h=[
                 c.resolution_deadline_h if c.resolution_deadline_h is not None else s.dispatch.resolution_deadline_h
                 for c in categories

@@ -32,6 +32,7 @@ from heapq import heappush
 import simpy
 from simpy.events import NORMAL
 
+from .arrivals import ESCALATES_FROM
 from .calendar import Calendar
 from .case import NOT_YET, Case
 from .engine import Call, Engine, scheduler
@@ -47,8 +48,6 @@ class Handling:
         env: simpy.Environment,
         hooks: Hooks,
         *,
-        p_escalate_grid: list[float],
-        p_escalate_community: list[float],
         resolution_deadline_h: list[float],
         reopen_probability: float,
         reopen_delay_h: float,
@@ -60,7 +59,6 @@ class Handling:
         # an Engine's heap and event ids, to schedule the end of a service inline (as Engine.call_in does)
         self._heap, self._eid = (env._queue, env._eid) if isinstance(env, Engine) else (None, None)
         self.hooks = hooks
-        self.p_escalate = (p_escalate_grid, p_escalate_community)
         self.resolution_deadline_h = resolution_deadline_h
         self.reopen_probability = reopen_probability
         self.reopen_delay_h = reopen_delay_h
@@ -225,7 +223,7 @@ class Handling:
         level = case.level
         if case.rework or level == DEPARTMENT:
             self.close(case)
-        elif case.u_escalate[level] < self.p_escalate[level][case.category]:
+        elif case.escalates & ESCALATES_FROM[level]:
             case.escalations += 1
             if level == GRID:
                 case.level = COMMUNITY

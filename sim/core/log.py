@@ -62,7 +62,8 @@ class CaseColumns:
         rows = list(zip(*closed, strict=True))
         ids = np.fromiter(rows[0], dtype=np.int64, count=len(closed))
         for name, values in zip(CLOSE_COLUMNS, rows[1:], strict=True):
-            self.columns[name][ids] = values
+            column = self.columns[name]
+            column[ids] = np.fromiter(values, dtype=column.dtype, count=len(ids))
         closed.clear()
 
     def _grow(self, capacity: int) -> None:

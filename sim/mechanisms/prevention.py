@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from ..core.arrivals import ArrivalBlock, work_from_uniform
+from ..core.arrivals import ArrivalBlock, escalation_bits, escalation_probabilities, work_from_uniform
 from ..core.case import cases_of_block
 from ..core.hooks import Hooks, Mechanism
 from ..core.outcomes import Kpi
@@ -311,7 +311,8 @@ class Prevention(Mechanism):
         block = ArrivalBlock(
             time=np.array([now]), category=np.array([c]), source=np.array([source]), grid=np.array([problem.grid]),
             level=np.array([level]), department=np.array([problem.department]), due=np.array([now + deadline]),
-            work=np.array([work]), u_escalate=np.array([problem.u_escalate]), u_reopen=np.array([problem.u_reopen]),
+            work=np.array([work]), u_reopen=np.array([problem.u_reopen]),
+            escalates=escalation_bits(np.array([problem.u_escalate]), escalation_probabilities([spec])),
         )
         problem.case_id = self.district.log.add_block(block)
         self.handling.arrive(cases_of_block(block, problem.case_id)[0])
